@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hard: the frr-ha redundancy daemon.  One per card; owns the card's role,
+ * knows which local daemons run an ha module, and (in later stages) runs
+ * the intercard control channel, bulk sync and switchovers.
+ */
+#include <zebra.h>
+
+#include "frrevent.h"
+#include "libfrr.h"
+#include "log.h"
+#include "memory.h"
+#include "privs.h"
+#include "sigevent.h"
+#include "lib/version.h"
+
+#include "hard.h"
+
+DEFINE_MGROUP(HARD, "hard");
+
+struct hard_global hard = {
+	.listen_fd = -1,
+	.role = HA_ROLE_INIT,
+	.cfg = {
+		.slot = HARD_DEFAULT_SLOT,
+		.priority = HARD_DEFAULT_PRIORITY,
+		.peer_port = HARD_DEFAULT_PEER_PORT,
+	},
+};
+
+static zebra_capabilities_t hard_caps[] = {};
+
+static struct zebra_privs_t hard_privs = {
+#if defined(FRR_USER) && defined(FRR_GROUP)
+	.user = FRR_USER,
+	.group = FRR_GROUP,
+#endif
+#if defined(VTY_GROUP)
+	.vty_group = VTY_GROUP,
+#endif
+	.caps_p = hard_caps,
+	.cap_num_p = array_size(hard_caps),
+	.cap_num_i = 0,
+};
+
+/*
+ * The role of this card.  Until the intercard protocol exists, a card can
+ * only be sure of one thing: without a configured peer card it is alone,
+ * and a lone card is active.  With a peer card configured the role stays
+ * "init" until an election with that card has happened.
+ */
+static enum ha_role hard_role_decide(void)
+{
+	if (!hard.cfg.peer_configured)
+		return HA_ROLE_ACTIVE;
+	return HA_ROLE_INIT;
+}
+
+void hard_config_changed(void)
+{
+	enum ha_role role = hard_role_decide();
+
+	if (role == hard.role)
+		return;
+	zlog_notice("redundancy: card role %s -> %s%s", ha_role_name(hard.role),
+		    ha_role_name(role),
+		    hard.cfg.peer_configured ? " (peer card configured, no election yet)"
+					     : " (no peer card: lone card)");
+	hard.role = role;
+	hard_registry_role_changed();
+}
+
+static void hard_sighup(void)
+{
+	zlog_info("SIGHUP received, ignoring");
+}
+
+static void hard_sigint(void)
+{
+	zlog_notice("terminating on signal");
+	hard_registry_finish();
+	frr_fini();
+	exit(0);
+}
+
+static void hard_sigusr1(void)
+{
+	zlog_rotate();
+}
+
+static struct frr_signal_t hard_signals[] = {
+	{ .signal = SIGHUP, .handler = &hard_sighup },
+	{ .signal = SIGUSR1, .handler = &hard_sigusr1 },
+	{ .signal = SIGINT, .handler = &hard_sigint },
+	{ .signal = SIGTERM, .handler = &hard_sigint },
+};
+
+static const struct frr_yang_module_info *const hard_yang_modules[] = {
+	&frr_ha_info,
+};
+
+/* clang-format off */
+FRR_DAEMON_INFO(hard, HARD,
+	.vty_port = HARD_VTY_PORT,
+	.proghelp = "frr-ha redundancy daemon: roles, mastership and replication control of one card.",
+
+	.signals = hard_signals,
+	.n_signals = array_size(hard_signals),
+
+	.privs = &hard_privs,
+
+	.yang_modules = hard_yang_modules,
+	.n_yang_modules = array_size(hard_yang_modules),
+);
+/* clang-format on */
+
+static const struct option hard_longopts[] = { { 0 } };
+
+int main(int argc, char **argv)
+{
+	frr_preinit(&hard_di, argc, argv);
+	frr_opt_add("", hard_longopts, "");
+
+	while (1) {
+		int opt = frr_getopt(argc, argv, NULL);
+
+		if (opt == EOF)
+			break;
+		switch (opt) {
+		case 0:
+			break;
+		default:
+			frr_help_exit(1);
+		}
+	}
+
+	hard.master = frr_init();
+	hard_daemons_init(&hard.daemons);
+	hard_vty_init();
+	hard_registry_init();
+	hard.role = hard_role_decide();
+	zlog_notice("redundancy: hard starting, card role %s",
+		    ha_role_name(hard.role));
+
+	frr_config_fork();
+	frr_run(hard.master);
+
+	/* not reached */
+	return 0;
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hard: northbound callbacks for frr-ha.yang's redundancy configuration.
+ * YANG does the validation (address family, port range, key present and
+ * long enough); the callbacks only copy committed values into hard.cfg.
+ */
+#include <zebra.h>
+
+#include "northbound.h"
+#include "yang_wrappers.h"
+
+#include "hard.h"
+
+static int redundancy_create(struct nb_cb_create_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.configured = true;
+	hard_config_changed();
+	return NB_OK;
+}
+
+static int redundancy_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.configured = false;
+	hard.cfg.slot = HARD_DEFAULT_SLOT;
+	hard.cfg.priority = HARD_DEFAULT_PRIORITY;
+	hard.cfg.peer_configured = false;
+	hard_config_changed();
+	return NB_OK;
+}
+
+static int redundancy_slot_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.slot = yang_dnode_get_uint8(args->dnode, NULL);
+	return NB_OK;
+}
+
+static int redundancy_priority_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.priority = yang_dnode_get_uint8(args->dnode, NULL);
+	return NB_OK;
+}
+
+static int redundancy_peer_create(struct nb_cb_create_args *args)
+{
+	return NB_OK; /* applied as a whole in apply_finish */
+}
+
+static int redundancy_peer_destroy(struct nb_cb_destroy_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.peer_configured = false;
+	memset(hard.cfg.peer_key, 0, sizeof(hard.cfg.peer_key));
+	hard_config_changed();
+	return NB_OK;
+}
+
+static void redundancy_peer_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	const struct lyd_node *dnode = args->dnode;
+
+	yang_dnode_get_ip(&hard.cfg.peer_addr, dnode, "address");
+	hard.cfg.peer_port = yang_dnode_get_uint16(dnode, "port");
+	strlcpy(hard.cfg.peer_key, yang_dnode_get_string(dnode, "key"),
+		sizeof(hard.cfg.peer_key));
+	hard.cfg.peer_configured = true;
+	hard_config_changed();
+}
+
+/* The leaves of peer are applied together in the container's
+ * apply_finish; these only have to exist for the northbound. */
+static int redundancy_peer_leaf_modify(struct nb_cb_modify_args *args)
+{
+	return NB_OK;
+}
+
+static int redundancy_peer_leaf_destroy(struct nb_cb_destroy_args *args)
+{
+	return NB_OK;
+}
+
+/* clang-format off */
+const struct frr_yang_module_info frr_ha_info = {
+	.name = "frr-ha",
+	.nodes = {
+		{
+			.xpath = "/frr-ha:redundancy",
+			.cbs = {
+				.create = redundancy_create,
+				.destroy = redundancy_destroy,
+				.cli_show = hard_cli_show_redundancy,
+				.cli_show_end = hard_cli_show_redundancy_end,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/slot",
+			.cbs = {
+				.modify = redundancy_slot_modify,
+				.cli_show = hard_cli_show_slot,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/priority",
+			.cbs = {
+				.modify = redundancy_priority_modify,
+				.cli_show = hard_cli_show_priority,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/peer",
+			.cbs = {
+				.create = redundancy_peer_create,
+				.destroy = redundancy_peer_destroy,
+				.apply_finish = redundancy_peer_apply_finish,
+				.cli_show = hard_cli_show_peer,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/peer/address",
+			.cbs = {
+				.modify = redundancy_peer_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/peer/port",
+			.cbs = {
+				.modify = redundancy_peer_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/peer/key",
+			.cbs = {
+				.modify = redundancy_peer_leaf_modify,
+				.destroy = redundancy_peer_leaf_destroy,
+			},
+		},
+		{
+			.xpath = NULL,
+		},
+	}
+};
+/* clang-format on */

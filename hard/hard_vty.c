@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hard: CLI -- the redundancy configuration node and show redundancy.
+ */
+#include <zebra.h>
+
+#include "command.h"
+#include "json.h"
+#include "monotime.h"
+#include "northbound_cli.h"
+#include "sockunion.h"
+#include "vty.h"
+
+#include "ha_conn.h"
+#include "hard.h"
+
+#include "hard/hard_vty_clippy.c"
+
+#define REDUNDANCY_STR "Router redundancy (frr-ha)\n"
+#define REDUNDANCY_XPATH "/frr-ha:redundancy"
+
+static int hard_config_write(struct vty *vty);
+
+static struct cmd_node redundancy_node = {
+	.name = "redundancy",
+	.node = REDUNDANCY_NODE,
+	.parent_node = CONFIG_NODE,
+	.prompt = "%s(config-redundancy)# ",
+	.config_write = hard_config_write,
+};
+
+DEFPY_YANG_NOSH(redundancy, redundancy_cmd, "redundancy", REDUNDANCY_STR)
+{
+	int ret;
+
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH, NB_OP_CREATE, NULL);
+	ret = nb_cli_apply_changes(vty, NULL);
+	if (ret == CMD_SUCCESS)
+		VTY_PUSH_XPATH(REDUNDANCY_NODE, REDUNDANCY_XPATH);
+	return ret;
+}
+
+DEFPY_YANG(no_redundancy, no_redundancy_cmd, "no redundancy",
+	   NO_STR REDUNDANCY_STR)
+{
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH, NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(redundancy_slot, redundancy_slot_cmd, "[no] slot ![(1-2)$slot]",
+	   NO_STR
+	   "Slot id of this card\n"
+	   "Slot id\n")
+{
+	nb_cli_enqueue_change(vty, "./slot", no ? NB_OP_DESTROY : NB_OP_MODIFY,
+			      slot_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(redundancy_priority, redundancy_priority_cmd,
+	   "[no] priority ![(0-255)$prio]",
+	   NO_STR
+	   "Election priority of this card (higher wins)\n"
+	   "Priority\n")
+{
+	nb_cli_enqueue_change(vty, "./priority",
+			      no ? NB_OP_DESTROY : NB_OP_MODIFY, prio_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+/*
+ * The address is taken as a word so that a wrong one gets a precise
+ * message rather than "unknown command"; the port is taken over the full
+ * 16-bit range so that the model's range check speaks for itself.
+ */
+DEFPY_YANG(redundancy_peer, redundancy_peer_cmd,
+	   "peer WORD$address [port (0-65535)$port] [key WORD$key]",
+	   "The other card of this router\n"
+	   "Intercard address of the peer card (IPv4 or IPv6)\n"
+	   "Control channel TCP port of the peer card\n"
+	   "Port number\n"
+	   "Shared key authenticating intercard frames\n"
+	   "Key (8 to 255 characters)\n")
+{
+	union sockunion su;
+
+	if (str2sockunion(address, &su) < 0 ||
+	    (su.sa.sa_family != AF_INET && su.sa.sa_family != AF_INET6)) {
+		vty_out(vty,
+			"%% Invalid peer address '%s': not an IPv4 or IPv6 address\n",
+			address);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./peer/address", NB_OP_MODIFY, address);
+	nb_cli_enqueue_change(vty, "./peer/port",
+			      port_str ? NB_OP_MODIFY : NB_OP_DESTROY, port_str);
+	nb_cli_enqueue_change(vty, "./peer/key",
+			      key ? NB_OP_MODIFY : NB_OP_DESTROY, key);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_redundancy_peer, no_redundancy_peer_cmd,
+	   "no peer [WORD [port (0-65535)] [key WORD]]",
+	   NO_STR
+	   "The other card of this router\n"
+	   "Intercard address of the peer card (IPv4 or IPv6)\n"
+	   "Control channel TCP port of the peer card\n"
+	   "Port number\n"
+	   "Shared key authenticating intercard frames\n"
+	   "Key\n")
+{
+	nb_cli_enqueue_change(vty, "./peer", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+void hard_cli_show_redundancy(struct vty *vty, const struct lyd_node *dnode,
+			      bool show_defaults)
+{
+	vty_out(vty, "redundancy\n");
+}
+
+void hard_cli_show_redundancy_end(struct vty *vty, const struct lyd_node *dnode)
+{
+	vty_out(vty, "exit\n");
+	vty_out(vty, "!\n");
+}
+
+void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode,
+			bool show_defaults)
+{
+	vty_out(vty, " slot %u\n", yang_dnode_get_uint8(dnode, NULL));
+}
+
+void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults)
+{
+	vty_out(vty, " priority %u\n", yang_dnode_get_uint8(dnode, NULL));
+}
+
+void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
+			bool show_defaults)
+{
+	vty_out(vty, " peer %s", yang_dnode_get_string(dnode, "address"));
+	if (show_defaults || !yang_dnode_is_default(dnode, "port"))
+		vty_out(vty, " port %u", yang_dnode_get_uint16(dnode, "port"));
+	if (yang_dnode_exists(dnode, "key"))
+		vty_out(vty, " key %s", yang_dnode_get_string(dnode, "key"));
+	vty_out(vty, "\n");
+}
+
+static int hard_config_write(struct vty *vty)
+{
+	const struct lyd_node *dnode;
+
+	dnode = yang_dnode_get(running_config->dnode, REDUNDANCY_XPATH);
+	if (!dnode)
+		return 0;
+	nb_cli_show_dnode_cmds(vty, dnode, false);
+	return 1;
+}
+
+static void hard_show_uptime(char *buf, size_t len, time_t since)
+{
+	time_t secs = monotime(NULL) - since;
+
+	snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)secs / 3600,
+		 (long long)(secs / 60) % 60, (long long)secs % 60);
+}
+
+DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
+      SHOW_STR REDUNDANCY_STR JSON_STR)
+{
+	struct hard_daemon *hd;
+	char addr[INET6_ADDRSTRLEN] = "";
+	unsigned int ndaemons = 0;
+
+	if (hard.cfg.peer_configured)
+		ipaddr2str(&hard.cfg.peer_addr, addr, sizeof(addr));
+	frr_each (hard_daemons, &hard.daemons, hd)
+		if (hd->registered)
+			ndaemons++;
+
+	if (uj) {
+		json_object *json = json_object_new_object();
+		json_object *jcard = json_object_new_object();
+		json_object *jpeer = json_object_new_object();
+		json_object *jdaemons = json_object_new_object();
+
+		json_object_int_add(json, "hardPid", getpid());
+		json_object_boolean_add(json, "configured",
+					hard.cfg.configured);
+		json_object_int_add(jcard, "slot", hard.cfg.slot);
+		json_object_int_add(jcard, "priority", hard.cfg.priority);
+		json_object_string_add(jcard, "role", ha_role_name(hard.role));
+		json_object_object_add(json, "card", jcard);
+		json_object_boolean_add(jpeer, "configured",
+					hard.cfg.peer_configured);
+		if (hard.cfg.peer_configured) {
+			json_object_string_add(jpeer, "address", addr);
+			json_object_int_add(jpeer, "port", hard.cfg.peer_port);
+			json_object_boolean_add(jpeer, "connected", false);
+		}
+		json_object_object_add(json, "peer", jpeer);
+		frr_each (hard_daemons, &hard.daemons, hd) {
+			json_object *jd;
+
+			if (!hd->registered)
+				continue;
+			jd = json_object_new_object();
+			json_object_int_add(jd, "pid", hd->pid);
+			json_object_int_add(jd, "moduleVersion",
+					    hd->module_version);
+			json_object_int_add(jd, "registeredSecs",
+					    monotime(NULL) - hd->registered_at);
+			json_object_int_add(jd, "framesReceived",
+					    ha_conn_stats(hd->conn)->frames_rx);
+			json_object_object_add(jdaemons, hd->name, jd);
+		}
+		json_object_object_add(json, "daemons", jdaemons);
+		json_object_int_add(json, "refusedRegistrations",
+				    hard.refused_registrations);
+		return vty_json(vty, json);
+	}
+
+	vty_out(vty, "Redundancy (frr-ha), hard pid %d\n", getpid());
+	vty_out(vty, "  This card: slot %u, priority %u, role %s\n",
+		hard.cfg.slot, hard.cfg.priority, ha_role_name(hard.role));
+	if (hard.cfg.peer_configured)
+		vty_out(vty, "  Peer card: %s port %u, not connected\n", addr,
+			hard.cfg.peer_port);
+	else
+		vty_out(vty, "  Peer card: none configured (lone card)\n");
+	vty_out(vty, "  Registered daemons: %u\n", ndaemons);
+	if (ndaemons)
+		vty_out(vty, "    %-10s %-8s %-7s %s\n", "Daemon", "PID",
+			"Module", "Registered for");
+	frr_each (hard_daemons, &hard.daemons, hd) {
+		char up[32];
+
+		if (!hd->registered)
+			continue;
+		hard_show_uptime(up, sizeof(up), hd->registered_at);
+		vty_out(vty, "    %-10s %-8u v%-6u %s\n", hd->name, hd->pid,
+			hd->module_version, up);
+	}
+	if (hard.refused_registrations)
+		vty_out(vty, "  Refused module connections: %" PRIu64 "\n",
+			hard.refused_registrations);
+	return CMD_SUCCESS;
+}
+
+void hard_vty_init(void)
+{
+	install_node(&redundancy_node);
+	install_default(REDUNDANCY_NODE);
+	install_element(CONFIG_NODE, &redundancy_cmd);
+	install_element(CONFIG_NODE, &no_redundancy_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_slot_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_priority_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_peer_cmd);
+	install_element(REDUNDANCY_NODE, &no_redundancy_peer_cmd);
+	install_element(VIEW_NODE, &show_redundancy_cmd);
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Module side of the local control channel, see ha_client.h.
+ */
+#include <zebra.h>
+
+#include <sys/un.h>
+
+#include "frrevent.h"
+#include "libfrr.h"
+#include "log.h"
+#include "memory.h"
+
+#include "ha_client.h"
+#include "ha_conn.h"
+#include "ha_memory.h"
+
+#define HA_CLIENT_RETRY_MSEC 500
+
+struct ha_client {
+	struct event_loop *loop;
+	char daemon[HA_DAEMON_NAME_MAX];
+	struct ha_conn *conn;
+	struct event *t_connect;
+	bool registered;
+	bool warned_unreachable;
+	enum ha_role role;
+};
+
+static struct ha_client *ha_client;
+
+void ha_local_socket_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/hard.ha.sock", frr_runstatedir);
+}
+
+static void ha_client_connect(struct event *ev);
+
+static void ha_client_schedule_connect(struct ha_client *hc, long msec)
+{
+	event_add_timer_msec(hc->loop, ha_client_connect, hc, msec,
+			     &hc->t_connect);
+}
+
+static bool ha_client_frame(struct ha_conn *conn, uint8_t type,
+			    const uint8_t *payload, uint32_t len, void *arg)
+{
+	struct ha_client *hc = arg;
+	struct ha_msg_register_ack ack;
+	enum ha_decode_result res;
+
+	switch (type) {
+	case HA_MSG_REGISTER_ACK:
+		res = ha_msg_register_ack_decode(payload, len, &ack);
+		if (res != HA_DECODE_OK) {
+			zlog_err("frr-ha: bad register-ack from hard: %s; reconnecting",
+				 ha_decode_result_str(res));
+			ha_conn_free(&hc->conn);
+			hc->registered = false;
+			ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
+			return false;
+		}
+		hc->registered = true;
+		hc->role = ack.role;
+		zlog_info("frr-ha: %s registered with hard (pid %u), card role %s",
+			  hc->daemon, ack.hard_pid, ha_role_name(ack.role));
+		return true;
+	default:
+		zlog_warn("frr-ha: ignoring unexpected %s message from hard",
+			  ha_msg_type_name(type));
+		return true;
+	}
+}
+
+static void ha_client_closed(struct ha_conn *conn, const char *reason,
+			     void *arg)
+{
+	struct ha_client *hc = arg;
+
+	zlog_warn("frr-ha: lost connection to hard (%s); reconnecting", reason);
+	ha_conn_free(&hc->conn);
+	hc->registered = false;
+	ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
+}
+
+static void ha_client_connect(struct event *ev)
+{
+	struct ha_client *hc = EVENT_ARG(ev);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ha_msg_register reg = {};
+	uint8_t buf[64];
+	ssize_t plen;
+	int fd;
+
+	ha_local_socket_path(sun.sun_path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		zlog_err("frr-ha: socket: %s", safe_strerror(errno));
+		ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
+		return;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (!hc->warned_unreachable)
+			zlog_warn("frr-ha: hard not reachable at %s (%s); retrying every %d ms",
+				  sun.sun_path, safe_strerror(errno),
+				  HA_CLIENT_RETRY_MSEC);
+		hc->warned_unreachable = true;
+		close(fd);
+		ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
+		return;
+	}
+	hc->warned_unreachable = false;
+	hc->conn = ha_conn_new(hc->loop, fd, "hard", ha_client_frame,
+			       ha_client_closed, hc);
+
+	strlcpy(reg.daemon, hc->daemon, sizeof(reg.daemon));
+	reg.pid = getpid();
+	reg.module_version = HA_WIRE_VERSION;
+	plen = ha_msg_register_encode(&reg, buf, sizeof(buf));
+	assert(plen > 0);
+	ha_conn_send(hc->conn, HA_MSG_REGISTER, buf, plen);
+}
+
+void ha_client_start(struct event_loop *loop, const char *daemon)
+{
+	if (ha_client)
+		return;
+	if (!ha_daemon_name_valid(daemon, strlen(daemon))) {
+		zlog_err("frr-ha: daemon name '%s' cannot register with hard",
+			 daemon);
+		return;
+	}
+	ha_client = XCALLOC(MTYPE_HA_CLIENT, sizeof(*ha_client));
+	ha_client->loop = loop;
+	ha_client->role = HA_ROLE_INIT;
+	strlcpy(ha_client->daemon, daemon, sizeof(ha_client->daemon));
+	ha_client_schedule_connect(ha_client, 0);
+}
+
+void ha_client_stop(void)
+{
+	if (!ha_client)
+		return;
+	EVENT_OFF(ha_client->t_connect);
+	ha_conn_free(&ha_client->conn);
+	XFREE(MTYPE_HA_CLIENT, ha_client);
+}
+
+bool ha_client_registered(void)
+{
+	return ha_client && ha_client->registered;
+}
+
+enum ha_role ha_client_role(void)
+{
+	return ha_client ? ha_client->role : HA_ROLE_INIT;
+}
+
+static const char *ha_module_daemon;
+
+static int ha_module_late_init(struct event_loop *loop)
+{
+	ha_client_start(loop, ha_module_daemon);
+	return 0;
+}
+
+static int ha_module_fini(void)
+{
+	ha_client_stop();
+	return 0;
+}
+
+void ha_module_attach(const char *daemon)
+{
+	ha_module_daemon = daemon;
+	hook_register(frr_late_init, ha_module_late_init);
+	hook_register(frr_fini, ha_module_fini);
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Module side of the local control channel: every *-ha module connects to
+ * its card's hard, registers its daemon, and learns the card's role.  The
+ * connection is kept up for the daemon's lifetime (reconnecting if hard
+ * restarts); its loss is how hard notices the daemon died.
+ */
+#ifndef FRRHA_CLIENT_H
+#define FRRHA_CLIENT_H
+
+#include <stdbool.h>
+
+#include "ha_wire.h"
+
+struct event_loop;
+struct vty;
+
+/* Path of hard's local socket for this card (pathspace-aware). */
+extern void ha_local_socket_path(char *buf, size_t len);
+
+/* Start connecting/registering; daemon is the registering daemon's name. */
+extern void ha_client_start(struct event_loop *loop, const char *daemon);
+extern void ha_client_stop(void);
+
+extern bool ha_client_registered(void);
+extern enum ha_role ha_client_role(void);
+
+
+
+/*
+ * For a module's init function: start the client when the daemon has
+ * finished its own initialisation (frr_late_init) and stop it at exit.
+ */
+extern void ha_module_attach(const char *daemon);
+#endif /* FRRHA_CLIENT_H */

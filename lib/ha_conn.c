@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Framed, non-blocking stream connection on FRR's event loop.
+ */
+#include <zebra.h>
+
+#include "frrevent.h"
+#include "log.h"
+#include "memory.h"
+#include "network.h"
+
+#include "ha_conn.h"
+#include "ha_memory.h"
+#include "ha_wire.h"
+
+#define HA_CONN_READ_CHUNK 65536
+
+struct ha_conn {
+	struct event_loop *loop;
+	int fd;
+	char name[64];
+
+	ha_conn_frame_cb frame_cb;
+	ha_conn_close_cb close_cb;
+	void *arg;
+
+	/* receive buffer: [0, rx_len) holds unparsed bytes */
+	uint8_t *rx;
+	size_t rx_len, rx_size;
+
+	/* transmit buffer: [tx_off, tx_len) is still to be written */
+	uint8_t *tx;
+	size_t tx_off, tx_len, tx_size;
+
+	bool failed;
+	struct event *t_read, *t_write, *t_close;
+	char close_reason[128];
+
+	struct ha_conn_stats stats;
+};
+
+static void ha_conn_read(struct event *ev);
+static void ha_conn_write(struct event *ev);
+
+static void ha_conn_close_deferred(struct event *ev)
+{
+	struct ha_conn *conn = EVENT_ARG(ev);
+
+	conn->close_cb(conn, conn->close_reason, conn->arg);
+}
+
+/* Mark failed and report from a fresh event, so a failure found while
+ * sending from inside a caller's code path never frees under its feet. */
+static void ha_conn_fail(struct ha_conn *conn, const char *fmt, ...)
+	PRINTFRR(2, 3);
+static void ha_conn_fail(struct ha_conn *conn, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (conn->failed)
+		return;
+	conn->failed = true;
+	va_start(ap, fmt);
+	vsnprintfrr(conn->close_reason, sizeof(conn->close_reason), fmt, ap);
+	va_end(ap);
+	EVENT_OFF(conn->t_read);
+	EVENT_OFF(conn->t_write);
+	event_add_event(conn->loop, ha_conn_close_deferred, conn, 0,
+			&conn->t_close);
+}
+
+struct ha_conn *ha_conn_new(struct event_loop *loop, int fd, const char *name,
+			    ha_conn_frame_cb frame_cb, ha_conn_close_cb close_cb,
+			    void *arg)
+{
+	struct ha_conn *conn = XCALLOC(MTYPE_HA_CONN, sizeof(*conn));
+
+	conn->loop = loop;
+	conn->fd = fd;
+	strlcpy(conn->name, name, sizeof(conn->name));
+	conn->frame_cb = frame_cb;
+	conn->close_cb = close_cb;
+	conn->arg = arg;
+	set_nonblocking(fd);
+	event_add_read(loop, ha_conn_read, conn, fd, &conn->t_read);
+	return conn;
+}
+
+void ha_conn_free(struct ha_conn **connp)
+{
+	struct ha_conn *conn = *connp;
+
+	if (!conn)
+		return;
+	EVENT_OFF(conn->t_read);
+	EVENT_OFF(conn->t_write);
+	EVENT_OFF(conn->t_close);
+	if (conn->fd >= 0)
+		close(conn->fd);
+	XFREE(MTYPE_HA_CONN_BUF, conn->rx);
+	XFREE(MTYPE_HA_CONN_BUF, conn->tx);
+	XFREE(MTYPE_HA_CONN, conn);
+	*connp = NULL;
+}
+
+const char *ha_conn_name(const struct ha_conn *conn)
+{
+	return conn->name;
+}
+
+const struct ha_conn_stats *ha_conn_stats(const struct ha_conn *conn)
+{
+	return &conn->stats;
+}
+
+int ha_conn_fd(const struct ha_conn *conn)
+{
+	return conn->fd;
+}
+
+static void ha_conn_reserve(uint8_t **buf, size_t *size, size_t need)
+{
+	size_t nsize;
+
+	if (need <= *size)
+		return;
+	nsize = *size ? *size : 4096;
+	while (nsize < need)
+		nsize *= 2;
+	*buf = XREALLOC(MTYPE_HA_CONN_BUF, *buf, nsize);
+	*size = nsize;
+}
+
+/* Deliver every complete frame in the receive buffer.  Returns false if the
+ * connection must not be touched any more. */
+static bool ha_conn_parse(struct ha_conn *conn)
+{
+	size_t off = 0;
+	bool alive = true;
+
+	while (!conn->failed) {
+		struct ha_frame_hdr hdr;
+		enum ha_decode_result res;
+		size_t flen;
+
+		res = ha_frame_hdr_decode(conn->rx + off, conn->rx_len - off,
+					  &hdr);
+		if (res == HA_DECODE_NEED_MORE)
+			break;
+		if (res != HA_DECODE_OK) {
+			zlog_warn("%s: refusing frame from peer: %s", conn->name,
+				  ha_decode_result_str(res));
+			ha_conn_fail(conn, "protocol error: %s",
+				     ha_decode_result_str(res));
+			break;
+		}
+		flen = HA_FRAME_HDR_LEN + (size_t)hdr.length;
+		if (conn->rx_len - off < flen) {
+			/* make room for the rest of this frame */
+			ha_conn_reserve(&conn->rx, &conn->rx_size,
+					flen + (conn->rx_len - off));
+			break;
+		}
+		conn->stats.frames_rx++;
+		alive = conn->frame_cb(conn, hdr.type,
+				       conn->rx + off + HA_FRAME_HDR_LEN,
+				       hdr.length, conn->arg);
+		if (!alive)
+			return false;
+		off += flen;
+	}
+	if (off) {
+		memmove(conn->rx, conn->rx + off, conn->rx_len - off);
+		conn->rx_len -= off;
+	}
+	return true;
+}
+
+static void ha_conn_read(struct event *ev)
+{
+	struct ha_conn *conn = EVENT_ARG(ev);
+	ssize_t n;
+
+	ha_conn_reserve(&conn->rx, &conn->rx_size,
+			conn->rx_len + HA_CONN_READ_CHUNK);
+	n = read(conn->fd, conn->rx + conn->rx_len,
+		 conn->rx_size - conn->rx_len);
+	if (n == 0) {
+		ha_conn_fail(conn, "connection closed by peer");
+		return;
+	}
+	if (n < 0) {
+		if (ERRNO_IO_RETRY(errno)) {
+			event_add_read(conn->loop, ha_conn_read, conn, conn->fd,
+				       &conn->t_read);
+			return;
+		}
+		ha_conn_fail(conn, "read error: %s", safe_strerror(errno));
+		return;
+	}
+	conn->rx_len += n;
+	conn->stats.bytes_rx += n;
+	if (!ha_conn_parse(conn))
+		return;
+	if (!conn->failed)
+		event_add_read(conn->loop, ha_conn_read, conn, conn->fd,
+			       &conn->t_read);
+}
+
+static void ha_conn_flush(struct ha_conn *conn)
+{
+	while (conn->tx_off < conn->tx_len) {
+		ssize_t n = write(conn->fd, conn->tx + conn->tx_off,
+				  conn->tx_len - conn->tx_off);
+
+		if (n < 0) {
+			if (ERRNO_IO_RETRY(errno)) {
+				event_add_write(conn->loop, ha_conn_write, conn,
+						conn->fd, &conn->t_write);
+				return;
+			}
+			ha_conn_fail(conn, "write error: %s",
+				     safe_strerror(errno));
+			return;
+		}
+		conn->tx_off += n;
+		conn->stats.bytes_tx += n;
+	}
+	conn->tx_off = conn->tx_len = 0;
+}
+
+static void ha_conn_write(struct event *ev)
+{
+	ha_conn_flush(EVENT_ARG(ev));
+}
+
+int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+		 uint32_t len)
+{
+	if (conn->failed)
+		return -1;
+	if (len > HA_FRAME_MAX_PAYLOAD) {
+		zlog_err("%s: refusing to send %u-byte frame (max %u)",
+			 conn->name, len, HA_FRAME_MAX_PAYLOAD);
+		return -1;
+	}
+	ha_conn_reserve(&conn->tx, &conn->tx_size,
+			conn->tx_len + HA_FRAME_HDR_LEN + len);
+	ha_frame_hdr_encode(conn->tx + conn->tx_len, type, len);
+	if (len)
+		memcpy(conn->tx + conn->tx_len + HA_FRAME_HDR_LEN, payload,
+		       len);
+	conn->tx_len += HA_FRAME_HDR_LEN + len;
+	conn->stats.frames_tx++;
+	if (!conn->t_write)
+		ha_conn_flush(conn);
+	return conn->failed ? -1 : 0;
+}

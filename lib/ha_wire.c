@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * frr-ha wire format, see ha_wire.h.
+ */
+#include <string.h>
+
+#include "ha_wire.h"
+
+/* Bounded big-endian reader/writer.  Any access past the end sets err and
+ * returns zero; callers check err once at the end. */
+struct ha_rbuf {
+	const uint8_t *p;
+	size_t len, pos;
+	bool err;
+};
+
+struct ha_wbuf {
+	uint8_t *p;
+	size_t len, pos;
+	bool err;
+};
+
+static bool rb_need(struct ha_rbuf *rb, size_t n)
+{
+	if (rb->err || rb->len - rb->pos < n) {
+		rb->err = true;
+		return false;
+	}
+	return true;
+}
+
+static uint8_t rb_u8(struct ha_rbuf *rb)
+{
+	if (!rb_need(rb, 1))
+		return 0;
+	return rb->p[rb->pos++];
+}
+
+static uint16_t rb_u16(struct ha_rbuf *rb)
+{
+	uint16_t v;
+
+	if (!rb_need(rb, 2))
+		return 0;
+	v = (uint16_t)(rb->p[rb->pos] << 8 | rb->p[rb->pos + 1]);
+	rb->pos += 2;
+	return v;
+}
+
+static uint32_t rb_u32(struct ha_rbuf *rb)
+{
+	uint32_t v;
+
+	if (!rb_need(rb, 4))
+		return 0;
+	v = (uint32_t)rb->p[rb->pos] << 24 | (uint32_t)rb->p[rb->pos + 1] << 16 |
+	    (uint32_t)rb->p[rb->pos + 2] << 8 | (uint32_t)rb->p[rb->pos + 3];
+	rb->pos += 4;
+	return v;
+}
+
+static const uint8_t *rb_bytes(struct ha_rbuf *rb, size_t n)
+{
+	const uint8_t *v;
+
+	if (!rb_need(rb, n))
+		return NULL;
+	v = rb->p + rb->pos;
+	rb->pos += n;
+	return v;
+}
+
+static bool wb_need(struct ha_wbuf *wb, size_t n)
+{
+	if (wb->err || wb->len - wb->pos < n) {
+		wb->err = true;
+		return false;
+	}
+	return true;
+}
+
+static void wb_u8(struct ha_wbuf *wb, uint8_t v)
+{
+	if (wb_need(wb, 1))
+		wb->p[wb->pos++] = v;
+}
+
+static void wb_u16(struct ha_wbuf *wb, uint16_t v)
+{
+	if (!wb_need(wb, 2))
+		return;
+	wb->p[wb->pos++] = v >> 8;
+	wb->p[wb->pos++] = v & 0xff;
+}
+
+static void wb_u32(struct ha_wbuf *wb, uint32_t v)
+{
+	if (!wb_need(wb, 4))
+		return;
+	wb->p[wb->pos++] = v >> 24;
+	wb->p[wb->pos++] = (v >> 16) & 0xff;
+	wb->p[wb->pos++] = (v >> 8) & 0xff;
+	wb->p[wb->pos++] = v & 0xff;
+}
+
+static void wb_bytes(struct ha_wbuf *wb, const void *v, size_t n)
+{
+	if (!wb_need(wb, n))
+		return;
+	memcpy(wb->p + wb->pos, v, n);
+	wb->pos += n;
+}
+
+const char *ha_decode_result_str(enum ha_decode_result res)
+{
+	switch (res) {
+	case HA_DECODE_OK:
+		return "ok";
+	case HA_DECODE_NEED_MORE:
+		return "incomplete";
+	case HA_DECODE_BAD_MAGIC:
+		return "bad magic (not an frr-ha frame)";
+	case HA_DECODE_BAD_VERSION:
+		return "unsupported wire version";
+	case HA_DECODE_BAD_TYPE:
+		return "unknown message type";
+	case HA_DECODE_TOO_LARGE:
+		return "frame too large";
+	case HA_DECODE_MALFORMED:
+		return "malformed payload";
+	}
+	return "unknown error";
+}
+
+const char *ha_role_name(enum ha_role role)
+{
+	switch (role) {
+	case HA_ROLE_INIT:
+		return "init";
+	case HA_ROLE_ACTIVE:
+		return "active";
+	case HA_ROLE_STANDBY:
+		return "standby";
+	case HA_ROLE_FAILED:
+		return "failed";
+	case HA_ROLE_MAX:
+		break;
+	}
+	return "unknown";
+}
+
+const char *ha_msg_type_name(uint8_t type)
+{
+	switch (type) {
+	case HA_MSG_REGISTER:
+		return "register";
+	case HA_MSG_REGISTER_ACK:
+		return "register-ack";
+	}
+	return "unknown";
+}
+
+void ha_frame_hdr_encode(uint8_t *out, uint8_t type, uint32_t length)
+{
+	struct ha_wbuf wb = { .p = out, .len = HA_FRAME_HDR_LEN };
+
+	wb_u16(&wb, HA_WIRE_MAGIC);
+	wb_u8(&wb, HA_WIRE_VERSION);
+	wb_u8(&wb, type);
+	wb_u32(&wb, length);
+}
+
+enum ha_decode_result ha_frame_hdr_decode(const uint8_t *buf, size_t len,
+					  struct ha_frame_hdr *hdr)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	uint16_t magic;
+	struct ha_frame_hdr h;
+
+	/* Reject a wrong magic as early as two bytes tell it. */
+	if (len >= 2 && (buf[0] != (HA_WIRE_MAGIC >> 8) ||
+			 buf[1] != (HA_WIRE_MAGIC & 0xff)))
+		return HA_DECODE_BAD_MAGIC;
+	if (len < HA_FRAME_HDR_LEN)
+		return HA_DECODE_NEED_MORE;
+
+	magic = rb_u16(&rb);
+	h.version = rb_u8(&rb);
+	h.type = rb_u8(&rb);
+	h.length = rb_u32(&rb);
+	if (rb.err || magic != HA_WIRE_MAGIC)
+		return HA_DECODE_BAD_MAGIC;
+	if (h.version != HA_WIRE_VERSION)
+		return HA_DECODE_BAD_VERSION;
+	if (h.type == 0 || h.type >= HA_MSG_TYPE_MAX)
+		return HA_DECODE_BAD_TYPE;
+	if (h.length > HA_FRAME_MAX_PAYLOAD)
+		return HA_DECODE_TOO_LARGE;
+	*hdr = h;
+	return HA_DECODE_OK;
+}
+
+bool ha_daemon_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || len >= HA_DAEMON_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+ssize_t ha_msg_register_encode(const struct ha_msg_register *msg, uint8_t *out,
+			       size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+	size_t nlen = strnlen(msg->daemon, sizeof(msg->daemon));
+
+	if (!ha_daemon_name_valid(msg->daemon, nlen))
+		return -1;
+	wb_u16(&wb, (uint16_t)nlen);
+	wb_bytes(&wb, msg->daemon, nlen);
+	wb_u32(&wb, msg->pid);
+	wb_u32(&wb, msg->module_version);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_register_decode(const uint8_t *buf, size_t len,
+					     struct ha_msg_register *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_register m = {};
+	uint16_t nlen;
+	const uint8_t *name;
+
+	nlen = rb_u16(&rb);
+	name = rb_bytes(&rb, nlen);
+	m.pid = rb_u32(&rb);
+	m.module_version = rb_u32(&rb);
+	if (rb.err || rb.pos != len || !name ||
+	    !ha_daemon_name_valid((const char *)name, nlen))
+		return HA_DECODE_MALFORMED;
+	memcpy(m.daemon, name, nlen);
+	m.daemon[nlen] = '\0';
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_register_ack_encode(const struct ha_msg_register_ack *msg,
+				   uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->role >= HA_ROLE_MAX)
+		return -1;
+	wb_u8(&wb, msg->role);
+	wb_u32(&wb, msg->hard_pid);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result
+ha_msg_register_ack_decode(const uint8_t *buf, size_t len,
+			   struct ha_msg_register_ack *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_register_ack m = {};
+
+	m.role = rb_u8(&rb);
+	m.hard_pid = rb_u32(&rb);
+	if (rb.err || rb.pos != len || m.role >= HA_ROLE_MAX)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
