@@ -15,12 +15,14 @@
 #define HARD_DEFAULT_SLOT 1
 #define HARD_DEFAULT_PRIORITY 100
 #define HARD_DEFAULT_PEER_PORT 2631
+/* as in frr-ha.yang: leaf key { length "8..255"; } */
+#define HARD_KEY_MIN_LEN 8
+#define HARD_KEY_MAX_LEN 255
 
 DECLARE_MGROUP(HARD);
 
 /* Configuration, as committed through the northbound (frr-ha.yang). */
 struct hard_config {
-	bool configured; /* "redundancy" node present */
 	uint8_t slot;
 	uint8_t priority;
 	bool peer_configured;

@@ -11,27 +11,6 @@
 
 #include "hard.h"
 
-static int redundancy_create(struct nb_cb_create_args *args)
-{
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	hard.cfg.configured = true;
-	hard_config_changed();
-	return NB_OK;
-}
-
-static int redundancy_destroy(struct nb_cb_destroy_args *args)
-{
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	hard.cfg.configured = false;
-	hard.cfg.slot = HARD_DEFAULT_SLOT;
-	hard.cfg.priority = HARD_DEFAULT_PRIORITY;
-	hard.cfg.peer_configured = false;
-	hard_config_changed();
-	return NB_OK;
-}
-
 static int redundancy_slot_modify(struct nb_cb_modify_args *args)
 {
 	if (args->event != NB_EV_APPLY)
@@ -94,8 +73,6 @@ const struct frr_yang_module_info frr_ha_info = {
 		{
 			.xpath = "/frr-ha:redundancy",
 			.cbs = {
-				.create = redundancy_create,
-				.destroy = redundancy_destroy,
 				.cli_show = hard_cli_show_redundancy,
 				.cli_show_end = hard_cli_show_redundancy_end,
 			},

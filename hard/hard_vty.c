@@ -31,19 +31,20 @@ static struct cmd_node redundancy_node = {
 
 DEFPY_YANG_NOSH(redundancy, redundancy_cmd, "redundancy", REDUNDANCY_STR)
 {
-	int ret;
-
-	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH, NB_OP_CREATE, NULL);
-	ret = nb_cli_apply_changes(vty, NULL);
-	if (ret == CMD_SUCCESS)
-		VTY_PUSH_XPATH(REDUNDANCY_NODE, REDUNDANCY_XPATH);
-	return ret;
+	VTY_PUSH_XPATH(REDUNDANCY_NODE, REDUNDANCY_XPATH);
+	return CMD_SUCCESS;
 }
 
+/* Back to defaults: no peer card, slot 1, default priority. */
 DEFPY_YANG(no_redundancy, no_redundancy_cmd, "no redundancy",
 	   NO_STR REDUNDANCY_STR)
 {
-	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH, NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/slot", NB_OP_DESTROY,
+			      NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/priority", NB_OP_DESTROY,
+			      NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/peer", NB_OP_DESTROY,
+			      NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -69,9 +70,13 @@ DEFPY_YANG(redundancy_priority, redundancy_priority_cmd,
 }
 
 /*
- * The address is taken as a word so that a wrong one gets a precise
- * message rather than "unknown command"; the port is taken over the full
- * 16-bit range so that the model's range check speaks for itself.
+ * The address is taken as a word and the port over the full 16-bit range
+ * so that a wrong one gets a precise message rather than "unknown
+ * command".  The values are checked here, before the northbound edit:
+ * FRR applies a command's changes one by one and does not undo the ones
+ * before a failed edit, so every value must be valid before any is
+ * enqueued.  The model (frr-ha.yang) enforces the same rules for every
+ * other way of configuring hard.
  */
 DEFPY_YANG(redundancy_peer, redundancy_peer_cmd,
 	   "peer WORD$address [port (0-65535)$port] [key WORD$key]",
@@ -89,6 +94,18 @@ DEFPY_YANG(redundancy_peer, redundancy_peer_cmd,
 		vty_out(vty,
 			"%% Invalid peer address '%s': not an IPv4 or IPv6 address\n",
 			address);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (port_str && port == 0) {
+		vty_out(vty,
+			"%% Invalid port 0: the peer card's control channel port is 1-65535\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (key && (strlen(key) < HARD_KEY_MIN_LEN ||
+		    strlen(key) > HARD_KEY_MAX_LEN)) {
+		vty_out(vty,
+			"%% Invalid key: %zu characters, a key has %d to %d\n",
+			strlen(key), HARD_KEY_MIN_LEN, HARD_KEY_MAX_LEN);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./peer/address", NB_OP_MODIFY, address);
@@ -187,8 +204,6 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		json_object *jdaemons = json_object_new_object();
 
 		json_object_int_add(json, "hardPid", getpid());
-		json_object_boolean_add(json, "configured",
-					hard.cfg.configured);
 		json_object_int_add(jcard, "slot", hard.cfg.slot);
 		json_object_int_add(jcard, "priority", hard.cfg.priority);
 		json_object_string_add(jcard, "role", ha_role_name(hard.role));

@@ -7,8 +7,9 @@
 #   tools/frr-build.sh            build if needed, then install into /
 #   tools/frr-build.sh --print-builddir   print the FRR build tree in use
 #
-# The cache key is the two source versions, the configure options, this
-# script and the contents of patches/frr/.  With an unchanged key a second run
+# The cache key is the two source versions, the configure options,
+# BUILD_RECIPE (bump it when the build steps below change what gets built)
+# and the contents of patches/frr/.  With an unchanged key a second run
 # only checks the installed stamp (seconds).  A changed patch series rebuilds
 # FRR (ccache keeps that short).
 #
@@ -22,6 +23,7 @@ LIBYANG_VERSION=3.12.2-1
 FRR_VERSION=10.3-3+deb13u1
 MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 STAMP=/var/lib/frr-ha/frr-installed
+BUILD_RECIPE=2
 
 # Debian packages needed to build libyang, FRR and frr-ha, and to run the
 # tests and the demo.  (Not apt-get build-dep: FRR's source wants trixie's
@@ -38,6 +40,7 @@ RUN_DEPS=(
 	iproute2 iptables tcpdump procps psmisc bridge-utils
 	python3-pytest python3-scapy python3-lxml python3-yaml
 	python3-pexpect python3-pytest-xdist
+	sudo nftables
 )
 
 FRR_CONFIGURE=(
@@ -102,8 +105,8 @@ ensure_users() {
 cache_key() {
 	{
 		echo "libyang=$LIBYANG_VERSION frr=$FRR_VERSION arch=$MULTIARCH"
+		echo "recipe=$BUILD_RECIPE"
 		printf '%s\n' "${FRR_CONFIGURE[@]}"
-		cat "$TOP/tools/frr-build.sh"
 		for f in "$TOP"/patches/frr/*; do
 			[ -f "$f" ] && { echo "== $(basename "$f")"; cat "$f"; }
 		done
@@ -128,6 +131,8 @@ build_all() {
 	rm -rf "$build" "$stage"
 	mkdir -p "$build" "$stage"
 	export CCACHE_DIR=$CACHE/ccache
+	# build trees differ per key: let hits cross them
+	export CCACHE_BASEDIR=$build CCACHE_NOHASHDIR=1
 	export PATH=/usr/lib/ccache:$PATH
 
 	log "unpacking sources into $build"
