@@ -20,5 +20,4 @@ static int bgp_ha_module_init(void)
 }
 
 FRR_MODULE_SETUP(.name = "bgpd_ha", .version = FRRHA_VERSION,
-		 .description = "bgpd non-stop routing (frr-ha)",
-		 .init = bgp_ha_module_init);
+		 .description = "bgpd non-stop routing (frr-ha)", .init = bgp_ha_module_init);

@@ -11,9 +11,9 @@
 
 #include "ha_wire.h"
 
-#define HARD_VTY_PORT 2630
-#define HARD_DEFAULT_SLOT 1
-#define HARD_DEFAULT_PRIORITY 100
+#define HARD_VTY_PORT	       2630
+#define HARD_DEFAULT_SLOT      1
+#define HARD_DEFAULT_PRIORITY  100
 #define HARD_DEFAULT_PEER_PORT 2631
 /* as in frr-ha.yang: leaf key { length "8..255"; } */
 #define HARD_KEY_MIN_LEN 8
@@ -71,18 +71,13 @@ struct lyd_node;
 struct vty;
 extern void hard_vty_init(void);
 /* rendering of the configuration, used by hard_nb.c's cli_show */
-extern void hard_cli_show_redundancy(struct vty *vty,
-				     const struct lyd_node *dnode,
+extern void hard_cli_show_redundancy(struct vty *vty, const struct lyd_node *dnode,
 				     bool show_defaults);
-extern void hard_cli_show_redundancy_end(struct vty *vty,
-					 const struct lyd_node *dnode);
-extern void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode,
-			       bool show_defaults);
-extern void hard_cli_show_priority(struct vty *vty,
-				   const struct lyd_node *dnode,
+extern void hard_cli_show_redundancy_end(struct vty *vty, const struct lyd_node *dnode);
+extern void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode, bool show_defaults);
+extern void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode,
 				   bool show_defaults);
-extern void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
-			       bool show_defaults);
+extern void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode, bool show_defaults);
 
 /* hard_main.c */
 extern void hard_config_changed(void);

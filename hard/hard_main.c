@@ -62,8 +62,7 @@ void hard_config_changed(void)
 
 	if (role == hard.role)
 		return;
-	zlog_notice("redundancy: card role %s -> %s%s", ha_role_name(hard.role),
-		    ha_role_name(role),
+	zlog_notice("redundancy: card role %s -> %s%s", ha_role_name(hard.role), ha_role_name(role),
 		    hard.cfg.peer_configured ? " (peer card configured, no election yet)"
 					     : " (no peer card: lone card)");
 	hard.role = role;
@@ -139,8 +138,7 @@ int main(int argc, char **argv)
 	hard_vty_init();
 	hard_registry_init();
 	hard.role = hard_role_decide();
-	zlog_notice("redundancy: hard starting, card role %s",
-		    ha_role_name(hard.role));
+	zlog_notice("redundancy: hard starting, card role %s", ha_role_name(hard.role));
 
 	frr_config_fork();
 	frr_run(hard.master);

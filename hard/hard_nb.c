@@ -48,8 +48,7 @@ static void redundancy_peer_apply_finish(struct nb_cb_apply_finish_args *args)
 
 	yang_dnode_get_ip(&hard.cfg.peer_addr, dnode, "address");
 	hard.cfg.peer_port = yang_dnode_get_uint16(dnode, "port");
-	strlcpy(hard.cfg.peer_key, yang_dnode_get_string(dnode, "key"),
-		sizeof(hard.cfg.peer_key));
+	strlcpy(hard.cfg.peer_key, yang_dnode_get_string(dnode, "key"), sizeof(hard.cfg.peer_key));
 	hard.cfg.peer_configured = true;
 	hard_config_changed();
 }

@@ -47,15 +47,14 @@ static void hard_daemon_send_ack(struct hard_daemon *hd)
 static bool hard_daemon_refuse(struct hard_daemon *hd, const char *reason)
 {
 	zlog_err("redundancy: refusing local module connection%s%s: %s",
-		 hd->registered ? " from " : "", hd->registered ? hd->name : "",
-		 reason);
+		 hd->registered ? " from " : "", hd->registered ? hd->name : "", reason);
 	hard.refused_registrations++;
 	hard_daemon_free(hd);
 	return false;
 }
 
-static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type,
-			      const uint8_t *payload, uint32_t len, void *arg)
+static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+			      uint32_t len, void *arg)
 {
 	struct hard_daemon *hd = arg, *old;
 	struct ha_msg_register reg;
@@ -71,16 +70,14 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type,
 		if (reg.module_version != HA_WIRE_VERSION) {
 			char why[96];
 
-			snprintf(why, sizeof(why),
-				 "module speaks version %u, hard speaks %u",
+			snprintf(why, sizeof(why), "module speaks version %u, hard speaks %u",
 				 reg.module_version, HA_WIRE_VERSION);
 			return hard_daemon_refuse(hd, why);
 		}
 		/* A restarted daemon may reconnect before its old connection
 		 * was seen closing: the newest registration wins. */
 		frr_each_safe (hard_daemons, &hard.daemons, old) {
-			if (old != hd && old->registered &&
-			    strcmp(old->name, reg.daemon) == 0) {
+			if (old != hd && old->registered && strcmp(old->name, reg.daemon) == 0) {
 				zlog_warn("redundancy: %s re-registered (pid %u -> %u), dropping the old connection",
 					  reg.daemon, old->pid, reg.pid);
 				hard_daemon_free(old);
@@ -91,8 +88,7 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type,
 		hd->module_version = reg.module_version;
 		hd->registered = true;
 		hd->registered_at = monotime(NULL);
-		zlog_info("redundancy: %s (pid %u) registered", hd->name,
-			  hd->pid);
+		zlog_info("redundancy: %s (pid %u) registered", hd->name, hd->pid);
 		hard_daemon_send_ack(hd);
 		return true;
 	default:
@@ -100,14 +96,12 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type,
 	}
 }
 
-static void hard_daemon_closed(struct ha_conn *conn, const char *reason,
-			       void *arg)
+static void hard_daemon_closed(struct ha_conn *conn, const char *reason, void *arg)
 {
 	struct hard_daemon *hd = arg;
 
 	if (hd->registered)
-		zlog_warn("redundancy: %s (pid %u) went away: %s", hd->name,
-			  hd->pid, reason);
+		zlog_warn("redundancy: %s (pid %u) went away: %s", hd->name, hd->pid, reason);
 	hard_daemon_free(hd);
 }
 
@@ -116,8 +110,7 @@ static void hard_registry_accept(struct event *ev)
 	struct hard_daemon *hd;
 	int fd;
 
-	event_add_read(hard.master, hard_registry_accept, NULL, hard.listen_fd,
-		       &hard.t_accept);
+	event_add_read(hard.master, hard_registry_accept, NULL, hard.listen_fd, &hard.t_accept);
 	fd = accept4(hard.listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (!ERRNO_IO_RETRY(errno))
@@ -126,8 +119,8 @@ static void hard_registry_accept(struct event *ev)
 		return;
 	}
 	hd = XCALLOC(MTYPE_HARD_DAEMON, sizeof(*hd));
-	hd->conn = ha_conn_new(hard.master, fd, "local module",
-			       hard_daemon_frame, hard_daemon_closed, hd);
+	hd->conn = ha_conn_new(hard.master, fd, "local module", hard_daemon_frame,
+			       hard_daemon_closed, hd);
 	hard_daemons_add_tail(&hard.daemons, hd);
 }
 
@@ -140,8 +133,7 @@ void hard_registry_init(void)
 	strlcpy(sun.sun_path, hard.sock_path, sizeof(sun.sun_path));
 	unlink(hard.sock_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(fd, 16) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
 		zlog_err("redundancy: cannot listen on %s: %s", hard.sock_path,
 			 safe_strerror(errno));
 		if (fd >= 0)
@@ -150,8 +142,7 @@ void hard_registry_init(void)
 	}
 	set_nonblocking(fd);
 	hard.listen_fd = fd;
-	event_add_read(hard.master, hard_registry_accept, NULL, fd,
-		       &hard.t_accept);
+	event_add_read(hard.master, hard_registry_accept, NULL, fd, &hard.t_accept);
 	zlog_info("redundancy: waiting for ha modules on %s", hard.sock_path);
 }
 

@@ -16,7 +16,7 @@
 
 #include "hard/hard_vty_clippy.c"
 
-#define REDUNDANCY_STR "Router redundancy (frr-ha)\n"
+#define REDUNDANCY_STR	 "Router redundancy (frr-ha)\n"
 #define REDUNDANCY_XPATH "/frr-ha:redundancy"
 
 static int hard_config_write(struct vty *vty);
@@ -36,36 +36,27 @@ DEFPY_YANG_NOSH(redundancy, redundancy_cmd, "redundancy", REDUNDANCY_STR)
 }
 
 /* Back to defaults: no peer card, slot 1, default priority. */
-DEFPY_YANG(no_redundancy, no_redundancy_cmd, "no redundancy",
-	   NO_STR REDUNDANCY_STR)
+DEFPY_YANG(no_redundancy, no_redundancy_cmd, "no redundancy", NO_STR REDUNDANCY_STR)
 {
-	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/slot", NB_OP_DESTROY,
-			      NULL);
-	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/priority", NB_OP_DESTROY,
-			      NULL);
-	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/peer", NB_OP_DESTROY,
-			      NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/slot", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/priority", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/peer", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
 DEFPY_YANG(redundancy_slot, redundancy_slot_cmd, "[no] slot ![(1-2)$slot]",
-	   NO_STR
-	   "Slot id of this card\n"
-	   "Slot id\n")
+	   NO_STR "Slot id of this card\n"
+		  "Slot id\n")
 {
-	nb_cli_enqueue_change(vty, "./slot", no ? NB_OP_DESTROY : NB_OP_MODIFY,
-			      slot_str);
+	nb_cli_enqueue_change(vty, "./slot", no ? NB_OP_DESTROY : NB_OP_MODIFY, slot_str);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(redundancy_priority, redundancy_priority_cmd,
-	   "[no] priority ![(0-255)$prio]",
-	   NO_STR
-	   "Election priority of this card (higher wins)\n"
-	   "Priority\n")
+DEFPY_YANG(redundancy_priority, redundancy_priority_cmd, "[no] priority ![(0-255)$prio]",
+	   NO_STR "Election priority of this card (higher wins)\n"
+		  "Priority\n")
 {
-	nb_cli_enqueue_change(vty, "./priority",
-			      no ? NB_OP_DESTROY : NB_OP_MODIFY, prio_str);
+	nb_cli_enqueue_change(vty, "./priority", no ? NB_OP_DESTROY : NB_OP_MODIFY, prio_str);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -91,47 +82,37 @@ DEFPY_YANG(redundancy_peer, redundancy_peer_cmd,
 
 	if (str2sockunion(address, &su) < 0 ||
 	    (su.sa.sa_family != AF_INET && su.sa.sa_family != AF_INET6)) {
-		vty_out(vty,
-			"%% Invalid peer address '%s': not an IPv4 or IPv6 address\n",
-			address);
+		vty_out(vty, "%% Invalid peer address '%s': not an IPv4 or IPv6 address\n", address);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	if (port_str && port == 0) {
-		vty_out(vty,
-			"%% Invalid port 0: the peer card's control channel port is 1-65535\n");
+		vty_out(vty, "%% Invalid port 0: the peer card's control channel port is 1-65535\n");
 		return CMD_WARNING_CONFIG_FAILED;
 	}
-	if (key && (strlen(key) < HARD_KEY_MIN_LEN ||
-		    strlen(key) > HARD_KEY_MAX_LEN)) {
-		vty_out(vty,
-			"%% Invalid key: %zu characters, a key has %d to %d\n",
-			strlen(key), HARD_KEY_MIN_LEN, HARD_KEY_MAX_LEN);
+	if (key && (strlen(key) < HARD_KEY_MIN_LEN || strlen(key) > HARD_KEY_MAX_LEN)) {
+		vty_out(vty, "%% Invalid key: %zu characters, a key has %d to %d\n", strlen(key),
+			HARD_KEY_MIN_LEN, HARD_KEY_MAX_LEN);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, "./peer/address", NB_OP_MODIFY, address);
-	nb_cli_enqueue_change(vty, "./peer/port",
-			      port_str ? NB_OP_MODIFY : NB_OP_DESTROY, port_str);
-	nb_cli_enqueue_change(vty, "./peer/key",
-			      key ? NB_OP_MODIFY : NB_OP_DESTROY, key);
+	nb_cli_enqueue_change(vty, "./peer/port", port_str ? NB_OP_MODIFY : NB_OP_DESTROY, port_str);
+	nb_cli_enqueue_change(vty, "./peer/key", key ? NB_OP_MODIFY : NB_OP_DESTROY, key);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-DEFPY_YANG(no_redundancy_peer, no_redundancy_peer_cmd,
-	   "no peer [WORD [port (0-65535)] [key WORD]]",
-	   NO_STR
-	   "The other card of this router\n"
-	   "Intercard address of the peer card (IPv4 or IPv6)\n"
-	   "Control channel TCP port of the peer card\n"
-	   "Port number\n"
-	   "Shared key authenticating intercard frames\n"
-	   "Key\n")
+DEFPY_YANG(no_redundancy_peer, no_redundancy_peer_cmd, "no peer [WORD [port (0-65535)] [key WORD]]",
+	   NO_STR "The other card of this router\n"
+		  "Intercard address of the peer card (IPv4 or IPv6)\n"
+		  "Control channel TCP port of the peer card\n"
+		  "Port number\n"
+		  "Shared key authenticating intercard frames\n"
+		  "Key\n")
 {
 	nb_cli_enqueue_change(vty, "./peer", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
-void hard_cli_show_redundancy(struct vty *vty, const struct lyd_node *dnode,
-			      bool show_defaults)
+void hard_cli_show_redundancy(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
 {
 	vty_out(vty, "redundancy\n");
 }
@@ -142,20 +123,17 @@ void hard_cli_show_redundancy_end(struct vty *vty, const struct lyd_node *dnode)
 	vty_out(vty, "!\n");
 }
 
-void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode,
-			bool show_defaults)
+void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
 {
 	vty_out(vty, " slot %u\n", yang_dnode_get_uint8(dnode, NULL));
 }
 
-void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode,
-			    bool show_defaults)
+void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
 {
 	vty_out(vty, " priority %u\n", yang_dnode_get_uint8(dnode, NULL));
 }
 
-void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode,
-			bool show_defaults)
+void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
 {
 	vty_out(vty, " peer %s", yang_dnode_get_string(dnode, "address"));
 	if (show_defaults || !yang_dnode_is_default(dnode, "port"))
@@ -208,8 +186,7 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		json_object_int_add(jcard, "priority", hard.cfg.priority);
 		json_object_string_add(jcard, "role", ha_role_name(hard.role));
 		json_object_object_add(json, "card", jcard);
-		json_object_boolean_add(jpeer, "configured",
-					hard.cfg.peer_configured);
+		json_object_boolean_add(jpeer, "configured", hard.cfg.peer_configured);
 		if (hard.cfg.peer_configured) {
 			json_object_string_add(jpeer, "address", addr);
 			json_object_int_add(jpeer, "port", hard.cfg.peer_port);
@@ -223,8 +200,7 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 				continue;
 			jd = json_object_new_object();
 			json_object_int_add(jd, "pid", hd->pid);
-			json_object_int_add(jd, "moduleVersion",
-					    hd->module_version);
+			json_object_int_add(jd, "moduleVersion", hd->module_version);
 			json_object_int_add(jd, "registeredSecs",
 					    monotime(NULL) - hd->registered_at);
 			json_object_int_add(jd, "framesReceived",
@@ -232,31 +208,28 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 			json_object_object_add(jdaemons, hd->name, jd);
 		}
 		json_object_object_add(json, "daemons", jdaemons);
-		json_object_int_add(json, "refusedRegistrations",
-				    hard.refused_registrations);
+		json_object_int_add(json, "refusedRegistrations", hard.refused_registrations);
 		return vty_json(vty, json);
 	}
 
 	vty_out(vty, "Redundancy (frr-ha), hard pid %d\n", getpid());
-	vty_out(vty, "  This card: slot %u, priority %u, role %s\n",
-		hard.cfg.slot, hard.cfg.priority, ha_role_name(hard.role));
+	vty_out(vty, "  This card: slot %u, priority %u, role %s\n", hard.cfg.slot,
+		hard.cfg.priority, ha_role_name(hard.role));
 	if (hard.cfg.peer_configured)
-		vty_out(vty, "  Peer card: %s port %u, not connected\n", addr,
-			hard.cfg.peer_port);
+		vty_out(vty, "  Peer card: %s port %u, not connected\n", addr, hard.cfg.peer_port);
 	else
 		vty_out(vty, "  Peer card: none configured (lone card)\n");
 	vty_out(vty, "  Registered daemons: %u\n", ndaemons);
 	if (ndaemons)
-		vty_out(vty, "    %-10s %-8s %-7s %s\n", "Daemon", "PID",
-			"Module", "Registered for");
+		vty_out(vty, "    %-10s %-8s %-7s %s\n", "Daemon", "PID", "Module",
+			"Registered for");
 	frr_each (hard_daemons, &hard.daemons, hd) {
 		char up[32];
 
 		if (!hd->registered)
 			continue;
 		hard_show_uptime(up, sizeof(up), hd->registered_at);
-		vty_out(vty, "    %-10s %-8u v%-6u %s\n", hd->name, hd->pid,
-			hd->module_version, up);
+		vty_out(vty, "    %-10s %-8u v%-6u %s\n", hd->name, hd->pid, hd->module_version, up);
 	}
 	if (hard.refused_registrations)
 		vty_out(vty, "  Refused module connections: %" PRIu64 "\n",

@@ -20,5 +20,4 @@ static int isis_ha_module_init(void)
 }
 
 FRR_MODULE_SETUP(.name = "isisd_ha", .version = FRRHA_VERSION,
-		 .description = "isisd non-stop routing (frr-ha)",
-		 .init = isis_ha_module_init);
+		 .description = "isisd non-stop routing (frr-ha)", .init = isis_ha_module_init);

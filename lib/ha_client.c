@@ -38,12 +38,11 @@ static void ha_client_connect(struct event *ev);
 
 static void ha_client_schedule_connect(struct ha_client *hc, long msec)
 {
-	event_add_timer_msec(hc->loop, ha_client_connect, hc, msec,
-			     &hc->t_connect);
+	event_add_timer_msec(hc->loop, ha_client_connect, hc, msec, &hc->t_connect);
 }
 
-static bool ha_client_frame(struct ha_conn *conn, uint8_t type,
-			    const uint8_t *payload, uint32_t len, void *arg)
+static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+			    uint32_t len, void *arg)
 {
 	struct ha_client *hc = arg;
 	struct ha_msg_register_ack ack;
@@ -62,8 +61,8 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type,
 		}
 		hc->registered = true;
 		hc->role = ack.role;
-		zlog_info("frr-ha: %s registered with hard (pid %u), card role %s",
-			  hc->daemon, ack.hard_pid, ha_role_name(ack.role));
+		zlog_info("frr-ha: %s registered with hard (pid %u), card role %s", hc->daemon,
+			  ack.hard_pid, ha_role_name(ack.role));
 		return true;
 	default:
 		zlog_warn("frr-ha: ignoring unexpected %s message from hard",
@@ -72,8 +71,7 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type,
 	}
 }
 
-static void ha_client_closed(struct ha_conn *conn, const char *reason,
-			     void *arg)
+static void ha_client_closed(struct ha_conn *conn, const char *reason, void *arg)
 {
 	struct ha_client *hc = arg;
 
@@ -102,16 +100,14 @@ static void ha_client_connect(struct event *ev)
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		if (!hc->warned_unreachable)
 			zlog_warn("frr-ha: hard not reachable at %s (%s); retrying every %d ms",
-				  sun.sun_path, safe_strerror(errno),
-				  HA_CLIENT_RETRY_MSEC);
+				  sun.sun_path, safe_strerror(errno), HA_CLIENT_RETRY_MSEC);
 		hc->warned_unreachable = true;
 		close(fd);
 		ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
 		return;
 	}
 	hc->warned_unreachable = false;
-	hc->conn = ha_conn_new(hc->loop, fd, "hard", ha_client_frame,
-			       ha_client_closed, hc);
+	hc->conn = ha_conn_new(hc->loop, fd, "hard", ha_client_frame, ha_client_closed, hc);
 
 	strlcpy(reg.daemon, hc->daemon, sizeof(reg.daemon));
 	reg.pid = getpid();
@@ -126,8 +122,7 @@ void ha_client_start(struct event_loop *loop, const char *daemon)
 	if (ha_client)
 		return;
 	if (!ha_daemon_name_valid(daemon, strlen(daemon))) {
-		zlog_err("frr-ha: daemon name '%s' cannot register with hard",
-			 daemon);
+		zlog_err("frr-ha: daemon name '%s' cannot register with hard", daemon);
 		return;
 	}
 	ha_client = XCALLOC(MTYPE_HA_CLIENT, sizeof(*ha_client));

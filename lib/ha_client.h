@@ -26,7 +26,6 @@ extern bool ha_client_registered(void);
 extern enum ha_role ha_client_role(void);
 
 
-
 /*
  * For a module's init function: start the client when the daemon has
  * finished its own initialisation (frr_late_init) and stop it at exit.

@@ -51,8 +51,7 @@ static void ha_conn_close_deferred(struct event *ev)
 
 /* Mark failed and report from a fresh event, so a failure found while
  * sending from inside a caller's code path never frees under its feet. */
-static void ha_conn_fail(struct ha_conn *conn, const char *fmt, ...)
-	PRINTFRR(2, 3);
+static void ha_conn_fail(struct ha_conn *conn, const char *fmt, ...) PRINTFRR(2, 3);
 static void ha_conn_fail(struct ha_conn *conn, const char *fmt, ...)
 {
 	va_list ap;
@@ -65,13 +64,11 @@ static void ha_conn_fail(struct ha_conn *conn, const char *fmt, ...)
 	va_end(ap);
 	EVENT_OFF(conn->t_read);
 	EVENT_OFF(conn->t_write);
-	event_add_event(conn->loop, ha_conn_close_deferred, conn, 0,
-			&conn->t_close);
+	event_add_event(conn->loop, ha_conn_close_deferred, conn, 0, &conn->t_close);
 }
 
 struct ha_conn *ha_conn_new(struct event_loop *loop, int fd, const char *name,
-			    ha_conn_frame_cb frame_cb, ha_conn_close_cb close_cb,
-			    void *arg)
+			    ha_conn_frame_cb frame_cb, ha_conn_close_cb close_cb, void *arg)
 {
 	struct ha_conn *conn = XCALLOC(MTYPE_HA_CONN, sizeof(*conn));
 
@@ -143,27 +140,23 @@ static bool ha_conn_parse(struct ha_conn *conn)
 		enum ha_decode_result res;
 		size_t flen;
 
-		res = ha_frame_hdr_decode(conn->rx + off, conn->rx_len - off,
-					  &hdr);
+		res = ha_frame_hdr_decode(conn->rx + off, conn->rx_len - off, &hdr);
 		if (res == HA_DECODE_NEED_MORE)
 			break;
 		if (res != HA_DECODE_OK) {
 			zlog_warn("%s: refusing frame from peer: %s", conn->name,
 				  ha_decode_result_str(res));
-			ha_conn_fail(conn, "protocol error: %s",
-				     ha_decode_result_str(res));
+			ha_conn_fail(conn, "protocol error: %s", ha_decode_result_str(res));
 			break;
 		}
 		flen = HA_FRAME_HDR_LEN + (size_t)hdr.length;
 		if (conn->rx_len - off < flen) {
 			/* make room for the rest of this frame */
-			ha_conn_reserve(&conn->rx, &conn->rx_size,
-					flen + (conn->rx_len - off));
+			ha_conn_reserve(&conn->rx, &conn->rx_size, flen + (conn->rx_len - off));
 			break;
 		}
 		conn->stats.frames_rx++;
-		alive = conn->frame_cb(conn, hdr.type,
-				       conn->rx + off + HA_FRAME_HDR_LEN,
+		alive = conn->frame_cb(conn, hdr.type, conn->rx + off + HA_FRAME_HDR_LEN,
 				       hdr.length, conn->arg);
 		if (!alive)
 			return false;
@@ -181,18 +174,15 @@ static void ha_conn_read(struct event *ev)
 	struct ha_conn *conn = EVENT_ARG(ev);
 	ssize_t n;
 
-	ha_conn_reserve(&conn->rx, &conn->rx_size,
-			conn->rx_len + HA_CONN_READ_CHUNK);
-	n = read(conn->fd, conn->rx + conn->rx_len,
-		 conn->rx_size - conn->rx_len);
+	ha_conn_reserve(&conn->rx, &conn->rx_size, conn->rx_len + HA_CONN_READ_CHUNK);
+	n = read(conn->fd, conn->rx + conn->rx_len, conn->rx_size - conn->rx_len);
 	if (n == 0) {
 		ha_conn_fail(conn, "connection closed by peer");
 		return;
 	}
 	if (n < 0) {
 		if (ERRNO_IO_RETRY(errno)) {
-			event_add_read(conn->loop, ha_conn_read, conn, conn->fd,
-				       &conn->t_read);
+			event_add_read(conn->loop, ha_conn_read, conn, conn->fd, &conn->t_read);
 			return;
 		}
 		ha_conn_fail(conn, "read error: %s", safe_strerror(errno));
@@ -203,24 +193,21 @@ static void ha_conn_read(struct event *ev)
 	if (!ha_conn_parse(conn))
 		return;
 	if (!conn->failed)
-		event_add_read(conn->loop, ha_conn_read, conn, conn->fd,
-			       &conn->t_read);
+		event_add_read(conn->loop, ha_conn_read, conn, conn->fd, &conn->t_read);
 }
 
 static void ha_conn_flush(struct ha_conn *conn)
 {
 	while (conn->tx_off < conn->tx_len) {
-		ssize_t n = write(conn->fd, conn->tx + conn->tx_off,
-				  conn->tx_len - conn->tx_off);
+		ssize_t n = write(conn->fd, conn->tx + conn->tx_off, conn->tx_len - conn->tx_off);
 
 		if (n < 0) {
 			if (ERRNO_IO_RETRY(errno)) {
-				event_add_write(conn->loop, ha_conn_write, conn,
-						conn->fd, &conn->t_write);
+				event_add_write(conn->loop, ha_conn_write, conn, conn->fd,
+						&conn->t_write);
 				return;
 			}
-			ha_conn_fail(conn, "write error: %s",
-				     safe_strerror(errno));
+			ha_conn_fail(conn, "write error: %s", safe_strerror(errno));
 			return;
 		}
 		conn->tx_off += n;
@@ -234,22 +221,19 @@ static void ha_conn_write(struct event *ev)
 	ha_conn_flush(EVENT_ARG(ev));
 }
 
-int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
-		 uint32_t len)
+int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len)
 {
 	if (conn->failed)
 		return -1;
 	if (len > HA_FRAME_MAX_PAYLOAD) {
-		zlog_err("%s: refusing to send %u-byte frame (max %u)",
-			 conn->name, len, HA_FRAME_MAX_PAYLOAD);
+		zlog_err("%s: refusing to send %u-byte frame (max %u)", conn->name, len,
+			 HA_FRAME_MAX_PAYLOAD);
 		return -1;
 	}
-	ha_conn_reserve(&conn->tx, &conn->tx_size,
-			conn->tx_len + HA_FRAME_HDR_LEN + len);
+	ha_conn_reserve(&conn->tx, &conn->tx_size, conn->tx_len + HA_FRAME_HDR_LEN + len);
 	ha_frame_hdr_encode(conn->tx + conn->tx_len, type, len);
 	if (len)
-		memcpy(conn->tx + conn->tx_len + HA_FRAME_HDR_LEN, payload,
-		       len);
+		memcpy(conn->tx + conn->tx_len + HA_FRAME_HDR_LEN, payload, len);
 	conn->tx_len += HA_FRAME_HDR_LEN + len;
 	conn->stats.frames_tx++;
 	if (!conn->t_write)

@@ -19,30 +19,27 @@ struct ha_conn;
  * false after having freed the connection (e.g. after a protocol error), in
  * which case ha_conn does not touch it again.
  */
-typedef bool (*ha_conn_frame_cb)(struct ha_conn *conn, uint8_t type,
-				 const uint8_t *payload, uint32_t len, void *arg);
+typedef bool (*ha_conn_frame_cb)(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+				 uint32_t len, void *arg);
 /*
  * Called once when the connection fails (EOF, socket error, undecodable
  * frame).  The callback owns the connection from then on and must free it
  * (ha_conn_free), now or later.
  */
-typedef void (*ha_conn_close_cb)(struct ha_conn *conn, const char *reason,
-				 void *arg);
+typedef void (*ha_conn_close_cb)(struct ha_conn *conn, const char *reason, void *arg);
 
 struct ha_conn_stats {
 	uint64_t frames_rx, frames_tx;
 	uint64_t bytes_rx, bytes_tx;
 };
 
-extern struct ha_conn *ha_conn_new(struct event_loop *loop, int fd,
-				   const char *name, ha_conn_frame_cb frame_cb,
-				   ha_conn_close_cb close_cb, void *arg);
+extern struct ha_conn *ha_conn_new(struct event_loop *loop, int fd, const char *name,
+				   ha_conn_frame_cb frame_cb, ha_conn_close_cb close_cb, void *arg);
 /* Closes the socket, cancels its events, frees; sets *conn to NULL. */
 extern void ha_conn_free(struct ha_conn **conn);
 /* Queue one frame.  Returns 0, or -1 if the connection has failed (then the
  * close callback has been scheduled). */
-extern int ha_conn_send(struct ha_conn *conn, uint8_t type,
-			const uint8_t *payload, uint32_t len);
+extern int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len);
 extern const char *ha_conn_name(const struct ha_conn *conn);
 extern const struct ha_conn_stats *ha_conn_stats(const struct ha_conn *conn);
 extern int ha_conn_fd(const struct ha_conn *conn);

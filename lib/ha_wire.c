@@ -170,16 +170,14 @@ void ha_frame_hdr_encode(uint8_t *out, uint8_t type, uint32_t length)
 	wb_u32(&wb, length);
 }
 
-enum ha_decode_result ha_frame_hdr_decode(const uint8_t *buf, size_t len,
-					  struct ha_frame_hdr *hdr)
+enum ha_decode_result ha_frame_hdr_decode(const uint8_t *buf, size_t len, struct ha_frame_hdr *hdr)
 {
 	struct ha_rbuf rb = { .p = buf, .len = len };
 	uint16_t magic;
 	struct ha_frame_hdr h;
 
 	/* Reject a wrong magic as early as two bytes tell it. */
-	if (len >= 2 && (buf[0] != (HA_WIRE_MAGIC >> 8) ||
-			 buf[1] != (HA_WIRE_MAGIC & 0xff)))
+	if (len >= 2 && (buf[0] != (HA_WIRE_MAGIC >> 8) || buf[1] != (HA_WIRE_MAGIC & 0xff)))
 		return HA_DECODE_BAD_MAGIC;
 	if (len < HA_FRAME_HDR_LEN)
 		return HA_DECODE_NEED_MORE;
@@ -207,15 +205,13 @@ bool ha_daemon_name_valid(const char *name, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
 			return false;
 	}
 	return true;
 }
 
-ssize_t ha_msg_register_encode(const struct ha_msg_register *msg, uint8_t *out,
-			       size_t outlen)
+ssize_t ha_msg_register_encode(const struct ha_msg_register *msg, uint8_t *out, size_t outlen)
 {
 	struct ha_wbuf wb = { .p = out, .len = outlen };
 	size_t nlen = strnlen(msg->daemon, sizeof(msg->daemon));
@@ -241,8 +237,7 @@ enum ha_decode_result ha_msg_register_decode(const uint8_t *buf, size_t len,
 	name = rb_bytes(&rb, nlen);
 	m.pid = rb_u32(&rb);
 	m.module_version = rb_u32(&rb);
-	if (rb.err || rb.pos != len || !name ||
-	    !ha_daemon_name_valid((const char *)name, nlen))
+	if (rb.err || rb.pos != len || !name || !ha_daemon_name_valid((const char *)name, nlen))
 		return HA_DECODE_MALFORMED;
 	memcpy(m.daemon, name, nlen);
 	m.daemon[nlen] = '\0';
@@ -250,8 +245,8 @@ enum ha_decode_result ha_msg_register_decode(const uint8_t *buf, size_t len,
 	return HA_DECODE_OK;
 }
 
-ssize_t ha_msg_register_ack_encode(const struct ha_msg_register_ack *msg,
-				   uint8_t *out, size_t outlen)
+ssize_t ha_msg_register_ack_encode(const struct ha_msg_register_ack *msg, uint8_t *out,
+				   size_t outlen)
 {
 	struct ha_wbuf wb = { .p = out, .len = outlen };
 
@@ -262,9 +257,8 @@ ssize_t ha_msg_register_ack_encode(const struct ha_msg_register_ack *msg,
 	return wb.err ? -1 : (ssize_t)wb.pos;
 }
 
-enum ha_decode_result
-ha_msg_register_ack_decode(const uint8_t *buf, size_t len,
-			   struct ha_msg_register_ack *msg)
+enum ha_decode_result ha_msg_register_ack_decode(const uint8_t *buf, size_t len,
+						 struct ha_msg_register_ack *msg)
 {
 	struct ha_rbuf rb = { .p = buf, .len = len };
 	struct ha_msg_register_ack m = {};

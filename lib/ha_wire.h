@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HA_WIRE_MAGIC 0x4841 /* "HA" */
-#define HA_WIRE_VERSION 1
+#define HA_WIRE_MAGIC	 0x4841 /* "HA" */
+#define HA_WIRE_VERSION	 1
 #define HA_FRAME_HDR_LEN 8
 /* Largest payload a peer may announce; anything larger is refused before a
  * single byte of it is buffered. */
@@ -34,7 +34,7 @@
 #define HA_DAEMON_NAME_MAX 32
 
 enum ha_msg_type {
-	HA_MSG_REGISTER = 1,     /* module -> hard */
+	HA_MSG_REGISTER = 1,	 /* module -> hard */
 	HA_MSG_REGISTER_ACK = 2, /* hard -> module */
 	HA_MSG_TYPE_MAX,
 };
@@ -50,12 +50,12 @@ enum ha_role {
 
 enum ha_decode_result {
 	HA_DECODE_OK = 0,
-	HA_DECODE_NEED_MORE,	/* not an error: a header is not complete yet */
+	HA_DECODE_NEED_MORE, /* not an error: a header is not complete yet */
 	HA_DECODE_BAD_MAGIC,
 	HA_DECODE_BAD_VERSION,
 	HA_DECODE_BAD_TYPE,
 	HA_DECODE_TOO_LARGE,
-	HA_DECODE_MALFORMED,	/* payload does not parse / wrong length */
+	HA_DECODE_MALFORMED, /* payload does not parse / wrong length */
 };
 
 struct ha_frame_hdr {
@@ -86,16 +86,14 @@ extern enum ha_decode_result ha_frame_hdr_decode(const uint8_t *buf, size_t len,
 
 /* Payloads. encode returns the number of bytes written or -1 if out is too
  * small or the message is invalid. */
-extern ssize_t ha_msg_register_encode(const struct ha_msg_register *msg,
-				      uint8_t *out, size_t outlen);
-extern enum ha_decode_result
-ha_msg_register_decode(const uint8_t *buf, size_t len,
-		       struct ha_msg_register *msg);
-extern ssize_t ha_msg_register_ack_encode(const struct ha_msg_register_ack *msg,
-					  uint8_t *out, size_t outlen);
-extern enum ha_decode_result
-ha_msg_register_ack_decode(const uint8_t *buf, size_t len,
-			   struct ha_msg_register_ack *msg);
+extern ssize_t ha_msg_register_encode(const struct ha_msg_register *msg, uint8_t *out,
+				      size_t outlen);
+extern enum ha_decode_result ha_msg_register_decode(const uint8_t *buf, size_t len,
+						    struct ha_msg_register *msg);
+extern ssize_t ha_msg_register_ack_encode(const struct ha_msg_register_ack *msg, uint8_t *out,
+					  size_t outlen);
+extern enum ha_decode_result ha_msg_register_ack_decode(const uint8_t *buf, size_t len,
+							struct ha_msg_register_ack *msg);
 
 /* A daemon name as accepted on the wire: 1..31 of [a-z0-9_-]. */
 extern bool ha_daemon_name_valid(const char *name, size_t len);

@@ -20,5 +20,4 @@ static int ospf_ha_module_init(void)
 }
 
 FRR_MODULE_SETUP(.name = "ospfd_ha", .version = FRRHA_VERSION,
-		 .description = "ospfd non-stop routing (frr-ha)",
-		 .init = ospf_ha_module_init);
+		 .description = "ospfd non-stop routing (frr-ha)", .init = ospf_ha_module_init);

@@ -20,5 +20,4 @@ static int rip_ha_module_init(void)
 }
 
 FRR_MODULE_SETUP(.name = "ripd_ha", .version = FRRHA_VERSION,
-		 .description = "ripd non-stop routing (frr-ha)",
-		 .init = rip_ha_module_init);
+		 .description = "ripd non-stop routing (frr-ha)", .init = rip_ha_module_init);

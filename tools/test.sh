@@ -27,6 +27,9 @@ fi
 
 tools/build.sh
 
+echo "=== code format (.clang-format, FRR's style)"
+tools/format.sh --check
+
 echo "=== unit tests (make check)"
 make -s check || { cat tests/unit/*.log; exit 1; }
 grep -h "^# \(PASS\|FAIL\|ERROR\)" test-suite.log 2>/dev/null || true
@@ -35,6 +38,8 @@ echo "=== fuzz targets (${FUZZ_SECONDS:-30} s each)"
 tools/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 echo "=== topotests"
+FRR_TOPOTESTS="$(tools/frr-build.sh --print-builddir)/tests/topotests"
+export FRR_TOPOTESTS
 cd tests/topotests
 # Debian's python3, not whatever python3 comes first on PATH
 /usr/bin/python3 -m pytest -p no:cacheprovider -o cache_dir=/tmp \

@@ -21,5 +21,4 @@ static int zebra_ha_module_init(void)
 }
 
 FRR_MODULE_SETUP(.name = "zebra_ha", .version = FRRHA_VERSION,
-		 .description = "zebra non-stop routing (frr-ha)",
-		 .init = zebra_ha_module_init);
+		 .description = "zebra non-stop routing (frr-ha)", .init = zebra_ha_module_init);

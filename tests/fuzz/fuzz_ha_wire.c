@@ -41,8 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	case HA_MSG_REGISTER_ACK:
-		if (ha_msg_register_ack_decode(payload, plen, &ack) ==
-		    HA_DECODE_OK) {
+		if (ha_msg_register_ack_decode(payload, plen, &ack) == HA_DECODE_OK) {
 			n = ha_msg_register_ack_encode(&ack, out, sizeof(out));
 			assert(n == (ssize_t)plen);
 			assert(memcmp(out, payload, plen) == 0);

@@ -28,6 +28,14 @@ INTERCARD_KEY = "frr-ha-topotest-key"
 BRIDGE_PORT_DISABLED = 0
 BRIDGE_PORT_FORWARDING = 3
 NFT_TABLE = "frrha"
+# daemons of an FRR peer router (no ha module: peers are plain FRR)
+FRR_PEER_DAEMONS = [
+    (TopoRouter.RD_ZEBRA, None),
+    (TopoRouter.RD_MGMTD, None),
+    (TopoRouter.RD_STATIC, None),
+    (TopoRouter.RD_BGP, None),
+    (TopoRouter.RD_OSPF, None),
+]
 
 
 def _card_mac(router_index, line_index):
@@ -66,6 +74,28 @@ class RedundantRouter:
                     tgen.gears[card], myif=rr.port(switch, side), nodeif=ifname
                 )
         return rr
+
+    def add_frr_peer(self, name, switch, ifname=None):
+        """Add an FRR router NAME on the line of switch (build_topo)."""
+        self.tgen.add_router(name)
+        self.tgen.gears[switch].add_link(
+            self.tgen.gears[name],
+            myif="%s-%s" % (switch, name),
+            nodeif=ifname or "%s-eth0" % name,
+        )
+
+    def start(self, confdir, peers=()):
+        """Start the topology: the cards with CONFDIR/NAME/frr.conf, each
+        FRR peer with CONFDIR/PEER/frr.conf (call from setup_module, after
+        Topogen())."""
+        self.tgen.start_topology()
+        self.prepare()
+        self.load_config(os.path.join(confdir, self.name, "frr.conf"))
+        for peer in peers:
+            self.tgen.gears[peer].load_frr_config(
+                os.path.join(confdir, peer, "frr.conf"), daemons=FRR_PEER_DAEMONS
+            )
+        self.tgen.start_router()
 
     def port(self, switch, side):
         """Name of the bridge port of card side ('a'/'b') on switch."""

@@ -18,8 +18,7 @@ static void test_header_roundtrip(void **state)
 	struct ha_frame_hdr hdr;
 
 	ha_frame_hdr_encode(buf, HA_MSG_REGISTER, 1234);
-	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr),
-			 HA_DECODE_OK);
+	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr), HA_DECODE_OK);
 	assert_int_equal(hdr.version, HA_WIRE_VERSION);
 	assert_int_equal(hdr.type, HA_MSG_REGISTER);
 	assert_int_equal(hdr.length, 1234);
@@ -36,8 +35,7 @@ static void test_header_incomplete(void **state)
 
 	ha_frame_hdr_encode(buf, HA_MSG_REGISTER, 0);
 	for (size_t len = 0; len < HA_FRAME_HDR_LEN; len++)
-		assert_int_equal(ha_frame_hdr_decode(buf, len, &hdr),
-				 HA_DECODE_NEED_MORE);
+		assert_int_equal(ha_frame_hdr_decode(buf, len, &hdr), HA_DECODE_NEED_MORE);
 	assert_int_equal(hdr.type, 77); /* untouched */
 }
 
@@ -49,27 +47,21 @@ static void test_header_refusals(void **state)
 	ha_frame_hdr_encode(buf, HA_MSG_REGISTER, 0);
 	buf[0] = 'X';
 	/* a wrong magic is refused as soon as two bytes are there */
-	assert_int_equal(ha_frame_hdr_decode(buf, 2, &hdr),
-			 HA_DECODE_BAD_MAGIC);
+	assert_int_equal(ha_frame_hdr_decode(buf, 2, &hdr), HA_DECODE_BAD_MAGIC);
 
 	ha_frame_hdr_encode(buf, HA_MSG_REGISTER, 0);
 	buf[2] = HA_WIRE_VERSION + 1;
-	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr),
-			 HA_DECODE_BAD_VERSION);
+	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr), HA_DECODE_BAD_VERSION);
 
 	ha_frame_hdr_encode(buf, 0, 0);
-	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr),
-			 HA_DECODE_BAD_TYPE);
+	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr), HA_DECODE_BAD_TYPE);
 	ha_frame_hdr_encode(buf, HA_MSG_TYPE_MAX, 0);
-	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr),
-			 HA_DECODE_BAD_TYPE);
+	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr), HA_DECODE_BAD_TYPE);
 
 	ha_frame_hdr_encode(buf, HA_MSG_REGISTER, HA_FRAME_MAX_PAYLOAD + 1);
-	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr),
-			 HA_DECODE_TOO_LARGE);
+	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr), HA_DECODE_TOO_LARGE);
 	ha_frame_hdr_encode(buf, HA_MSG_REGISTER, HA_FRAME_MAX_PAYLOAD);
-	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr),
-			 HA_DECODE_OK);
+	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr), HA_DECODE_OK);
 }
 
 static void test_register_roundtrip(void **state)
@@ -97,26 +89,21 @@ static void test_register_malformed(void **state)
 
 	/* every truncation is refused, output untouched */
 	for (ssize_t l = 0; l < len; l++)
-		assert_int_equal(ha_msg_register_decode(buf, l, &out),
-				 HA_DECODE_MALFORMED);
+		assert_int_equal(ha_msg_register_decode(buf, l, &out), HA_DECODE_MALFORMED);
 	assert_int_equal(out.pid, 99);
 	/* trailing garbage is refused */
 	buf[len] = 0;
-	assert_int_equal(ha_msg_register_decode(buf, len + 1, &out),
-			 HA_DECODE_MALFORMED);
+	assert_int_equal(ha_msg_register_decode(buf, len + 1, &out), HA_DECODE_MALFORMED);
 	/* a name longer than the payload */
 	buf[0] = 0xff;
-	assert_int_equal(ha_msg_register_decode(buf, len, &out),
-			 HA_DECODE_MALFORMED);
+	assert_int_equal(ha_msg_register_decode(buf, len, &out), HA_DECODE_MALFORMED);
 	/* a name with characters that are not a daemon name */
 	len = ha_msg_register_encode(&in, buf, sizeof(buf));
 	buf[2] = '/';
-	assert_int_equal(ha_msg_register_decode(buf, len, &out),
-			 HA_DECODE_MALFORMED);
+	assert_int_equal(ha_msg_register_decode(buf, len, &out), HA_DECODE_MALFORMED);
 	/* an empty name */
 	memset(buf, 0, sizeof(buf));
-	assert_int_equal(ha_msg_register_decode(buf, 10, &out),
-			 HA_DECODE_MALFORMED);
+	assert_int_equal(ha_msg_register_decode(buf, 10, &out), HA_DECODE_MALFORMED);
 }
 
 static void test_register_encode_refusals(void **state)
@@ -133,23 +120,19 @@ static void test_register_encode_refusals(void **state)
 
 static void test_register_ack(void **state)
 {
-	struct ha_msg_register_ack in = { .role = HA_ROLE_STANDBY,
-					  .hard_pid = 7 };
+	struct ha_msg_register_ack in = { .role = HA_ROLE_STANDBY, .hard_pid = 7 };
 	struct ha_msg_register_ack out;
 	uint8_t buf[16];
 	ssize_t len = ha_msg_register_ack_encode(&in, buf, sizeof(buf));
 
 	assert_int_equal(len, 5);
-	assert_int_equal(ha_msg_register_ack_decode(buf, len, &out),
-			 HA_DECODE_OK);
+	assert_int_equal(ha_msg_register_ack_decode(buf, len, &out), HA_DECODE_OK);
 	assert_int_equal(out.role, HA_ROLE_STANDBY);
 	assert_int_equal(out.hard_pid, 7);
 
 	buf[0] = HA_ROLE_MAX;
-	assert_int_equal(ha_msg_register_ack_decode(buf, len, &out),
-			 HA_DECODE_MALFORMED);
-	assert_int_equal(ha_msg_register_ack_decode(buf, len - 1, &out),
-			 HA_DECODE_MALFORMED);
+	assert_int_equal(ha_msg_register_ack_decode(buf, len, &out), HA_DECODE_MALFORMED);
+	assert_int_equal(ha_msg_register_ack_decode(buf, len - 1, &out), HA_DECODE_MALFORMED);
 	in.role = HA_ROLE_MAX;
 	assert_int_equal(ha_msg_register_ack_encode(&in, buf, sizeof(buf)), -1);
 }
@@ -159,12 +142,10 @@ static void test_names(void **state)
 	assert_string_equal(ha_role_name(HA_ROLE_ACTIVE), "active");
 	assert_string_equal(ha_role_name(HA_ROLE_MAX), "unknown");
 	assert_string_equal(ha_msg_type_name(HA_MSG_REGISTER), "register");
-	assert_string_equal(ha_decode_result_str(HA_DECODE_BAD_VERSION),
-			    "unsupported wire version");
+	assert_string_equal(ha_decode_result_str(HA_DECODE_BAD_VERSION), "unsupported wire version");
 	assert_true(ha_daemon_name_valid("zebra", 5));
 	assert_false(ha_daemon_name_valid("zebra", 0));
-	assert_false(ha_daemon_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-					  36));
+	assert_false(ha_daemon_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 36));
 }
 
 int main(void)

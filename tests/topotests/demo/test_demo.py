@@ -17,7 +17,7 @@ CWD = os.path.dirname(os.path.realpath(__file__))
 sys.path.append(os.path.join(CWD, "../"))
 
 # pylint: disable=C0413
-from lib.topogen import Topogen, TopoRouter, get_topogen
+from lib.topogen import Topogen, get_topogen
 
 from frrha_topo import (
     HA_MODULE_DAEMONS,
@@ -41,25 +41,11 @@ def say(title, text=""):
 def build_topo(tgen):
     global R1
     R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
-    tgen.add_router("p1")
-    tgen.gears["s1"].add_link(tgen.gears["p1"], myif="s1-p1", nodeif="p1-eth0")
+    R1.add_frr_peer("p1", "s1")
 
 
 def setup_module(mod):
-    tgen = Topogen(build_topo, mod.__name__)
-    tgen.start_topology()
-    R1.prepare()
-    R1.load_config(os.path.join(CWD, "r1/frr.conf"))
-    tgen.gears["p1"].load_frr_config(
-        os.path.join(CWD, "p1/frr.conf"),
-        daemons=[
-            (TopoRouter.RD_ZEBRA, None),
-            (TopoRouter.RD_MGMTD, None),
-            (TopoRouter.RD_STATIC, None),
-            (TopoRouter.RD_BGP, None),
-            (TopoRouter.RD_OSPF, None),
-        ],
-    )
+    Topogen(build_topo, mod.__name__)
     say(
         "Topology",
         """\
@@ -71,7 +57,7 @@ def setup_module(mod):
   port is blocked.  Every daemon on both cards runs with -M ha; hard,
   the redundancy daemon, runs on both cards.""",
     )
-    tgen.start_router()
+    R1.start(CWD, peers=["p1"])
 
 
 def teardown_module(mod):
