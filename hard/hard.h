@@ -9,12 +9,17 @@
 #include "memory.h"
 #include "typesafe.h"
 
+#include "ha_auth.h"
 #include "ha_wire.h"
 
-#define HARD_VTY_PORT	       2630
-#define HARD_DEFAULT_SLOT      1
-#define HARD_DEFAULT_PRIORITY  100
-#define HARD_DEFAULT_PEER_PORT 2631
+#define HARD_VTY_PORT		   2630
+#define HARD_DEFAULT_SLOT	   1
+#define HARD_DEFAULT_PRIORITY	   100
+#define HARD_DEFAULT_PEER_PORT	   2631
+#define HARD_DEFAULT_HB_INTERVAL   100 /* ms */
+#define HARD_DEFAULT_HB_MULTIPLIER 3
+#define HARD_CONNECT_RETRY_MSEC	   500
+#define HARD_HISTORY_MAX	   64
 /* as in frr-ha.yang: leaf key { length "8..255"; } */
 #define HARD_KEY_MIN_LEN 8
 #define HARD_KEY_MAX_LEN 255
@@ -29,6 +34,48 @@ struct hard_config {
 	struct ipaddr peer_addr;
 	uint16_t peer_port;
 	char peer_key[256];
+	uint32_t hb_interval;  /* ms */
+	uint8_t hb_multiplier; /* missed intervals before the peer is dead */
+};
+
+/* The intercard control channel to the peer card. */
+enum hard_peer_state {
+	HARD_PEER_DOWN,	      /* no connection */
+	HARD_PEER_CONNECTING, /* TCP connect in progress */
+	HARD_PEER_HELLO,      /* connected, waiting for the peer's HELLO */
+	HARD_PEER_UP,	      /* authenticated, heartbeats flowing */
+};
+
+struct hard_peer {
+	enum hard_peer_state state;
+	struct ha_conn *conn;
+	int connect_fd;
+	bool initiator; /* we opened the connection */
+	int listen_fd;
+	struct event *t_accept, *t_connect, *t_heartbeat;
+
+	uint8_t base_key[HA_AUTH_KEY_LEN];
+	uint8_t nonce[HA_NONCE_LEN]; /* ours, for this connection */
+
+	/* what the peer told us */
+	struct ha_msg_hello hello;
+	struct ha_msg_heartbeat hb;
+	int64_t last_rx_usec; /* monotonic */
+	uint64_t rtt_usec;    /* from heartbeat echo */
+	time_t up_since;      /* monotime */
+
+	char last_down_reason[128];
+	uint64_t ups, downs;
+	uint64_t refused_connections; /* wrong source, bad hello, ... */
+	uint64_t auth_failures;
+	uint64_t version_refusals;
+};
+
+/* A role change, kept for show redundancy history. */
+struct hard_history_entry {
+	struct timeval when; /* wall clock */
+	enum ha_role from, to;
+	char reason[128];
 };
 
 PREDECL_DLIST(hard_daemons);
@@ -50,6 +97,15 @@ struct hard_global {
 	struct event_loop *master;
 	struct hard_config cfg;
 	enum ha_role role;
+	bool mastership; /* this card holds mastership of the line */
+	bool redundant;	 /* active with an in-sync standby (as far as known) */
+	char not_redundant_reason[128];
+	struct event *t_boot_wait;
+
+	struct hard_peer peer;
+
+	struct hard_history_entry history[HARD_HISTORY_MAX];
+	unsigned int history_next, history_count;
 
 	int listen_fd;
 	char sock_path[108];
@@ -65,6 +121,24 @@ extern const struct frr_yang_module_info frr_ha_info;
 extern void hard_registry_init(void);
 extern void hard_registry_finish(void);
 extern void hard_registry_role_changed(void);
+extern void hard_registry_daemon_set(struct ha_daemon_set *set);
+extern void hard_registry_changed(void); /* a daemon came or went */
+
+/* hard_peer.c: the intercard control channel */
+extern void hard_peer_config_changed(void);
+extern void hard_peer_finish(void);
+extern void hard_peer_send_heartbeat(void);
+extern bool hard_peer_send(uint8_t type, const uint8_t *payload, size_t len);
+extern const char *hard_peer_state_name(enum hard_peer_state state);
+extern uint8_t hard_card_flags(void);
+
+/* hard_role.c: roles, election, history */
+extern void hard_role_start(void);
+extern void hard_role_config_changed(void);
+extern void hard_role_peer_up(void);
+extern void hard_role_peer_update(void);
+extern void hard_role_peer_down(const char *reason);
+extern void hard_role_update_redundancy(void);
 
 /* hard_vty.c */
 struct lyd_node;
@@ -77,9 +151,14 @@ extern void hard_cli_show_redundancy_end(struct vty *vty, const struct lyd_node 
 extern void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode, bool show_defaults);
 extern void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode,
 				   bool show_defaults);
+extern void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode,
+				    bool show_defaults);
+extern void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode,
+				    bool show_defaults);
 extern void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode, bool show_defaults);
 
 /* hard_main.c */
 extern void hard_config_changed(void);
+extern int64_t hard_monotime_usec(void);
 
 #endif /* FRRHA_HARD_H */

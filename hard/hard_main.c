@@ -11,9 +11,11 @@
 #include "log.h"
 #include "memory.h"
 #include "privs.h"
+#include "monotime.h"
 #include "sigevent.h"
 #include "lib/version.h"
 
+#include "ha_auth.h"
 #include "hard.h"
 
 DEFINE_MGROUP(HARD, "hard");
@@ -25,6 +27,12 @@ struct hard_global hard = {
 		.slot = HARD_DEFAULT_SLOT,
 		.priority = HARD_DEFAULT_PRIORITY,
 		.peer_port = HARD_DEFAULT_PEER_PORT,
+		.hb_interval = HARD_DEFAULT_HB_INTERVAL,
+		.hb_multiplier = HARD_DEFAULT_HB_MULTIPLIER,
+	},
+	.peer = {
+		.listen_fd = -1,
+		.connect_fd = -1,
 	},
 };
 
@@ -43,30 +51,19 @@ static struct zebra_privs_t hard_privs = {
 	.cap_num_i = 0,
 };
 
-/*
- * The role of this card.  Until the intercard protocol exists, a card can
- * only be sure of one thing: without a configured peer card it is alone,
- * and a lone card is active.  With a peer card configured the role stays
- * "init" until an election with that card has happened.
- */
-static enum ha_role hard_role_decide(void)
+int64_t hard_monotime_usec(void)
 {
-	if (!hard.cfg.peer_configured)
-		return HA_ROLE_ACTIVE;
-	return HA_ROLE_INIT;
+	struct timeval tv;
+
+	monotime(&tv);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+/* Configuration committed through the northbound changed. */
 void hard_config_changed(void)
 {
-	enum ha_role role = hard_role_decide();
-
-	if (role == hard.role)
-		return;
-	zlog_notice("redundancy: card role %s -> %s%s", ha_role_name(hard.role), ha_role_name(role),
-		    hard.cfg.peer_configured ? " (peer card configured, no election yet)"
-					     : " (no peer card: lone card)");
-	hard.role = role;
-	hard_registry_role_changed();
+	hard_peer_config_changed();
+	hard_role_config_changed();
 }
 
 static void hard_sighup(void)
@@ -77,6 +74,7 @@ static void hard_sighup(void)
 static void hard_sigint(void)
 {
 	zlog_notice("terminating on signal");
+	hard_peer_finish();
 	hard_registry_finish();
 	frr_fini();
 	exit(0);
@@ -137,8 +135,14 @@ int main(int argc, char **argv)
 	hard_daemons_init(&hard.daemons);
 	hard_vty_init();
 	hard_registry_init();
-	hard.role = hard_role_decide();
-	zlog_notice("redundancy: hard starting, card role %s", ha_role_name(hard.role));
+	if (!ha_auth_selftest())
+		zlog_err(
+			"redundancy: libcrypto HMAC-SHA3-256 self-test FAILED: intercard frames cannot be authenticated, the peer card will be refused");
+	zlog_notice("redundancy: hard starting (frr-ha %s, wire version %u)", FRRHA_VERSION,
+		    HA_WIRE_VERSION);
+	/* the configuration is read later; the role is decided by the
+	 * election or when the boot wait expires */
+	hard_role_start();
 
 	frr_config_fork();
 	frr_run(hard.master);

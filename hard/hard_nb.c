@@ -16,6 +16,23 @@ static int redundancy_slot_modify(struct nb_cb_modify_args *args)
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
 	hard.cfg.slot = yang_dnode_get_uint8(args->dnode, NULL);
+	hard_config_changed();
+	return NB_OK;
+}
+
+static int redundancy_hb_interval_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.hb_interval = yang_dnode_get_uint32(args->dnode, NULL);
+	return NB_OK;
+}
+
+static int redundancy_hb_multiplier_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.hb_multiplier = yang_dnode_get_uint8(args->dnode, NULL);
 	return NB_OK;
 }
 
@@ -88,6 +105,24 @@ const struct frr_yang_module_info frr_ha_info = {
 			.cbs = {
 				.modify = redundancy_priority_modify,
 				.cli_show = hard_cli_show_priority,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/heartbeat",
+			.cbs = {
+				.cli_show = hard_cli_show_heartbeat,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/heartbeat/interval",
+			.cbs = {
+				.modify = redundancy_hb_interval_modify,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/heartbeat/multiplier",
+			.cbs = {
+				.modify = redundancy_hb_multiplier_modify,
 			},
 		},
 		{

@@ -90,6 +90,7 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type, const uint8_t 
 		hd->registered_at = monotime(NULL);
 		zlog_info("redundancy: %s (pid %u) registered", hd->name, hd->pid);
 		hard_daemon_send_ack(hd);
+		hard_registry_changed();
 		return true;
 	default:
 		return hard_daemon_refuse(hd, "unexpected message type");
@@ -99,10 +100,13 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type, const uint8_t 
 static void hard_daemon_closed(struct ha_conn *conn, const char *reason, void *arg)
 {
 	struct hard_daemon *hd = arg;
+	bool was_registered = hd->registered;
 
-	if (hd->registered)
+	if (was_registered)
 		zlog_warn("redundancy: %s (pid %u) went away: %s", hd->name, hd->pid, reason);
 	hard_daemon_free(hd);
+	if (was_registered)
+		hard_registry_changed();
 }
 
 static void hard_registry_accept(struct event *ev)
@@ -162,11 +166,30 @@ void hard_registry_finish(void)
 
 void hard_registry_role_changed(void)
 {
+	struct ha_msg_role msg = { .role = hard.role };
 	struct hard_daemon *hd;
+	uint8_t buf[8];
+	ssize_t len = ha_msg_role_encode(&msg, buf, sizeof(buf));
 
-	/* Registered modules learn the new role the same way they learnt
-	 * the first one. */
+	assert(len > 0);
 	frr_each (hard_daemons, &hard.daemons, hd)
 		if (hd->registered)
-			hard_daemon_send_ack(hd);
+			ha_conn_send(hd->conn, HA_MSG_ROLE, buf, len);
+}
+
+void hard_registry_daemon_set(struct ha_daemon_set *set)
+{
+	struct hard_daemon *hd;
+
+	set->count = 0;
+	frr_each (hard_daemons, &hard.daemons, hd)
+		if (hd->registered && !ha_daemon_set_add(set, hd->name))
+			zlog_warn("redundancy: more than %d registered daemons, %s not counted",
+				  HA_MAX_DAEMONS, hd->name);
+}
+
+void hard_registry_changed(void)
+{
+	hard_role_update_redundancy();
+	hard_peer_send_heartbeat();
 }

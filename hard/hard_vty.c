@@ -41,6 +41,8 @@ DEFPY_YANG(no_redundancy, no_redundancy_cmd, "no redundancy", NO_STR REDUNDANCY_
 	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/slot", NB_OP_DESTROY, NULL);
 	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/priority", NB_OP_DESTROY, NULL);
 	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/peer", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/heartbeat/interval", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, REDUNDANCY_XPATH "/heartbeat/multiplier", NB_OP_DESTROY, NULL);
 	return nb_cli_apply_changes(vty, NULL);
 }
 
@@ -100,6 +102,33 @@ DEFPY_YANG(redundancy_peer, redundancy_peer_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+DEFPY_YANG(redundancy_heartbeat, redundancy_heartbeat_cmd,
+	   "heartbeat interval (10-10000)$interval [multiplier (2-255)$multiplier]",
+	   "Liveness of the peer card\n"
+	   "Interval between heartbeats\n"
+	   "Milliseconds\n"
+	   "Intervals without a heartbeat before the peer card is declared lost\n"
+	   "Multiplier\n")
+{
+	nb_cli_enqueue_change(vty, "./heartbeat/interval", NB_OP_MODIFY, interval_str);
+	nb_cli_enqueue_change(vty, "./heartbeat/multiplier",
+			      multiplier_str ? NB_OP_MODIFY : NB_OP_DESTROY, multiplier_str);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(no_redundancy_heartbeat, no_redundancy_heartbeat_cmd,
+	   "no heartbeat [interval (10-10000) [multiplier (2-255)]]",
+	   NO_STR "Liveness of the peer card\n"
+		  "Interval between heartbeats\n"
+		  "Milliseconds\n"
+		  "Intervals without a heartbeat before the peer card is declared lost\n"
+		  "Multiplier\n")
+{
+	nb_cli_enqueue_change(vty, "./heartbeat/interval", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, "./heartbeat/multiplier", NB_OP_DESTROY, NULL);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
 DEFPY_YANG(no_redundancy_peer, no_redundancy_peer_cmd, "no peer [WORD [port (0-65535)] [key WORD]]",
 	   NO_STR "The other card of this router\n"
 		  "Intercard address of the peer card (IPv4 or IPv6)\n"
@@ -133,6 +162,12 @@ void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode, bool 
 	vty_out(vty, " priority %u\n", yang_dnode_get_uint8(dnode, NULL));
 }
 
+void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
+{
+	vty_out(vty, " heartbeat interval %u multiplier %u\n",
+		yang_dnode_get_uint32(dnode, "interval"), yang_dnode_get_uint8(dnode, "multiplier"));
+}
+
 void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
 {
 	vty_out(vty, " peer %s", yang_dnode_get_string(dnode, "address"));
@@ -154,19 +189,59 @@ static int hard_config_write(struct vty *vty)
 	return 1;
 }
 
-static void hard_show_uptime(char *buf, size_t len, time_t since)
-{
-	time_t secs = monotime(NULL) - since;
 
+static void hard_show_duration(char *buf, size_t len, int64_t secs)
+{
 	snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)secs / 3600,
 		 (long long)(secs / 60) % 60, (long long)secs % 60);
+}
+
+static json_object *hard_show_peer_json(const char *addr)
+{
+	struct hard_peer *peer = &hard.peer;
+	json_object *jpeer = json_object_new_object();
+
+	json_object_boolean_add(jpeer, "configured", hard.cfg.peer_configured);
+	if (!hard.cfg.peer_configured)
+		return jpeer;
+	json_object_string_add(jpeer, "address", addr);
+	json_object_int_add(jpeer, "port", hard.cfg.peer_port);
+	json_object_string_add(jpeer, "channel", hard_peer_state_name(peer->state));
+	json_object_boolean_add(jpeer, "connected", peer->state == HARD_PEER_UP);
+	if (peer->state == HARD_PEER_UP) {
+		json_object *jd = json_object_new_array();
+
+		json_object_int_add(jpeer, "slot", peer->hello.slot);
+		json_object_int_add(jpeer, "priority", peer->hello.priority);
+		json_object_string_add(jpeer, "role", ha_role_name(peer->hb.role));
+		json_object_boolean_add(jpeer, "mastership", !!(peer->hb.flags & HA_CARD_F_MASTER));
+		json_object_string_add(jpeer, "softwareVersion", peer->hello.sw_version);
+		json_object_int_add(jpeer, "upSecs", monotime(NULL) - peer->up_since);
+		json_object_int_add(jpeer, "lastHeardMsecs",
+				    (hard_monotime_usec() - peer->last_rx_usec) / 1000);
+		for (unsigned int i = 0; i < peer->hb.daemons.count; i++)
+			json_object_array_add(jd, json_object_new_string(peer->hb.daemons.names[i]));
+		json_object_object_add(jpeer, "daemons", jd);
+	}
+	json_object_int_add(jpeer, "heartbeatIntervalMsecs", hard.cfg.hb_interval);
+	json_object_int_add(jpeer, "heartbeatMultiplier", hard.cfg.hb_multiplier);
+	json_object_int_add(jpeer, "ups", peer->ups);
+	json_object_int_add(jpeer, "downs", peer->downs);
+	if (peer->last_down_reason[0])
+		json_object_string_add(jpeer, "lastDownReason", peer->last_down_reason);
+	json_object_int_add(jpeer, "refusedConnections", peer->refused_connections);
+	json_object_int_add(jpeer, "authenticationFailures", peer->auth_failures);
+	json_object_int_add(jpeer, "versionRefusals", peer->version_refusals);
+	return jpeer;
 }
 
 DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
       SHOW_STR REDUNDANCY_STR JSON_STR)
 {
+	struct hard_peer *peer = &hard.peer;
 	struct hard_daemon *hd;
 	char addr[INET6_ADDRSTRLEN] = "";
+	char up[32];
 	unsigned int ndaemons = 0;
 
 	if (hard.cfg.peer_configured)
@@ -178,21 +253,19 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 	if (uj) {
 		json_object *json = json_object_new_object();
 		json_object *jcard = json_object_new_object();
-		json_object *jpeer = json_object_new_object();
 		json_object *jdaemons = json_object_new_object();
 
 		json_object_int_add(json, "hardPid", getpid());
 		json_object_int_add(jcard, "slot", hard.cfg.slot);
 		json_object_int_add(jcard, "priority", hard.cfg.priority);
 		json_object_string_add(jcard, "role", ha_role_name(hard.role));
+		json_object_boolean_add(jcard, "mastership", hard.mastership);
 		json_object_object_add(json, "card", jcard);
-		json_object_boolean_add(jpeer, "configured", hard.cfg.peer_configured);
-		if (hard.cfg.peer_configured) {
-			json_object_string_add(jpeer, "address", addr);
-			json_object_int_add(jpeer, "port", hard.cfg.peer_port);
-			json_object_boolean_add(jpeer, "connected", false);
-		}
-		json_object_object_add(json, "peer", jpeer);
+		json_object_boolean_add(json, "redundant", hard.redundant);
+		if (!hard.redundant)
+			json_object_string_add(json, "notRedundantReason",
+					       hard.not_redundant_reason);
+		json_object_object_add(json, "peer", hard_show_peer_json(addr));
 		frr_each (hard_daemons, &hard.daemons, hd) {
 			json_object *jd;
 
@@ -212,28 +285,87 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		return vty_json(vty, json);
 	}
 
-	vty_out(vty, "Redundancy (frr-ha), hard pid %d\n", getpid());
-	vty_out(vty, "  This card: slot %u, priority %u, role %s\n", hard.cfg.slot,
-		hard.cfg.priority, ha_role_name(hard.role));
-	if (hard.cfg.peer_configured)
-		vty_out(vty, "  Peer card: %s port %u, not connected\n", addr, hard.cfg.peer_port);
+	vty_out(vty, "Redundancy (frr-ha %s), hard pid %d\n", FRRHA_VERSION, getpid());
+	vty_out(vty, "  This card: slot %u, priority %u, role %s%s\n", hard.cfg.slot,
+		hard.cfg.priority, ha_role_name(hard.role),
+		hard.mastership ? ", holds mastership" : "");
+	if (hard.redundant)
+		vty_out(vty, "  Router is redundant\n");
 	else
+		vty_out(vty, "  Router is not redundant: %s\n", hard.not_redundant_reason);
+	if (!hard.cfg.peer_configured)
 		vty_out(vty, "  Peer card: none configured (lone card)\n");
+	else if (peer->state == HARD_PEER_UP) {
+		hard_show_duration(up, sizeof(up), monotime(NULL) - peer->up_since);
+		vty_out(vty, "  Peer card: %s port %u, up %s, slot %u, priority %u, role %s%s\n",
+			addr, hard.cfg.peer_port, up, peer->hello.slot, peer->hello.priority,
+			ha_role_name(peer->hb.role),
+			(peer->hb.flags & HA_CARD_F_MASTER) ? ", holds mastership" : "");
+		vty_out(vty, "    heartbeat %u ms x %u, last heard %lld ms ago, frr-ha %s\n",
+			hard.cfg.hb_interval, hard.cfg.hb_multiplier,
+			(long long)(hard_monotime_usec() - peer->last_rx_usec) / 1000,
+			peer->hello.sw_version);
+	} else
+		vty_out(vty, "  Peer card: %s port %u, not connected (%s)%s%s\n", addr,
+			hard.cfg.peer_port, hard_peer_state_name(peer->state),
+			peer->last_down_reason[0] ? ", last: " : "", peer->last_down_reason);
+	if (peer->refused_connections || peer->auth_failures || peer->version_refusals)
+		vty_out(vty,
+			"    refused: %" PRIu64 " connections, %" PRIu64
+			" authentication failures, %" PRIu64 " version mismatches\n",
+			peer->refused_connections, peer->auth_failures, peer->version_refusals);
 	vty_out(vty, "  Registered daemons: %u\n", ndaemons);
 	if (ndaemons)
 		vty_out(vty, "    %-10s %-8s %-7s %s\n", "Daemon", "PID", "Module",
 			"Registered for");
 	frr_each (hard_daemons, &hard.daemons, hd) {
-		char up[32];
-
 		if (!hd->registered)
 			continue;
-		hard_show_uptime(up, sizeof(up), hd->registered_at);
+		hard_show_duration(up, sizeof(up), monotime(NULL) - hd->registered_at);
 		vty_out(vty, "    %-10s %-8u v%-6u %s\n", hd->name, hd->pid, hd->module_version, up);
 	}
 	if (hard.refused_registrations)
 		vty_out(vty, "  Refused module connections: %" PRIu64 "\n",
 			hard.refused_registrations);
+	return CMD_SUCCESS;
+}
+
+DEFPY(show_redundancy_history, show_redundancy_history_cmd, "show redundancy history [json]$uj",
+      SHOW_STR REDUNDANCY_STR "Role changes of this card, oldest first\n" JSON_STR)
+{
+	json_object *json = NULL, *jarr = NULL;
+	unsigned int first = (hard.history_next + HARD_HISTORY_MAX - hard.history_count) %
+			     HARD_HISTORY_MAX;
+
+	if (uj) {
+		json = json_object_new_object();
+		jarr = json_object_new_array();
+	} else
+		vty_out(vty, "%-26s %-8s %-8s %s\n", "Time", "From", "To", "Reason");
+	for (unsigned int i = 0; i < hard.history_count; i++) {
+		const struct hard_history_entry *e = &hard.history[(first + i) % HARD_HISTORY_MAX];
+		char ts[32], when[48];
+		struct tm tm;
+
+		localtime_r(&e->when.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when, sizeof(when), "%s.%06ld", ts, (long)e->when.tv_usec);
+		if (uj) {
+			json_object *je = json_object_new_object();
+
+			json_object_string_add(je, "time", when);
+			json_object_string_add(je, "from", ha_role_name(e->from));
+			json_object_string_add(je, "to", ha_role_name(e->to));
+			json_object_string_add(je, "reason", e->reason);
+			json_object_array_add(jarr, je);
+		} else
+			vty_out(vty, "%-26s %-8s %-8s %s\n", when, ha_role_name(e->from),
+				ha_role_name(e->to), e->reason);
+	}
+	if (uj) {
+		json_object_object_add(json, "history", jarr);
+		return vty_json(vty, json);
+	}
 	return CMD_SUCCESS;
 }
 
@@ -247,5 +379,8 @@ void hard_vty_init(void)
 	install_element(REDUNDANCY_NODE, &redundancy_priority_cmd);
 	install_element(REDUNDANCY_NODE, &redundancy_peer_cmd);
 	install_element(REDUNDANCY_NODE, &no_redundancy_peer_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_heartbeat_cmd);
+	install_element(REDUNDANCY_NODE, &no_redundancy_heartbeat_cmd);
+	install_element(VIEW_NODE, &show_redundancy_history_cmd);
 	install_element(VIEW_NODE, &show_redundancy_cmd);
 }

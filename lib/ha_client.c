@@ -46,6 +46,7 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 {
 	struct ha_client *hc = arg;
 	struct ha_msg_register_ack ack;
+	struct ha_msg_role role;
 	enum ha_decode_result res;
 
 	switch (type) {
@@ -63,6 +64,20 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		hc->role = ack.role;
 		zlog_info("frr-ha: %s registered with hard (pid %u), card role %s", hc->daemon,
 			  ack.hard_pid, ha_role_name(ack.role));
+		return true;
+	case HA_MSG_ROLE:
+		res = ha_msg_role_decode(payload, len, &role);
+		if (res != HA_DECODE_OK) {
+			zlog_err("frr-ha: bad role message from hard: %s; reconnecting",
+				 ha_decode_result_str(res));
+			ha_conn_free(&hc->conn);
+			hc->registered = false;
+			ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
+			return false;
+		}
+		zlog_info("frr-ha: card role %s -> %s", ha_role_name(hc->role),
+			  ha_role_name(role.role));
+		hc->role = role.role;
 		return true;
 	default:
 		zlog_warn("frr-ha: ignoring unexpected %s message from hard",

@@ -9,6 +9,7 @@
 #include "memory.h"
 #include "network.h"
 
+#include "ha_auth.h"
 #include "ha_conn.h"
 #include "ha_memory.h"
 #include "ha_wire.h"
@@ -31,6 +32,11 @@ struct ha_conn {
 	/* transmit buffer: [tx_off, tx_len) is still to be written */
 	uint8_t *tx;
 	size_t tx_off, tx_len, tx_size;
+
+	/* authentication (ha_auth.h): keys and implicit sequence numbers */
+	bool auth_rx, auth_tx;
+	uint8_t key_rx[HA_AUTH_KEY_LEN], key_tx[HA_AUTH_KEY_LEN];
+	uint64_t seq_rx, seq_tx;
 
 	bool failed;
 	struct event *t_read, *t_write, *t_close;
@@ -96,8 +102,25 @@ void ha_conn_free(struct ha_conn **connp)
 		close(conn->fd);
 	XFREE(MTYPE_HA_CONN_BUF, conn->rx);
 	XFREE(MTYPE_HA_CONN_BUF, conn->tx);
+	explicit_bzero(conn->key_rx, sizeof(conn->key_rx));
+	explicit_bzero(conn->key_tx, sizeof(conn->key_tx));
 	XFREE(MTYPE_HA_CONN, conn);
 	*connp = NULL;
+}
+
+void ha_conn_set_auth_keys(struct ha_conn *conn, const uint8_t *rx_key, const uint8_t *tx_key)
+{
+	conn->auth_rx = !!rx_key;
+	conn->auth_tx = !!tx_key;
+	if (rx_key)
+		memcpy(conn->key_rx, rx_key, HA_AUTH_KEY_LEN);
+	if (tx_key)
+		memcpy(conn->key_tx, tx_key, HA_AUTH_KEY_LEN);
+}
+
+void ha_conn_set_auth(struct ha_conn *conn, const uint8_t *key)
+{
+	ha_conn_set_auth_keys(conn, key, key);
 }
 
 const char *ha_conn_name(const struct ha_conn *conn)
@@ -139,10 +162,19 @@ static bool ha_conn_parse(struct ha_conn *conn)
 		struct ha_frame_hdr hdr;
 		enum ha_decode_result res;
 		size_t flen;
+		uint32_t plen;
 
 		res = ha_frame_hdr_decode(conn->rx + off, conn->rx_len - off, &hdr);
 		if (res == HA_DECODE_NEED_MORE)
 			break;
+		if (res == HA_DECODE_BAD_VERSION) {
+			zlog_warn("%s: refusing frame: wire version %u, this side speaks %u",
+				  conn->name, hdr.version, HA_WIRE_VERSION);
+			ha_conn_fail(conn,
+				     "incompatible version: peer speaks wire version %u, this side %u",
+				     hdr.version, HA_WIRE_VERSION);
+			break;
+		}
 		if (res != HA_DECODE_OK) {
 			zlog_warn("%s: refusing frame from peer: %s", conn->name,
 				  ha_decode_result_str(res));
@@ -155,9 +187,28 @@ static bool ha_conn_parse(struct ha_conn *conn)
 			ha_conn_reserve(&conn->rx, &conn->rx_size, flen + (conn->rx_len - off));
 			break;
 		}
+		plen = hdr.length;
+		if (conn->auth_rx) {
+			const uint8_t *frame = conn->rx + off;
+
+			if (plen < HA_AUTH_MAC_LEN ||
+			    !ha_auth_frame_verify(conn->key_rx, conn->seq_rx, frame,
+						  HA_FRAME_HDR_LEN, frame + HA_FRAME_HDR_LEN,
+						  plen - HA_AUTH_MAC_LEN,
+						  frame + flen - HA_AUTH_MAC_LEN)) {
+				conn->stats.auth_failures++;
+				zlog_warn("%s: refusing %s frame #%" PRIu64
+					  ": authentication failed (wrong key, or a forged, altered or replayed frame)",
+					  conn->name, ha_msg_type_name(hdr.type), conn->seq_rx);
+				ha_conn_fail(conn, "authentication failed (wrong key?)");
+				break;
+			}
+			plen -= HA_AUTH_MAC_LEN;
+			conn->seq_rx++;
+		}
 		conn->stats.frames_rx++;
-		alive = conn->frame_cb(conn, hdr.type, conn->rx + off + HA_FRAME_HDR_LEN,
-				       hdr.length, conn->arg);
+		alive = conn->frame_cb(conn, hdr.type, conn->rx + off + HA_FRAME_HDR_LEN, plen,
+				       conn->arg);
 		if (!alive)
 			return false;
 		off += flen;
@@ -223,18 +274,31 @@ static void ha_conn_write(struct event *ev)
 
 int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len)
 {
+	uint32_t maclen = conn->auth_tx ? HA_AUTH_MAC_LEN : 0;
+	uint8_t *frame;
+
 	if (conn->failed)
 		return -1;
-	if (len > HA_FRAME_MAX_PAYLOAD) {
+	if (len > HA_FRAME_MAX_PAYLOAD - maclen) {
 		zlog_err("%s: refusing to send %u-byte frame (max %u)", conn->name, len,
-			 HA_FRAME_MAX_PAYLOAD);
+			 HA_FRAME_MAX_PAYLOAD - maclen);
 		return -1;
 	}
-	ha_conn_reserve(&conn->tx, &conn->tx_size, conn->tx_len + HA_FRAME_HDR_LEN + len);
-	ha_frame_hdr_encode(conn->tx + conn->tx_len, type, len);
+	ha_conn_reserve(&conn->tx, &conn->tx_size, conn->tx_len + HA_FRAME_HDR_LEN + len + maclen);
+	frame = conn->tx + conn->tx_len;
+	ha_frame_hdr_encode(frame, type, len + maclen);
 	if (len)
-		memcpy(conn->tx + conn->tx_len + HA_FRAME_HDR_LEN, payload, len);
-	conn->tx_len += HA_FRAME_HDR_LEN + len;
+		memcpy(frame + HA_FRAME_HDR_LEN, payload, len);
+	if (maclen) {
+		if (!ha_auth_frame_mac(conn->key_tx, conn->seq_tx, frame, HA_FRAME_HDR_LEN,
+				       frame + HA_FRAME_HDR_LEN, len,
+				       frame + HA_FRAME_HDR_LEN + len)) {
+			ha_conn_fail(conn, "cannot compute frame MAC (libcrypto)");
+			return -1;
+		}
+		conn->seq_tx++;
+	}
+	conn->tx_len += HA_FRAME_HDR_LEN + len + maclen;
 	conn->stats.frames_tx++;
 	if (!conn->t_write)
 		ha_conn_flush(conn);

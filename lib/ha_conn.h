@@ -31,6 +31,7 @@ typedef void (*ha_conn_close_cb)(struct ha_conn *conn, const char *reason, void 
 struct ha_conn_stats {
 	uint64_t frames_rx, frames_tx;
 	uint64_t bytes_rx, bytes_tx;
+	uint64_t auth_failures; /* frames refused: bad MAC (0 or 1: it closes) */
 };
 
 extern struct ha_conn *ha_conn_new(struct event_loop *loop, int fd, const char *name,
@@ -40,6 +41,15 @@ extern void ha_conn_free(struct ha_conn **conn);
 /* Queue one frame.  Returns 0, or -1 if the connection has failed (then the
  * close callback has been scheduled). */
 extern int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len);
+/*
+ * Authenticate every frame from now on, in both directions, with key
+ * (HA_AUTH_KEY_LEN bytes, see ha_auth.h); NULL turns it off.  The
+ * per-direction sequence numbers go on counting across key changes.
+ */
+extern void ha_conn_set_auth(struct ha_conn *conn, const uint8_t *key);
+/* Authenticate received frames with rx_key and sent ones with tx_key. */
+extern void ha_conn_set_auth_keys(struct ha_conn *conn, const uint8_t *rx_key,
+				  const uint8_t *tx_key);
 extern const char *ha_conn_name(const struct ha_conn *conn);
 extern const struct ha_conn_stats *ha_conn_stats(const struct ha_conn *conn);
 extern int ha_conn_fd(const struct ha_conn *conn);

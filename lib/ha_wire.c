@@ -156,6 +156,14 @@ const char *ha_msg_type_name(uint8_t type)
 		return "register";
 	case HA_MSG_REGISTER_ACK:
 		return "register-ack";
+	case HA_MSG_ROLE:
+		return "role";
+	case HA_MSG_HELLO:
+		return "hello";
+	case HA_MSG_HEARTBEAT:
+		return "heartbeat";
+	case HA_MSG_SWITCHOVER:
+		return "switchover";
 	}
 	return "unknown";
 }
@@ -188,13 +196,13 @@ enum ha_decode_result ha_frame_hdr_decode(const uint8_t *buf, size_t len, struct
 	h.length = rb_u32(&rb);
 	if (rb.err || magic != HA_WIRE_MAGIC)
 		return HA_DECODE_BAD_MAGIC;
+	*hdr = h;
 	if (h.version != HA_WIRE_VERSION)
 		return HA_DECODE_BAD_VERSION;
 	if (h.type == 0 || h.type >= HA_MSG_TYPE_MAX)
 		return HA_DECODE_BAD_TYPE;
 	if (h.length > HA_FRAME_MAX_PAYLOAD)
 		return HA_DECODE_TOO_LARGE;
-	*hdr = h;
 	return HA_DECODE_OK;
 }
 
@@ -266,6 +274,236 @@ enum ha_decode_result ha_msg_register_ack_decode(const uint8_t *buf, size_t len,
 	m.role = rb_u8(&rb);
 	m.hard_pid = rb_u32(&rb);
 	if (rb.err || rb.pos != len || m.role >= HA_ROLE_MAX)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_role_encode(const struct ha_msg_role *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->role >= HA_ROLE_MAX)
+		return -1;
+	wb_u8(&wb, msg->role);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_role_decode(const uint8_t *buf, size_t len, struct ha_msg_role *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_role m = {};
+
+	m.role = rb_u8(&rb);
+	if (rb.err || rb.pos != len || m.role >= HA_ROLE_MAX)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+bool ha_daemon_set_has(const struct ha_daemon_set *set, const char *name)
+{
+	for (unsigned int i = 0; i < set->count; i++)
+		if (strcmp(set->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+bool ha_daemon_set_add(struct ha_daemon_set *set, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!ha_daemon_name_valid(name, len))
+		return false;
+	if (ha_daemon_set_has(set, name))
+		return true;
+	if (set->count >= HA_MAX_DAEMONS)
+		return false;
+	memcpy(set->names[set->count], name, len + 1);
+	set->count++;
+	return true;
+}
+
+bool ha_daemon_set_equal(const struct ha_daemon_set *a, const struct ha_daemon_set *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (unsigned int i = 0; i < a->count; i++)
+		if (!ha_daemon_set_has(b, a->names[i]))
+			return false;
+	return true;
+}
+
+static void wb_string(struct ha_wbuf *wb, const char *str, size_t max)
+{
+	size_t len = strnlen(str, max);
+
+	wb_u8(wb, (uint8_t)len);
+	wb_bytes(wb, str, len);
+}
+
+/* A string of printable ASCII, 0..max-1 bytes, into a max-byte buffer. */
+static bool rb_string(struct ha_rbuf *rb, char *out, size_t max)
+{
+	uint8_t len = rb_u8(rb);
+	const uint8_t *p = rb_bytes(rb, len);
+
+	if (!p || len >= max)
+		return false;
+	for (unsigned int i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return false;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return true;
+}
+
+static void wb_daemon_set(struct ha_wbuf *wb, const struct ha_daemon_set *set)
+{
+	if (set->count > HA_MAX_DAEMONS) {
+		wb->err = true;
+		return;
+	}
+	wb_u8(wb, set->count);
+	for (unsigned int i = 0; i < set->count; i++)
+		wb_string(wb, set->names[i], HA_DAEMON_NAME_MAX);
+}
+
+static bool rb_daemon_set(struct ha_rbuf *rb, struct ha_daemon_set *set)
+{
+	uint8_t count = rb_u8(rb);
+
+	if (rb->err || count > HA_MAX_DAEMONS)
+		return false;
+	set->count = 0;
+	for (unsigned int i = 0; i < count; i++) {
+		char name[HA_DAEMON_NAME_MAX];
+
+		if (!rb_string(rb, name, sizeof(name)) ||
+		    !ha_daemon_name_valid(name, strlen(name)) || ha_daemon_set_has(set, name))
+			return false;
+		memcpy(set->names[set->count++], name, sizeof(name));
+	}
+	return true;
+}
+
+ssize_t ha_msg_hello_encode(const struct ha_msg_hello *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->role >= HA_ROLE_MAX || (msg->flags & ~HA_CARD_F_ALL))
+		return -1;
+	wb_u8(&wb, msg->slot);
+	wb_u8(&wb, msg->priority);
+	wb_u8(&wb, msg->role);
+	wb_u8(&wb, msg->flags);
+	wb_bytes(&wb, msg->nonce, HA_NONCE_LEN);
+	wb_string(&wb, msg->sw_version, HA_SW_VERSION_MAX);
+	wb_daemon_set(&wb, &msg->daemons);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_hello_decode(const uint8_t *buf, size_t len, struct ha_msg_hello *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_hello m = {};
+	const uint8_t *nonce;
+	bool ok;
+
+	m.slot = rb_u8(&rb);
+	m.priority = rb_u8(&rb);
+	m.role = rb_u8(&rb);
+	m.flags = rb_u8(&rb);
+	nonce = rb_bytes(&rb, HA_NONCE_LEN);
+	ok = nonce && rb_string(&rb, m.sw_version, sizeof(m.sw_version)) &&
+	     rb_daemon_set(&rb, &m.daemons);
+	if (!ok || rb.err || rb.pos != len || m.role >= HA_ROLE_MAX || (m.flags & ~HA_CARD_F_ALL))
+		return HA_DECODE_MALFORMED;
+	memcpy(m.nonce, nonce, HA_NONCE_LEN);
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+static void wb_u64(struct ha_wbuf *wb, uint64_t v)
+{
+	wb_u32(wb, (uint32_t)(v >> 32));
+	wb_u32(wb, (uint32_t)v);
+}
+
+static uint64_t rb_u64(struct ha_rbuf *rb)
+{
+	uint64_t hi = rb_u32(rb);
+
+	return hi << 32 | rb_u32(rb);
+}
+
+ssize_t ha_msg_heartbeat_encode(const struct ha_msg_heartbeat *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->role >= HA_ROLE_MAX || (msg->flags & ~HA_CARD_F_ALL))
+		return -1;
+	wb_u8(&wb, msg->role);
+	wb_u8(&wb, msg->flags);
+	wb_u64(&wb, msg->sent_usec);
+	wb_daemon_set(&wb, &msg->daemons);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_heartbeat_decode(const uint8_t *buf, size_t len,
+					      struct ha_msg_heartbeat *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_heartbeat m = {};
+	bool ok;
+
+	m.role = rb_u8(&rb);
+	m.flags = rb_u8(&rb);
+	m.sent_usec = rb_u64(&rb);
+	ok = rb_daemon_set(&rb, &m.daemons);
+	if (!ok || rb.err || rb.pos != len || m.role >= HA_ROLE_MAX || (m.flags & ~HA_CARD_F_ALL))
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+const char *ha_switchover_step_name(uint8_t step)
+{
+	switch (step) {
+	case HA_SWO_PREPARE:
+		return "prepare";
+	case HA_SWO_READY:
+		return "ready";
+	case HA_SWO_RELEASED:
+		return "released";
+	case HA_SWO_ACTIVE:
+		return "active";
+	case HA_SWO_ABORT:
+		return "abort";
+	}
+	return "unknown";
+}
+
+ssize_t ha_msg_switchover_encode(const struct ha_msg_switchover *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->step == 0 || msg->step >= HA_SWO_STEP_MAX)
+		return -1;
+	wb_u8(&wb, msg->step);
+	wb_u32(&wb, msg->id);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_switchover_decode(const uint8_t *buf, size_t len,
+					       struct ha_msg_switchover *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_switchover m = {};
+
+	m.step = rb_u8(&rb);
+	m.id = rb_u32(&rb);
+	if (rb.err || rb.pos != len || m.step == 0 || m.step >= HA_SWO_STEP_MAX)
 		return HA_DECODE_MALFORMED;
 	*msg = m;
 	return HA_DECODE_OK;

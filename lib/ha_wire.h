@@ -34,8 +34,14 @@
 #define HA_DAEMON_NAME_MAX 32
 
 enum ha_msg_type {
+	/* local channel, module <-> hard */
 	HA_MSG_REGISTER = 1,	 /* module -> hard */
 	HA_MSG_REGISTER_ACK = 2, /* hard -> module */
+	HA_MSG_ROLE = 3,	 /* hard -> module: the card's role changed */
+	/* control channel, hard <-> hard (authenticated, see ha_auth.h) */
+	HA_MSG_HELLO = 4,
+	HA_MSG_HEARTBEAT = 5,
+	HA_MSG_SWITCHOVER = 6,
 	HA_MSG_TYPE_MAX,
 };
 
@@ -75,12 +81,65 @@ struct ha_msg_register_ack {
 	uint32_t hard_pid;
 };
 
+struct ha_msg_role {
+	uint8_t role; /* enum ha_role */
+};
+
+#define HA_MAX_DAEMONS	  16
+#define HA_SW_VERSION_MAX 32
+#define HA_NONCE_LEN	  16
+
+/* The local daemons whose ha module is registered, by name. */
+struct ha_daemon_set {
+	uint8_t count;
+	char names[HA_MAX_DAEMONS][HA_DAEMON_NAME_MAX];
+};
+
+/* flags of HELLO and HEARTBEAT */
+#define HA_CARD_F_MASTER    0x01 /* holds mastership of the line */
+#define HA_CARD_F_REDUNDANT 0x02 /* active: the standby is in sync */
+#define HA_CARD_F_ALL	    0x03
+
+struct ha_msg_hello {
+	uint8_t slot;
+	uint8_t priority;
+	uint8_t role; /* enum ha_role */
+	uint8_t flags;
+	uint8_t nonce[HA_NONCE_LEN];
+	char sw_version[HA_SW_VERSION_MAX]; /* NUL-terminated, printable */
+	struct ha_daemon_set daemons;
+};
+
+struct ha_msg_heartbeat {
+	uint8_t role;
+	uint8_t flags;
+	uint64_t sent_usec; /* sender's monotonic clock (for logs, no sync) */
+	struct ha_daemon_set daemons;
+};
+
+/* Steps of a graceful switchover (active A, standby S). */
+enum ha_switchover_step {
+	HA_SWO_PREPARE = 1,  /* A -> S: A has blocked updates, get ready */
+	HA_SWO_READY = 2,    /* S -> A: ready to take over */
+	HA_SWO_RELEASED = 3, /* A -> S: mastership released, take it */
+	HA_SWO_ACTIVE = 4,   /* S -> A: acquired mastership, now active */
+	HA_SWO_ABORT = 5,    /* either way: give up, roles unchanged */
+	HA_SWO_STEP_MAX,
+};
+
+struct ha_msg_switchover {
+	uint8_t step; /* enum ha_switchover_step */
+	uint32_t id;  /* chosen by the active, echoed in every step */
+};
+
 extern const char *ha_decode_result_str(enum ha_decode_result res);
 extern const char *ha_role_name(enum ha_role role);
 extern const char *ha_msg_type_name(uint8_t type);
 
 /* Header. encode writes HA_FRAME_HDR_LEN bytes. */
 extern void ha_frame_hdr_encode(uint8_t *out, uint8_t type, uint32_t length);
+/* On HA_DECODE_BAD_VERSION, _BAD_TYPE and _TOO_LARGE, *hdr is filled in
+ * too, so that the refusal can say what was received. */
 extern enum ha_decode_result ha_frame_hdr_decode(const uint8_t *buf, size_t len,
 						 struct ha_frame_hdr *hdr);
 
@@ -94,6 +153,29 @@ extern ssize_t ha_msg_register_ack_encode(const struct ha_msg_register_ack *msg,
 					  size_t outlen);
 extern enum ha_decode_result ha_msg_register_ack_decode(const uint8_t *buf, size_t len,
 							struct ha_msg_register_ack *msg);
+
+extern ssize_t ha_msg_role_encode(const struct ha_msg_role *msg, uint8_t *out, size_t outlen);
+extern enum ha_decode_result ha_msg_role_decode(const uint8_t *buf, size_t len,
+						struct ha_msg_role *msg);
+extern ssize_t ha_msg_hello_encode(const struct ha_msg_hello *msg, uint8_t *out, size_t outlen);
+extern enum ha_decode_result ha_msg_hello_decode(const uint8_t *buf, size_t len,
+						 struct ha_msg_hello *msg);
+extern ssize_t ha_msg_heartbeat_encode(const struct ha_msg_heartbeat *msg, uint8_t *out,
+				       size_t outlen);
+extern enum ha_decode_result ha_msg_heartbeat_decode(const uint8_t *buf, size_t len,
+						     struct ha_msg_heartbeat *msg);
+extern ssize_t ha_msg_switchover_encode(const struct ha_msg_switchover *msg, uint8_t *out,
+					size_t outlen);
+extern enum ha_decode_result ha_msg_switchover_decode(const uint8_t *buf, size_t len,
+						      struct ha_msg_switchover *msg);
+
+/* Largest encoded payload of any control message above. */
+#define HA_MSG_CONTROL_MAX 1024
+
+extern bool ha_daemon_set_add(struct ha_daemon_set *set, const char *name);
+extern bool ha_daemon_set_has(const struct ha_daemon_set *set, const char *name);
+extern bool ha_daemon_set_equal(const struct ha_daemon_set *a, const struct ha_daemon_set *b);
+extern const char *ha_switchover_step_name(uint8_t step);
 
 /* A daemon name as accepted on the wire: 1..31 of [a-z0-9_-]. */
 extern bool ha_daemon_name_valid(const char *name, size_t len);

@@ -17,7 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_frame_hdr hdr;
 	struct ha_msg_register reg;
 	struct ha_msg_register_ack ack;
-	uint8_t out[HA_FRAME_HDR_LEN + 64];
+	struct ha_msg_role role;
+	struct ha_msg_hello hello;
+	struct ha_msg_heartbeat hb;
+	struct ha_msg_switchover swo;
+	uint8_t out[HA_MSG_CONTROL_MAX];
 	const uint8_t *payload;
 	size_t plen;
 	ssize_t n;
@@ -45,6 +49,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = ha_msg_register_ack_encode(&ack, out, sizeof(out));
 			assert(n == (ssize_t)plen);
 			assert(memcmp(out, payload, plen) == 0);
+		}
+		break;
+	case HA_MSG_ROLE:
+		if (ha_msg_role_decode(payload, plen, &role) == HA_DECODE_OK) {
+			n = ha_msg_role_encode(&role, out, sizeof(out));
+			assert(n == (ssize_t)plen && memcmp(out, payload, plen) == 0);
+		}
+		break;
+	case HA_MSG_HELLO:
+		if (ha_msg_hello_decode(payload, plen, &hello) == HA_DECODE_OK) {
+			n = ha_msg_hello_encode(&hello, out, sizeof(out));
+			assert(n == (ssize_t)plen && memcmp(out, payload, plen) == 0);
+		}
+		break;
+	case HA_MSG_HEARTBEAT:
+		if (ha_msg_heartbeat_decode(payload, plen, &hb) == HA_DECODE_OK) {
+			n = ha_msg_heartbeat_encode(&hb, out, sizeof(out));
+			assert(n == (ssize_t)plen && memcmp(out, payload, plen) == 0);
+		}
+		break;
+	case HA_MSG_SWITCHOVER:
+		if (ha_msg_switchover_decode(payload, plen, &swo) == HA_DECODE_OK) {
+			n = ha_msg_switchover_encode(&swo, out, sizeof(out));
+			assert(n == (ssize_t)plen && memcmp(out, payload, plen) == 0);
 		}
 		break;
 	default:

@@ -148,6 +148,111 @@ static void test_names(void **state)
 	assert_false(ha_daemon_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 36));
 }
 
+static void test_hello_roundtrip(void **state)
+{
+	struct ha_msg_hello in = {
+		.slot = 2, .priority = 150, .role = HA_ROLE_STANDBY, .flags = HA_CARD_F_MASTER
+	};
+	struct ha_msg_hello out;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	memset(in.nonce, 0xab, sizeof(in.nonce));
+	strcpy(in.sw_version, "0.1.0");
+	assert_true(ha_daemon_set_add(&in.daemons, "bgpd"));
+	assert_true(ha_daemon_set_add(&in.daemons, "zebra"));
+	assert_true(ha_daemon_set_add(&in.daemons, "bgpd")); /* no duplicate */
+	assert_int_equal(in.daemons.count, 2);
+	len = ha_msg_hello_encode(&in, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(ha_msg_hello_decode(buf, len, &out), HA_DECODE_OK);
+	assert_int_equal(out.slot, 2);
+	assert_int_equal(out.priority, 150);
+	assert_int_equal(out.role, HA_ROLE_STANDBY);
+	assert_int_equal(out.flags, HA_CARD_F_MASTER);
+	assert_memory_equal(out.nonce, in.nonce, sizeof(in.nonce));
+	assert_string_equal(out.sw_version, "0.1.0");
+	assert_true(ha_daemon_set_equal(&in.daemons, &out.daemons));
+	/* every truncation is refused */
+	for (ssize_t l = 0; l < len; l++)
+		assert_int_equal(ha_msg_hello_decode(buf, l, &out), HA_DECODE_MALFORMED);
+	/* unknown flag bits, bad role */
+	buf[3] = 0x80;
+	assert_int_equal(ha_msg_hello_decode(buf, len, &out), HA_DECODE_MALFORMED);
+	buf[3] = 0;
+	buf[2] = HA_ROLE_MAX;
+	assert_int_equal(ha_msg_hello_decode(buf, len, &out), HA_DECODE_MALFORMED);
+}
+
+static void test_hello_hostile_strings(void **state)
+{
+	struct ha_msg_hello in = { .slot = 1 }, out;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+	size_t vpos = 4 + HA_NONCE_LEN; /* version string length byte */
+
+	strcpy(in.sw_version, "x");
+	assert_true(ha_daemon_set_add(&in.daemons, "ripd"));
+	len = ha_msg_hello_encode(&in, buf, sizeof(buf));
+	assert_true(len > 0);
+	/* a non-printable version string */
+	buf[vpos + 1] = 0x07;
+	assert_int_equal(ha_msg_hello_decode(buf, len, &out), HA_DECODE_MALFORMED);
+	buf[vpos + 1] = 'x';
+	/* a daemon count beyond the maximum */
+	buf[vpos + 2] = HA_MAX_DAEMONS + 1;
+	assert_int_equal(ha_msg_hello_decode(buf, len, &out), HA_DECODE_MALFORMED);
+	buf[vpos + 2] = 1;
+	/* a daemon name that is not one */
+	buf[vpos + 4] = '/';
+	assert_int_equal(ha_msg_hello_decode(buf, len, &out), HA_DECODE_MALFORMED);
+}
+
+static void test_heartbeat_role_switchover(void **state)
+{
+	struct ha_msg_heartbeat hb = { .role = HA_ROLE_ACTIVE,
+				       .flags = HA_CARD_F_ALL,
+				       .sent_usec = 0x0102030405060708ULL },
+				hb2;
+	struct ha_msg_role role = { .role = HA_ROLE_FAILED }, role2;
+	struct ha_msg_switchover swo = { .step = HA_SWO_RELEASED, .id = 77 }, swo2;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	len = ha_msg_heartbeat_encode(&hb, buf, sizeof(buf));
+	assert_int_equal(ha_msg_heartbeat_decode(buf, len, &hb2), HA_DECODE_OK);
+	assert_true(hb2.sent_usec == hb.sent_usec);
+	assert_int_equal(hb2.flags, HA_CARD_F_ALL);
+	assert_int_equal(ha_msg_heartbeat_decode(buf, len - 1, &hb2), HA_DECODE_MALFORMED);
+
+	len = ha_msg_role_encode(&role, buf, sizeof(buf));
+	assert_int_equal(ha_msg_role_decode(buf, len, &role2), HA_DECODE_OK);
+	assert_int_equal(role2.role, HA_ROLE_FAILED);
+	buf[0] = HA_ROLE_MAX;
+	assert_int_equal(ha_msg_role_decode(buf, len, &role2), HA_DECODE_MALFORMED);
+
+	len = ha_msg_switchover_encode(&swo, buf, sizeof(buf));
+	assert_int_equal(ha_msg_switchover_decode(buf, len, &swo2), HA_DECODE_OK);
+	assert_int_equal(swo2.step, HA_SWO_RELEASED);
+	assert_int_equal(swo2.id, 77);
+	buf[0] = 0;
+	assert_int_equal(ha_msg_switchover_decode(buf, len, &swo2), HA_DECODE_MALFORMED);
+	buf[0] = HA_SWO_STEP_MAX;
+	assert_int_equal(ha_msg_switchover_decode(buf, len, &swo2), HA_DECODE_MALFORMED);
+	assert_string_equal(ha_switchover_step_name(HA_SWO_PREPARE), "prepare");
+}
+
+static void test_header_reports_bad_version(void **state)
+{
+	uint8_t buf[HA_FRAME_HDR_LEN];
+	struct ha_frame_hdr hdr = {};
+
+	ha_frame_hdr_encode(buf, HA_MSG_HELLO, 10);
+	buf[2] = 9;
+	assert_int_equal(ha_frame_hdr_decode(buf, sizeof(buf), &hdr), HA_DECODE_BAD_VERSION);
+	assert_int_equal(hdr.version, 9); /* said in the refusal */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +264,10 @@ int main(void)
 		cmocka_unit_test(test_register_encode_refusals),
 		cmocka_unit_test(test_register_ack),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_hello_roundtrip),
+		cmocka_unit_test(test_hello_hostile_strings),
+		cmocka_unit_test(test_heartbeat_role_switchover),
+		cmocka_unit_test(test_header_reports_bad_version),
 	};
 
 	return cmocka_run_group_tests_name("ha_wire", tests, NULL, NULL);

@@ -87,11 +87,18 @@ def test_demo():
     )
     assert ok, "not every ha module registered on r1b"
 
+    ok, _ = wait_for(
+        lambda: R1.vtysh_json("a", "show redundancy json"),
+        {"card": {"role": "active"}, "redundant": True},
+        title="r1 redundant",
+    )
+    assert ok, "r1 did not become redundant"
     for side in ("a", "b"):
         say(
             "r1%s# show redundancy" % side,
             R1.card(side).vtysh_cmd("show redundancy"),
         )
+    say("r1b# show redundancy history", R1.card("b").vtysh_cmd("show redundancy history"))
     say(
         "r1a# show modules   (bgpd's part)",
         "\n".join(
@@ -123,16 +130,17 @@ def test_demo():
     say(
         "What to look at",
         """\
-  - show redundancy on each card: its slot, priority, role and the local
-    daemons whose ha module registered with hard;
+  - show redundancy on each card: its slot, priority and role (the cards
+    met over ic0 and elected r1a, slot 1, active and r1b standby), the
+    peer card as seen over the authenticated intercard channel, and the
+    local daemons whose ha module registered with hard;
+  - show redundancy history: every role change, with its reason;
   - p1's BGP and OSPF sessions are up with r1, served by the card that
     holds mastership, and nothing of the other card reaches the line.
-  Roles decided by election, replication and 'redundancy switchover'
-  (with the peer noticing nothing) are the next stages of frr-ha; until
-  then both cards report role 'init' because a peer card is configured.
+  Replication of protocol state and 'redundancy switchover' with the peer
+  noticing nothing are the next stages of frr-ha.
   Run tools/demo.sh --pause to stop here and explore (the munet CLI lets
-  you run e.g. 'r1a vtysh' or 'p1 vtysh').""",
-    )
+  you run e.g. 'r1a vtysh' or 'p1 vtysh').""",    )
 
 
 if __name__ == "__main__":

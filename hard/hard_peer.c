@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hard: the intercard control channel to the peer card.
+ *
+ * TCP over the intercard link.  Both cards listen on the configured port;
+ * the card in slot 1 opens the connection (and reopens it every 500 ms
+ * while it is down).  Each side's first frame is a HELLO authenticated
+ * with the configured key; it carries a fresh nonce, and all later frames
+ * are authenticated with a session key derived from both nonces
+ * (ha_auth.h).  A connection from another address, a peer with the wrong
+ * key, another wire version or the same slot id is refused with a log line
+ * saying which, and counted.  Once up, heartbeats flow every interval; a
+ * peer silent for interval x multiplier is declared lost (a crashed hard or
+ * a dead card closes the TCP connection, which is noticed at once).
+ */
+#include <zebra.h>
+
+#include <netinet/tcp.h>
+
+#include "frrevent.h"
+#include "log.h"
+#include "monotime.h"
+#include "network.h"
+#include "sockopt.h"
+#include "sockunion.h"
+
+#include "ha_conn.h"
+#include "hard.h"
+
+/* The configuration the channel was set up with, to notice changes. */
+static struct {
+	bool configured;
+	struct ipaddr addr;
+	uint16_t port;
+	char key[256];
+	uint8_t slot;
+} applied;
+
+static void hard_peer_connect(struct event *ev);
+static void hard_peer_heartbeat_timer(struct event *ev);
+
+const char *hard_peer_state_name(enum hard_peer_state state)
+{
+	switch (state) {
+	case HARD_PEER_DOWN:
+		return "down";
+	case HARD_PEER_CONNECTING:
+		return "connecting";
+	case HARD_PEER_HELLO:
+		return "hello";
+	case HARD_PEER_UP:
+		return "up";
+	}
+	return "unknown";
+}
+
+uint8_t hard_card_flags(void)
+{
+	uint8_t flags = 0;
+
+	if (hard.mastership)
+		flags |= HA_CARD_F_MASTER;
+	if (hard.role == HA_ROLE_ACTIVE && hard.redundant)
+		flags |= HA_CARD_F_REDUNDANT;
+	return flags;
+}
+
+static bool hard_peer_initiator(void)
+{
+	return hard.cfg.slot == 1;
+}
+
+static void hard_peer_schedule_connect(long msec)
+{
+	if (hard.cfg.peer_configured && hard_peer_initiator())
+		event_add_timer_msec(hard.master, hard_peer_connect, NULL, msec,
+				     &hard.peer.t_connect);
+}
+
+/* Drop the connection (if any); tell the role machine if it was up. */
+static void hard_peer_close(const char *fmt, ...) PRINTFRR(1, 2);
+static void hard_peer_close(const char *fmt, ...)
+{
+	struct hard_peer *peer = &hard.peer;
+	bool was_up = peer->state == HARD_PEER_UP;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintfrr(peer->last_down_reason, sizeof(peer->last_down_reason), fmt, ap);
+	va_end(ap);
+
+	EVENT_OFF(peer->t_heartbeat);
+	EVENT_OFF(peer->t_connect);
+	ha_conn_free(&peer->conn);
+	if (peer->connect_fd >= 0) {
+		close(peer->connect_fd);
+		peer->connect_fd = -1;
+	}
+	peer->state = HARD_PEER_DOWN;
+	if (was_up) {
+		peer->downs++;
+		zlog_warn("redundancy: peer card lost: %s", peer->last_down_reason);
+		memset(&peer->hb, 0, sizeof(peer->hb));
+		hard_role_peer_down(peer->last_down_reason);
+	}
+	hard_peer_schedule_connect(HARD_CONNECT_RETRY_MSEC);
+}
+
+bool hard_peer_send(uint8_t type, const uint8_t *payload, size_t len)
+{
+	if (hard.peer.state != HARD_PEER_UP)
+		return false;
+	return ha_conn_send(hard.peer.conn, type, payload, len) == 0;
+}
+
+void hard_peer_send_heartbeat(void)
+{
+	struct ha_msg_heartbeat hb = {
+		.role = hard.role,
+		.flags = hard_card_flags(),
+		.sent_usec = hard_monotime_usec(),
+	};
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	if (hard.peer.state != HARD_PEER_UP)
+		return;
+	hard_registry_daemon_set(&hb.daemons);
+	len = ha_msg_heartbeat_encode(&hb, buf, sizeof(buf));
+	assert(len > 0);
+	hard_peer_send(HA_MSG_HEARTBEAT, buf, len);
+}
+
+static void hard_peer_heartbeat_timer(struct event *ev)
+{
+	struct hard_peer *peer = &hard.peer;
+	int64_t silent = (hard_monotime_usec() - peer->last_rx_usec) / 1000;
+	int64_t dead = (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier;
+
+	if (silent > dead) {
+		hard_peer_close("heartbeat timeout: nothing heard for %" PRId64
+				" ms (interval %u ms x %u)",
+				silent, hard.cfg.hb_interval, hard.cfg.hb_multiplier);
+		return;
+	}
+	hard_peer_send_heartbeat();
+	event_add_timer_msec(hard.master, hard_peer_heartbeat_timer, NULL, hard.cfg.hb_interval,
+			     &peer->t_heartbeat);
+}
+
+/* The peer's HELLO: check it, switch to the session key, go up. */
+static bool hard_peer_hello(const uint8_t *payload, uint32_t len)
+{
+	struct hard_peer *peer = &hard.peer;
+	struct ha_msg_hello hello;
+	enum ha_decode_result res;
+	uint8_t session[HA_AUTH_KEY_LEN];
+
+	res = ha_msg_hello_decode(payload, len, &hello);
+	if (res != HA_DECODE_OK) {
+		peer->refused_connections++;
+		hard_peer_close("refused peer card: bad hello (%s)", ha_decode_result_str(res));
+		return false;
+	}
+	if (hello.slot == hard.cfg.slot) {
+		peer->refused_connections++;
+		zlog_err("redundancy: refusing peer card: it has slot %u too; the two cards of a router need different slot ids",
+			 hello.slot);
+		hard_peer_close("refused peer card: both cards have slot %u", hello.slot);
+		return false;
+	}
+	if (!ha_auth_session_key(peer->base_key, peer->initiator ? peer->nonce : hello.nonce,
+				 peer->initiator ? hello.nonce : peer->nonce, session)) {
+		hard_peer_close("cannot derive session key (libcrypto)");
+		return false;
+	}
+	ha_conn_set_auth(peer->conn, session);
+	explicit_bzero(session, sizeof(session));
+
+	peer->hello = hello;
+	peer->hb.role = hello.role;
+	peer->hb.flags = hello.flags;
+	peer->hb.daemons = hello.daemons;
+	peer->state = HARD_PEER_UP;
+	peer->ups++;
+	peer->up_since = monotime(NULL);
+	peer->last_rx_usec = hard_monotime_usec();
+	zlog_notice("redundancy: peer card up: slot %u, priority %u, role %s%s, frr-ha %s",
+		    hello.slot, hello.priority, ha_role_name(hello.role),
+		    (hello.flags & HA_CARD_F_MASTER) ? " (holds mastership)" : "",
+		    hello.sw_version);
+	hard_role_peer_up();
+	hard_peer_send_heartbeat();
+	event_add_timer_msec(hard.master, hard_peer_heartbeat_timer, NULL, hard.cfg.hb_interval,
+			     &peer->t_heartbeat);
+	return true;
+}
+
+static bool hard_peer_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+			    uint32_t len, void *arg)
+{
+	struct hard_peer *peer = &hard.peer;
+	struct ha_msg_heartbeat hb;
+	enum ha_decode_result res;
+
+	if (peer->state == HARD_PEER_HELLO) {
+		if (type != HA_MSG_HELLO) {
+			peer->refused_connections++;
+			hard_peer_close("refused peer card: %s before hello",
+					ha_msg_type_name(type));
+			return false;
+		}
+		return hard_peer_hello(payload, len);
+	}
+
+	peer->last_rx_usec = hard_monotime_usec();
+	switch (type) {
+	case HA_MSG_HEARTBEAT:
+		res = ha_msg_heartbeat_decode(payload, len, &hb);
+		if (res != HA_DECODE_OK) {
+			hard_peer_close("bad heartbeat from peer card (%s)",
+					ha_decode_result_str(res));
+			return false;
+		}
+		peer->hb = hb;
+		hard_role_peer_update();
+		return true;
+	default:
+		hard_peer_close("unexpected %s message from peer card", ha_msg_type_name(type));
+		return false;
+	}
+}
+
+static void hard_peer_conn_closed(struct ha_conn *conn, const char *reason, void *arg)
+{
+	if (ha_conn_stats(conn)->auth_failures) {
+		hard.peer.auth_failures++;
+		zlog_err("redundancy: peer card refused: %s", reason);
+	} else if (strstr(reason, "incompatible version")) {
+		hard.peer.version_refusals++;
+		zlog_err("redundancy: peer card refused: %s", reason);
+	}
+	hard_peer_close("%s", reason);
+}
+
+/* A TCP connection to the peer card exists: say hello. */
+static void hard_peer_start(int fd, bool initiator)
+{
+	struct hard_peer *peer = &hard.peer;
+	struct ha_msg_hello hello = {
+		.slot = hard.cfg.slot,
+		.priority = hard.cfg.priority,
+		.role = hard.role,
+		.flags = hard_card_flags(),
+	};
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	peer->initiator = initiator;
+	peer->state = HARD_PEER_HELLO;
+	peer->conn = ha_conn_new(hard.master, fd, "peer card", hard_peer_frame,
+				 hard_peer_conn_closed, NULL);
+	if (!ha_auth_random(peer->nonce, sizeof(peer->nonce))) {
+		hard_peer_close("no random bytes for the nonce (libcrypto)");
+		return;
+	}
+	ha_conn_set_auth(peer->conn, peer->base_key);
+	memcpy(hello.nonce, peer->nonce, sizeof(hello.nonce));
+	strlcpy(hello.sw_version, FRRHA_VERSION, sizeof(hello.sw_version));
+	hard_registry_daemon_set(&hello.daemons);
+	len = ha_msg_hello_encode(&hello, buf, sizeof(buf));
+	assert(len > 0);
+	ha_conn_send(peer->conn, HA_MSG_HELLO, buf, len);
+}
+
+static socklen_t hard_peer_sockaddr(union sockunion *su, uint16_t port)
+{
+	memset(su, 0, sizeof(*su));
+	if (IS_IPADDR_V4(&hard.cfg.peer_addr)) {
+		su->sin.sin_family = AF_INET;
+		su->sin.sin_addr = hard.cfg.peer_addr.ipaddr_v4;
+		su->sin.sin_port = htons(port);
+		return sizeof(su->sin);
+	}
+	su->sin6.sin6_family = AF_INET6;
+	su->sin6.sin6_addr = hard.cfg.peer_addr.ipaddr_v6;
+	su->sin6.sin6_port = htons(port);
+	return sizeof(su->sin6);
+}
+
+static void hard_peer_connect_done(struct event *ev)
+{
+	struct hard_peer *peer = &hard.peer;
+	int fd = peer->connect_fd;
+	int err = 0;
+	socklen_t errlen = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
+		err = errno;
+	if (err) {
+		/* a peer card that is not there yet is not news */
+		zlog_debug("redundancy: connect to peer card: %s", safe_strerror(err));
+		hard_peer_close("connect: %s", safe_strerror(err));
+		return;
+	}
+	peer->connect_fd = -1;
+	hard_peer_start(fd, true);
+}
+
+static void hard_peer_connect(struct event *ev)
+{
+	struct hard_peer *peer = &hard.peer;
+	union sockunion su;
+	socklen_t slen;
+	int fd;
+
+	if (peer->state != HARD_PEER_DOWN || !hard.cfg.peer_configured)
+		return;
+	slen = hard_peer_sockaddr(&su, hard.cfg.peer_port);
+	fd = socket(su.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		hard_peer_close("socket: %s", safe_strerror(errno));
+		return;
+	}
+	peer->connect_fd = fd;
+	peer->state = HARD_PEER_CONNECTING;
+	if (connect(fd, &su.sa, slen) < 0 && errno != EINPROGRESS) {
+		hard_peer_close("connect: %s", safe_strerror(errno));
+		return;
+	}
+	event_add_write(hard.master, hard_peer_connect_done, NULL, fd, &peer->t_connect);
+}
+
+static bool hard_peer_source_ok(const union sockunion *from)
+{
+	if (from->sa.sa_family == AF_INET6) {
+		const struct in6_addr *a = &from->sin6.sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			return IS_IPADDR_V4(&hard.cfg.peer_addr) &&
+			       memcmp(&a->s6_addr[12], &hard.cfg.peer_addr.ipaddr_v4, 4) == 0;
+		return IS_IPADDR_V6(&hard.cfg.peer_addr) &&
+		       IN6_ARE_ADDR_EQUAL(a, &hard.cfg.peer_addr.ipaddr_v6);
+	}
+	return from->sa.sa_family == AF_INET && IS_IPADDR_V4(&hard.cfg.peer_addr) &&
+	       from->sin.sin_addr.s_addr == hard.cfg.peer_addr.ipaddr_v4.s_addr;
+}
+
+static void hard_peer_accept(struct event *ev)
+{
+	struct hard_peer *peer = &hard.peer;
+	union sockunion from;
+	socklen_t flen = sizeof(from);
+	char buf[SU_ADDRSTRLEN];
+	int fd;
+
+	event_add_read(hard.master, hard_peer_accept, NULL, peer->listen_fd, &peer->t_accept);
+	fd = accept4(peer->listen_fd, &from.sa, &flen, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!hard.cfg.peer_configured || !hard_peer_source_ok(&from)) {
+		peer->refused_connections++;
+		zlog_warn("redundancy: refusing control connection from %s: not the configured peer card",
+			  sockunion2str(&from, buf, sizeof(buf)));
+		close(fd);
+		return;
+	}
+	/* One connection at a time: a new one is not allowed to displace a
+	 * working (authenticated) one.  A peer card that restarted has had its
+	 * old connection closed by its kernel, or it times out. */
+	if (peer->state == HARD_PEER_UP || peer->state == HARD_PEER_HELLO) {
+		peer->refused_connections++;
+		zlog_warn("redundancy: refusing a second control connection from %s: the channel to the peer card is %s",
+			  sockunion2str(&from, buf, sizeof(buf)), hard_peer_state_name(peer->state));
+		close(fd);
+		return;
+	}
+	if (peer->connect_fd >= 0) {
+		close(peer->connect_fd);
+		peer->connect_fd = -1;
+	}
+	EVENT_OFF(peer->t_connect);
+	hard_peer_start(fd, false);
+}
+
+static void hard_peer_listen_close(void)
+{
+	EVENT_OFF(hard.peer.t_accept);
+	if (hard.peer.listen_fd >= 0) {
+		close(hard.peer.listen_fd);
+		hard.peer.listen_fd = -1;
+	}
+}
+
+static void hard_peer_listen(void)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_ANY_INIT,
+		.sin6_port = htons(hard.cfg.peer_port),
+	};
+	int fd, zero = 0;
+
+	hard_peer_listen_close();
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	sockopt_reuseaddr(fd);
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 || listen(fd, 4) < 0)
+		goto fail;
+	hard.peer.listen_fd = fd;
+	event_add_read(hard.master, hard_peer_accept, NULL, fd, &hard.peer.t_accept);
+	return;
+fail:
+	zlog_err("redundancy: cannot listen on port %u for the peer card: %s", hard.cfg.peer_port,
+		 safe_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+void hard_peer_config_changed(void)
+{
+	struct hard_config *cfg = &hard.cfg;
+	bool changed = applied.configured != cfg->peer_configured ||
+		       (cfg->peer_configured &&
+			(memcmp(&applied.addr, &cfg->peer_addr, sizeof(applied.addr)) ||
+			 applied.port != cfg->peer_port || strcmp(applied.key, cfg->peer_key) ||
+			 applied.slot != cfg->slot));
+
+	if (!changed)
+		return;
+	if (hard.peer.state != HARD_PEER_DOWN)
+		hard_peer_close("peer card configuration changed");
+	EVENT_OFF(hard.peer.t_connect);
+	if (!cfg->peer_configured) {
+		hard_peer_listen_close();
+		explicit_bzero(hard.peer.base_key, sizeof(hard.peer.base_key));
+	} else {
+		if (!ha_auth_base_key(cfg->peer_key, hard.peer.base_key))
+			zlog_err("redundancy: cannot derive the intercard key (libcrypto)");
+		if (!applied.configured || applied.port != cfg->peer_port)
+			hard_peer_listen();
+		hard_peer_schedule_connect(0);
+	}
+	applied.configured = cfg->peer_configured;
+	applied.addr = cfg->peer_addr;
+	applied.port = cfg->peer_port;
+	applied.slot = cfg->slot;
+	strlcpy(applied.key, cfg->peer_key, sizeof(applied.key));
+}
+
+void hard_peer_finish(void)
+{
+	if (hard.peer.state != HARD_PEER_DOWN)
+		hard_peer_close("hard shutting down");
+	EVENT_OFF(hard.peer.t_connect);
+	hard_peer_listen_close();
+}
