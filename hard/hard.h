@@ -26,6 +26,25 @@
 
 DECLARE_MGROUP(HARD);
 
+enum hard_mship_driver {
+	HARD_MSHIP_NONE,
+	HARD_MSHIP_BRIDGE,
+	HARD_MSHIP_SCRIPT,
+};
+
+#define HARD_MSHIP_PORTS_MAX 16
+
+struct hard_mship_config {
+	enum hard_mship_driver driver;
+	char script[256];
+	char bridge_netns[256];
+	unsigned int nports;
+	struct {
+		char local[IFNAMSIZ];
+		char peer[IFNAMSIZ];
+	} ports[HARD_MSHIP_PORTS_MAX];
+};
+
 /* Configuration, as committed through the northbound (frr-ha.yang). */
 struct hard_config {
 	uint8_t slot;
@@ -34,6 +53,8 @@ struct hard_config {
 	struct ipaddr peer_addr;
 	uint16_t peer_port;
 	char peer_key[256];
+	struct hard_mship_config mship;
+	bool switchover_on_daemon_failure;
 	uint32_t hb_interval;  /* ms */
 	uint8_t hb_multiplier; /* missed intervals before the peer is dead */
 };
@@ -93,6 +114,21 @@ struct hard_daemon {
 
 DECLARE_DLIST(hard_daemons, struct hard_daemon, item);
 
+/* A graceful or non-graceful switchover, as this card saw it. */
+struct hard_switchover {
+	uint32_t id;
+	bool graceful;
+	bool in_progress;
+	bool initiated_here; /* this card was the active one */
+	enum ha_switchover_step step;
+	int64_t started_usec;
+	struct timeval when;
+	char reason[128];
+	char result[128];
+	int64_t duration_usec;
+	struct event *t_timeout;
+};
+
 struct hard_global {
 	struct event_loop *master;
 	struct hard_config cfg;
@@ -103,6 +139,10 @@ struct hard_global {
 	struct event *t_boot_wait;
 
 	struct hard_peer peer;
+	struct hard_switchover swo; /* the current or last one */
+	uint64_t switchovers;	    /* completed here */
+	struct event *t_takeover, *t_renew;
+	char takeover_blocked[192]; /* why a takeover waits, if it does */
 
 	struct hard_history_entry history[HARD_HISTORY_MAX];
 	unsigned int history_next, history_count;
@@ -132,13 +172,23 @@ extern bool hard_peer_send(uint8_t type, const uint8_t *payload, size_t len);
 extern const char *hard_peer_state_name(enum hard_peer_state state);
 extern uint8_t hard_card_flags(void);
 
-/* hard_role.c: roles, election, history */
+/* hard_mship.c: mastership of the line */
+extern const char *hard_mship_driver_name(enum hard_mship_driver d);
+extern bool hard_mship_acquire(bool peer_dead, char *err, size_t errlen);
+extern void hard_mship_release(void);
+extern bool hard_mship_renew(char *err, size_t errlen);
+extern void hard_mship_config_changed(void);
+
+/* hard_role.c: roles, election, history, switchover */
 extern void hard_role_start(void);
 extern void hard_role_config_changed(void);
 extern void hard_role_peer_up(void);
 extern void hard_role_peer_update(void);
 extern void hard_role_peer_down(const char *reason);
 extern void hard_role_update_redundancy(void);
+extern bool hard_role_switchover_start(char *err, size_t errlen);
+extern void hard_role_switchover_msg(const struct ha_msg_switchover *msg);
+extern void hard_role_daemon_failed(const char *daemon);
 
 /* hard_vty.c */
 struct lyd_node;
@@ -151,8 +201,16 @@ extern void hard_cli_show_redundancy_end(struct vty *vty, const struct lyd_node 
 extern void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode, bool show_defaults);
 extern void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode,
 				   bool show_defaults);
+extern void hard_cli_show_mastership(struct vty *vty, const struct lyd_node *dnode,
+				     bool show_defaults);
+extern void hard_cli_show_swo_daemon_failure(struct vty *vty, const struct lyd_node *dnode,
+					     bool show_defaults);
 extern void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode,
 				    bool show_defaults);
+extern void hard_cli_show_mastership(struct vty *vty, const struct lyd_node *dnode,
+				     bool show_defaults);
+extern void hard_cli_show_swo_daemon_failure(struct vty *vty, const struct lyd_node *dnode,
+					     bool show_defaults);
 extern void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode,
 				    bool show_defaults);
 extern void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode, bool show_defaults);

@@ -29,6 +29,7 @@ struct hard_global hard = {
 		.peer_port = HARD_DEFAULT_PEER_PORT,
 		.hb_interval = HARD_DEFAULT_HB_INTERVAL,
 		.hb_multiplier = HARD_DEFAULT_HB_MULTIPLIER,
+		.switchover_on_daemon_failure = true,
 	},
 	.peer = {
 		.listen_fd = -1,
@@ -36,9 +37,12 @@ struct hard_global hard = {
 	},
 };
 
-static zebra_capabilities_t hard_caps[] = {};
+/* The bridge mastership driver opens a netlink socket in the line
+ * bridges' namespace (PTRACE to open /proc/PID/ns/net of another user's
+ * process, SYS_ADMIN for setns) and sets their ports (NET_ADMIN). */
+static zebra_capabilities_t hard_caps[] = { ZCAP_NET_ADMIN, ZCAP_SYS_ADMIN, ZCAP_PTRACE };
 
-static struct zebra_privs_t hard_privs = {
+struct zebra_privs_t hard_privs = {
 #if defined(FRR_USER) && defined(FRR_GROUP)
 	.user = FRR_USER,
 	.group = FRR_GROUP,
@@ -62,6 +66,7 @@ int64_t hard_monotime_usec(void)
 /* Configuration committed through the northbound changed. */
 void hard_config_changed(void)
 {
+	hard_mship_config_changed();
 	hard_peer_config_changed();
 	hard_role_config_changed();
 }

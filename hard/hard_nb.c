@@ -7,6 +7,7 @@
 #include <zebra.h>
 
 #include "northbound.h"
+#include "log.h"
 #include "yang_wrappers.h"
 
 #include "hard.h"
@@ -70,6 +71,48 @@ static void redundancy_peer_apply_finish(struct nb_cb_apply_finish_args *args)
 	hard_config_changed();
 }
 
+/* Mastership: applied as a whole when anything under it changed. */
+static void redundancy_mship_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	struct hard_mship_config *mc = &hard.cfg.mship;
+	const struct lyd_node *dnode = args->dnode, *child;
+	const char *driver = yang_dnode_get_string(dnode, "driver");
+
+	memset(mc, 0, sizeof(*mc));
+	if (strcmp(driver, "bridge") == 0)
+		mc->driver = HARD_MSHIP_BRIDGE;
+	else if (strcmp(driver, "script") == 0)
+		mc->driver = HARD_MSHIP_SCRIPT;
+	else
+		mc->driver = HARD_MSHIP_NONE;
+	if (yang_dnode_exists(dnode, "script"))
+		strlcpy(mc->script, yang_dnode_get_string(dnode, "script"), sizeof(mc->script));
+	if (yang_dnode_exists(dnode, "bridge-netns"))
+		strlcpy(mc->bridge_netns, yang_dnode_get_string(dnode, "bridge-netns"),
+			sizeof(mc->bridge_netns));
+	LY_LIST_FOR (lyd_child(dnode), child) {
+		if (strcmp(child->schema->name, "bridge-port") || mc->nports >= HARD_MSHIP_PORTS_MAX)
+			continue;
+		strlcpy(mc->ports[mc->nports].local, yang_dnode_get_string(child, "name"),
+			sizeof(mc->ports[0].local));
+		strlcpy(mc->ports[mc->nports].peer, yang_dnode_get_string(child, "peer-port"),
+			sizeof(mc->ports[0].peer));
+		mc->nports++;
+	}
+	if (mc->driver == HARD_MSHIP_BRIDGE && !mc->nports)
+		zlog_warn(
+			"redundancy: mastership bridge has no ports yet: this card cannot take the line");
+	hard_config_changed();
+}
+
+static int redundancy_swo_daemon_failure_modify(struct nb_cb_modify_args *args)
+{
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	hard.cfg.switchover_on_daemon_failure = yang_dnode_get_bool(args->dnode, NULL);
+	return NB_OK;
+}
+
 /* The leaves of peer are applied together in the container's
  * apply_finish; these only have to exist for the northbound. */
 static int redundancy_peer_leaf_modify(struct nb_cb_modify_args *args)
@@ -78,6 +121,11 @@ static int redundancy_peer_leaf_modify(struct nb_cb_modify_args *args)
 }
 
 static int redundancy_peer_leaf_destroy(struct nb_cb_destroy_args *args)
+{
+	return NB_OK;
+}
+
+static int redundancy_leaf_create(struct nb_cb_create_args *args)
 {
 	return NB_OK;
 }
@@ -123,6 +171,53 @@ const struct frr_yang_module_info frr_ha_info = {
 			.xpath = "/frr-ha:redundancy/heartbeat/multiplier",
 			.cbs = {
 				.modify = redundancy_hb_multiplier_modify,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/mastership",
+			.cbs = {
+				.apply_finish = redundancy_mship_apply_finish,
+				.cli_show = hard_cli_show_mastership,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/mastership/driver",
+			.cbs = {
+				.modify = redundancy_peer_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/mastership/script",
+			.cbs = {
+				.modify = redundancy_peer_leaf_modify,
+				.destroy = redundancy_peer_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/mastership/bridge-netns",
+			.cbs = {
+				.modify = redundancy_peer_leaf_modify,
+				.destroy = redundancy_peer_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/mastership/bridge-port",
+			.cbs = {
+				.create = redundancy_leaf_create,
+				.destroy = redundancy_peer_leaf_destroy,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/mastership/bridge-port/peer-port",
+			.cbs = {
+				.modify = redundancy_peer_leaf_modify,
+			},
+		},
+		{
+			.xpath = "/frr-ha:redundancy/switchover-on-daemon-failure",
+			.cbs = {
+				.modify = redundancy_swo_daemon_failure_modify,
+				.cli_show = hard_cli_show_swo_daemon_failure,
 			},
 		},
 		{

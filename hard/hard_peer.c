@@ -187,8 +187,7 @@ static bool hard_peer_hello(const uint8_t *payload, uint32_t len)
 	peer->last_rx_usec = hard_monotime_usec();
 	zlog_notice("redundancy: peer card up: slot %u, priority %u, role %s%s, frr-ha %s",
 		    hello.slot, hello.priority, ha_role_name(hello.role),
-		    (hello.flags & HA_CARD_F_MASTER) ? " (holds mastership)" : "",
-		    hello.sw_version);
+		    (hello.flags & HA_CARD_F_MASTER) ? " (holds mastership)" : "", hello.sw_version);
 	hard_role_peer_up();
 	hard_peer_send_heartbeat();
 	event_add_timer_msec(hard.master, hard_peer_heartbeat_timer, NULL, hard.cfg.hb_interval,
@@ -225,6 +224,18 @@ static bool hard_peer_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		peer->hb = hb;
 		hard_role_peer_update();
 		return true;
+	case HA_MSG_SWITCHOVER: {
+		struct ha_msg_switchover swo;
+
+		res = ha_msg_switchover_decode(payload, len, &swo);
+		if (res != HA_DECODE_OK) {
+			hard_peer_close("bad switchover message from peer card (%s)",
+					ha_decode_result_str(res));
+			return false;
+		}
+		hard_role_switchover_msg(&swo);
+		return true;
+	}
 	default:
 		hard_peer_close("unexpected %s message from peer card", ha_msg_type_name(type));
 		return false;

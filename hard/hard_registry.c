@@ -104,9 +104,16 @@ static void hard_daemon_closed(struct ha_conn *conn, const char *reason, void *a
 
 	if (was_registered)
 		zlog_warn("redundancy: %s (pid %u) went away: %s", hd->name, hd->pid, reason);
-	hard_daemon_free(hd);
-	if (was_registered)
+	if (was_registered) {
+		char name[HA_DAEMON_NAME_MAX];
+
+		strlcpy(name, hd->name, sizeof(name));
+		hard_daemon_free(hd);
 		hard_registry_changed();
+		hard_role_daemon_failed(name);
+		return;
+	}
+	hard_daemon_free(hd);
 }
 
 static void hard_registry_accept(struct event *ev)

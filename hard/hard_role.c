@@ -44,8 +44,7 @@ static void hard_set_role(enum ha_role role, const char *reason)
 
 	if (role == from)
 		return;
-	zlog_notice("redundancy: role %s -> %s: %s", ha_role_name(from), ha_role_name(role),
-		    reason);
+	zlog_notice("redundancy: role %s -> %s: %s", ha_role_name(from), ha_role_name(role), reason);
 	hard_history_add(from, role, reason);
 	hard.role = role;
 	hard_registry_role_changed();
@@ -54,41 +53,132 @@ static void hard_set_role(enum ha_role role, const char *reason)
 	hard_peer_send_heartbeat();
 }
 
-/* Mastership of the line.  Until the pluggable drivers exist, the card
- * that is active holds it by definition. */
-static bool hard_mastership_acquire(char *err, size_t errlen)
+static void hard_renew_timer(struct event *ev);
+static void hard_takeover_retry(struct event *ev);
+
+static void hard_renew_start(void)
 {
-	hard.mastership = true;
-	return true;
+	event_add_timer_msec(hard.master, hard_renew_timer, NULL, hard.cfg.hb_interval,
+			     &hard.t_renew);
 }
 
-static void hard_mastership_release(void)
+/* While master: renew the claim; notice being put off the line. */
+static void hard_renew_timer(struct event *ev)
 {
-	hard.mastership = false;
-}
+	char err[192] = "", why[256];
 
-static void hard_become_active(const char *reason)
-{
-	char err[128] = "";
-
-	EVENT_OFF(hard.t_boot_wait);
-	if (!hard.mastership && !hard_mastership_acquire(err, sizeof(err))) {
-		char why[256];
-
-		snprintf(why, sizeof(why), "cannot acquire mastership (%s) after: %s", err,
-			 reason);
+	if (!hard.mastership)
+		return;
+	if (!hard_mship_renew(err, sizeof(err))) {
+		hard.mastership = false;
+		snprintf(why, sizeof(why), "mastership lost: %s", err);
 		hard_set_role(HA_ROLE_FAILED, why);
 		return;
 	}
+	hard_renew_start();
+}
+
+/*
+ * Become active.  peer_dead: the peer card is absent or declared dead, so
+ * the driver may fence it.  A takeover the driver refuses (the peer still
+ * renews its claim: only the intercard link is down) is retried until it
+ * succeeds or the peer card comes back.
+ */
+static bool hard_become_active(const char *reason, bool peer_dead)
+{
+	char err[192] = "";
+
+	EVENT_OFF(hard.t_boot_wait);
+	if (!hard.mastership && !hard_mship_acquire(peer_dead, err, sizeof(err))) {
+		if (!hard.takeover_blocked[0])
+			zlog_warn("redundancy: not becoming active (%s): %s; retrying", reason, err);
+		else
+			zlog_debug("redundancy: still not active: %s", err);
+		strlcpy(hard.takeover_blocked, err, sizeof(hard.takeover_blocked));
+		if (peer_dead)
+			event_add_timer_msec(hard.master, hard_takeover_retry, NULL,
+					     MAX(10u, hard.cfg.hb_interval / 10), &hard.t_takeover);
+		hard_role_update_redundancy();
+		return false;
+	}
+	hard.takeover_blocked[0] = '\0';
+	EVENT_OFF(hard.t_takeover);
 	hard_set_role(HA_ROLE_ACTIVE, reason);
+	hard_renew_start();
+	return true;
 }
 
 static void hard_become_standby(const char *reason)
 {
 	EVENT_OFF(hard.t_boot_wait);
+	EVENT_OFF(hard.t_takeover);
+	EVENT_OFF(hard.t_renew);
+	hard.takeover_blocked[0] = '\0';
 	if (hard.mastership)
-		hard_mastership_release();
+		hard_mship_release();
 	hard_set_role(HA_ROLE_STANDBY, reason);
+}
+
+/* The last switchover, graceful or not, as this card saw it. */
+static void hard_swo_begin(uint32_t id, bool graceful, bool here, const char *reason)
+{
+	struct hard_switchover *swo = &hard.swo;
+
+	EVENT_OFF(swo->t_timeout);
+	memset(swo, 0, sizeof(*swo));
+	swo->id = id;
+	swo->graceful = graceful;
+	swo->in_progress = true;
+	swo->initiated_here = here;
+	swo->started_usec = hard_monotime_usec();
+	gettimeofday(&swo->when, NULL);
+	strlcpy(swo->reason, reason, sizeof(swo->reason));
+}
+
+static void hard_swo_end(const char *fmt, ...) PRINTFRR(1, 2);
+static void hard_swo_end(const char *fmt, ...)
+{
+	struct hard_switchover *swo = &hard.swo;
+	va_list ap;
+
+	EVENT_OFF(swo->t_timeout);
+	swo->in_progress = false;
+	swo->duration_usec = hard_monotime_usec() - swo->started_usec;
+	va_start(ap, fmt);
+	vsnprintfrr(swo->result, sizeof(swo->result), fmt, ap);
+	va_end(ap);
+	zlog_notice("redundancy: switchover #%u (%s) %s after %" PRId64 " us", swo->id,
+		    swo->graceful ? "graceful" : "non-graceful", swo->result, swo->duration_usec);
+}
+
+static void hard_swo_step(enum ha_switchover_step step)
+{
+	zlog_info("redundancy: switchover #%u: %s at +%" PRId64 " us", hard.swo.id,
+		  ha_switchover_step_name(step), hard_monotime_usec() - hard.swo.started_usec);
+	hard.swo.step = step;
+}
+
+static void hard_swo_send(enum ha_switchover_step step)
+{
+	struct ha_msg_switchover msg = { .step = step, .id = hard.swo.id };
+	uint8_t buf[16];
+	ssize_t len = ha_msg_switchover_encode(&msg, buf, sizeof(buf));
+
+	assert(len > 0);
+	hard_swo_step(step);
+	hard_peer_send(HA_MSG_SWITCHOVER, buf, len);
+}
+
+static void hard_takeover_retry(struct event *ev)
+{
+	char reason[192];
+
+	if (hard.role == HA_ROLE_ACTIVE || hard.peer.state == HARD_PEER_UP)
+		return;
+	snprintf(reason, sizeof(reason), "active card lost (%s): taking over",
+		 hard.peer.last_down_reason);
+	if (hard_become_active(reason, true) && hard.swo.in_progress && !hard.swo.graceful)
+		hard_swo_end("completed: active on this card");
 }
 
 static void hard_boot_wait_expired(struct event *ev)
@@ -98,14 +188,17 @@ static void hard_boot_wait_expired(struct event *ev)
 	if (hard.role != HA_ROLE_INIT)
 		return;
 	if (!hard.cfg.peer_configured) {
-		hard_become_active("no peer card configured: lone card");
+		hard_become_active("no peer card configured: lone card", true);
 		return;
 	}
 	if (hard.peer.state == HARD_PEER_UP)
 		return; /* the election decides */
 	snprintf(reason, sizeof(reason), "peer card silent for %u ms at boot: active alone",
 		 hard_boot_wait_msec());
-	hard_become_active(reason);
+	if (!hard_become_active(reason, true))
+		/* the peer card is on the line: wait for it, retrying */
+		event_add_timer_msec(hard.master, hard_boot_wait_expired, NULL,
+				     hard.cfg.hb_interval, &hard.t_boot_wait);
 }
 
 void hard_role_start(void)
@@ -120,7 +213,7 @@ void hard_role_start(void)
 void hard_role_config_changed(void)
 {
 	if (!hard.cfg.peer_configured && hard.role != HA_ROLE_ACTIVE && !hard.t_boot_wait)
-		hard_become_active("peer card unconfigured: lone card");
+		hard_become_active("peer card unconfigured: lone card", true);
 	hard_role_update_redundancy();
 }
 
@@ -139,11 +232,13 @@ void hard_role_peer_up(void)
 	const char *rule;
 	char reason[192];
 
+	EVENT_OFF(hard.t_takeover);
+	hard.takeover_blocked[0] = '\0';
 	switch (ha_elect(&local, &peer, &rule)) {
 	case HA_ELECT_LOCAL:
 		snprintf(reason, sizeof(reason), "elected against slot %u (%s)", peer.slot, rule);
 		if (hard.role != HA_ROLE_ACTIVE)
-			hard_become_active(reason);
+			hard_become_active(reason, false);
 		break;
 	case HA_ELECT_PEER:
 		snprintf(reason, sizeof(reason), "slot %u elected active (%s)", peer.slot, rule);
@@ -167,9 +262,10 @@ void hard_role_peer_update(void)
 		return;
 	}
 	/* A standby whose peer is neither active nor deciding: take over. */
-	if (hard.role == HA_ROLE_STANDBY && (hard.peer.hb.role == HA_ROLE_STANDBY ||
-					     hard.peer.hb.role == HA_ROLE_FAILED)) {
-		hard_become_active("peer card is no longer active");
+	if (hard.role == HA_ROLE_STANDBY && !hard.swo.in_progress &&
+	    (hard.peer.hb.role == HA_ROLE_STANDBY || hard.peer.hb.role == HA_ROLE_FAILED) &&
+	    !(hard.peer.hb.flags & HA_CARD_F_MASTER)) {
+		hard_become_active("peer card is no longer active", true);
 		return;
 	}
 	hard_role_update_redundancy();
@@ -182,7 +278,10 @@ void hard_role_peer_down(const char *reason)
 	switch (hard.role) {
 	case HA_ROLE_STANDBY:
 		snprintf(why, sizeof(why), "active card lost (%s): taking over", reason);
-		hard_become_active(why);
+		if (!hard.swo.in_progress)
+			hard_swo_begin(hard.swo.id + 1, false, false, reason);
+		if (hard_become_active(why, true))
+			hard_swo_end("completed: active on this card");
 		break;
 	case HA_ROLE_INIT:
 	case HA_ROLE_ACTIVE:
@@ -241,4 +340,162 @@ void hard_role_update_redundancy(void)
 		if (hard.role == HA_ROLE_ACTIVE)
 			hard_peer_send_heartbeat();
 	}
+}
+
+/* --- graceful switchover (on command) and handover on daemon failure ---- */
+
+#define HARD_SWO_TIMEOUT_MSEC 3000
+
+static void hard_swo_timeout(struct event *ev)
+{
+	char err[192] = "";
+
+	if (!hard.swo.in_progress)
+		return;
+	if (hard.swo.step == HA_SWO_PREPARE) {
+		hard_swo_send(HA_SWO_ABORT);
+		hard_swo_end("aborted: the standby did not get ready in %d ms",
+			     HARD_SWO_TIMEOUT_MSEC);
+		return;
+	}
+	/* released, but the standby never confirmed: it may have died; the
+	 * channel's liveness decides (a lost peer makes us take over) */
+	if (hard.peer.state == HARD_PEER_UP && hard.role == HA_ROLE_STANDBY &&
+	    hard.peer.hb.role != HA_ROLE_ACTIVE) {
+		if (hard_become_active("switchover not confirmed by the peer card: back to active",
+				       false))
+			hard_swo_end("aborted: no confirmation from the new active");
+		else
+			hard_swo_end("failed: %s", err);
+	}
+}
+
+bool hard_role_switchover_start(char *err, size_t errlen)
+{
+	char reason[128];
+
+	if (hard.swo.in_progress) {
+		snprintf(err, errlen, "a switchover (#%u) is already in progress", hard.swo.id);
+		return false;
+	}
+	if (hard.role != HA_ROLE_ACTIVE) {
+		snprintf(err, errlen, "this card is %s: run it on the active card",
+			 ha_role_name(hard.role));
+		return false;
+	}
+	if (!hard.cfg.peer_configured || hard.peer.state != HARD_PEER_UP) {
+		snprintf(err, errlen, "no standby card: %s",
+			 hard.cfg.peer_configured ? "the peer card is not connected"
+						  : "no peer card configured");
+		return false;
+	}
+	if (!hard.redundant) {
+		snprintf(err, errlen, "the router is not redundant: %s", hard.not_redundant_reason);
+		return false;
+	}
+	snprintf(reason, sizeof(reason), "operator command, to slot %u", hard.peer.hello.slot);
+	hard_swo_begin(hard.swo.id + 1, true, true, reason);
+	zlog_notice("redundancy: graceful switchover #%u to slot %u started", hard.swo.id,
+		    hard.peer.hello.slot);
+	hard_swo_send(HA_SWO_PREPARE);
+	event_add_timer_msec(hard.master, hard_swo_timeout, NULL, HARD_SWO_TIMEOUT_MSEC,
+			     &hard.swo.t_timeout);
+	return true;
+}
+
+/* The active card hands over: mastership released, the standby told. */
+static void hard_swo_handover(const char *reason)
+{
+	char why[192];
+
+	snprintf(why, sizeof(why), "switchover #%u: %s, handing over to slot %u", hard.swo.id,
+		 reason, hard.peer.hello.slot);
+	hard_become_standby(why);
+	hard_swo_send(HA_SWO_RELEASED);
+	event_add_timer_msec(hard.master, hard_swo_timeout, NULL, HARD_SWO_TIMEOUT_MSEC,
+			     &hard.swo.t_timeout);
+}
+
+void hard_role_switchover_msg(const struct ha_msg_switchover *msg)
+{
+	struct hard_switchover *swo = &hard.swo;
+	char err[192] = "", why[192];
+
+	switch ((enum ha_switchover_step)msg->step) {
+	case HA_SWO_PREPARE:
+		if (hard.role != HA_ROLE_STANDBY) {
+			swo->id = msg->id;
+			hard_swo_send(HA_SWO_ABORT);
+			return;
+		}
+		hard_swo_begin(msg->id, true, false, "requested by the active card");
+		hard_swo_send(HA_SWO_READY);
+		return;
+	case HA_SWO_READY:
+		if (!swo->in_progress || !swo->initiated_here || msg->id != swo->id ||
+		    swo->step != HA_SWO_PREPARE)
+			break;
+		hard_swo_step(HA_SWO_READY);
+		hard_swo_handover("graceful");
+		return;
+	case HA_SWO_RELEASED:
+		if (hard.role != HA_ROLE_STANDBY)
+			break;
+		if (!swo->in_progress || msg->id != swo->id)
+			/* a handover without prepare: the active lost a daemon */
+			hard_swo_begin(msg->id, false, false, "the active card handed over");
+		hard_swo_step(HA_SWO_RELEASED);
+		snprintf(why, sizeof(why), "switchover #%u: took over from slot %u", msg->id,
+			 hard.peer.hello.slot);
+		if (!hard_become_active(why, false)) {
+			hard_swo_send(HA_SWO_ABORT);
+			hard_swo_end("aborted: %s", hard.takeover_blocked);
+			return;
+		}
+		hard_swo_send(HA_SWO_ACTIVE);
+		hard_swo_end("completed: active on this card");
+		return;
+	case HA_SWO_ACTIVE:
+		if (!swo->in_progress || msg->id != swo->id)
+			break;
+		hard_swo_step(HA_SWO_ACTIVE);
+		hard.switchovers++;
+		hard_swo_end("completed: slot %u is active", hard.peer.hello.slot);
+		return;
+	case HA_SWO_ABORT:
+		if (!swo->in_progress || msg->id != swo->id)
+			break;
+		if (swo->initiated_here && hard.role == HA_ROLE_STANDBY) {
+			if (!hard_become_active("switchover aborted by the peer card: back to active",
+						false)) {
+				hard_swo_end("failed: %s", hard.takeover_blocked);
+				return;
+			}
+		}
+		hard_swo_end("aborted by the peer card");
+		return;
+	case HA_SWO_STEP_MAX:
+		break;
+	}
+	zlog_warn("redundancy: ignoring switchover %s #%u from the peer card (role %s, %s)",
+		  ha_switchover_step_name(msg->step), msg->id, ha_role_name(hard.role),
+		  swo->in_progress ? "switchover in progress" : "no switchover in progress");
+	(void)err;
+}
+
+void hard_role_daemon_failed(const char *daemon)
+{
+	char reason[128];
+
+	if (hard.role != HA_ROLE_ACTIVE || !hard.cfg.switchover_on_daemon_failure)
+		return;
+	if (hard.peer.state != HARD_PEER_UP || hard.peer.hb.role != HA_ROLE_STANDBY ||
+	    hard.swo.in_progress) {
+		zlog_warn("redundancy: %s failed on the active card, and there is no standby to take over",
+			  daemon);
+		return;
+	}
+	snprintf(reason, sizeof(reason), "%s failed on the active card", daemon);
+	hard_swo_begin(hard.swo.id + 1, false, true, reason);
+	hard_swo_handover(reason);
 }

@@ -129,6 +129,99 @@ DEFPY_YANG(no_redundancy_heartbeat, no_redundancy_heartbeat_cmd,
 	return nb_cli_apply_changes(vty, NULL);
 }
 
+DEFPY_YANG(redundancy_mship_none, redundancy_mship_none_cmd, "mastership none",
+	   "Mastership of the line interfaces\n"
+	   "No line to arbitrate (lone card; no fencing)\n")
+{
+	nb_cli_enqueue_change(vty, "./mastership/driver", NB_OP_MODIFY, "none");
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(redundancy_mship_script, redundancy_mship_script_cmd, "mastership script PATH$path",
+	   "Mastership of the line interfaces\n"
+	   "Run a program: PATH acquire|release SLOT [force]\n"
+	   "Absolute path of the program\n")
+{
+	if (path[0] != '/') {
+		vty_out(vty, "%% Invalid script '%s': give an absolute path\n", path);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./mastership/driver", NB_OP_MODIFY, "script");
+	nb_cli_enqueue_change(vty, "./mastership/script", NB_OP_MODIFY, path);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(redundancy_mship_bridge, redundancy_mship_bridge_cmd, "mastership bridge netns PATH$path",
+	   "Mastership of the line interfaces\n"
+	   "Line interfaces are bridges with a port per card (tests, demo)\n"
+	   "Network namespace of the bridges\n"
+	   "Its path: /var/run/netns/NAME, /proc/PID/ns/net\n")
+{
+	if (path[0] != '/') {
+		vty_out(vty, "%% Invalid namespace '%s': give an absolute path\n", path);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./mastership/driver", NB_OP_MODIFY, "bridge");
+	nb_cli_enqueue_change(vty, "./mastership/bridge-netns", NB_OP_MODIFY, path);
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(redundancy_mship_bridge_port, redundancy_mship_bridge_port_cmd,
+	   "[no] mastership bridge port IFNAME$port ![peer-port IFNAME$peer]",
+	   NO_STR "Mastership of the line interfaces\n"
+		  "Line interfaces are bridges with a port per card (tests, demo)\n"
+		  "A line interface: this card's bridge port\n"
+		  "Port name\n"
+		  "The peer card's port on the same bridge\n"
+		  "Port name\n")
+{
+	char xpath[128];
+
+	if (strlen(port) > 15 || (peer && strlen(peer) > 15)) {
+		vty_out(vty, "%% Invalid port name: at most 15 characters\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (!no && !peer) {
+		vty_out(vty,
+			"%% Give the peer card's port: mastership bridge port %s peer-port NAME\n",
+			port);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./mastership/bridge-port[name='%s']", port);
+	if (no)
+		nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	else {
+		nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+		strlcat(xpath, "/peer-port", sizeof(xpath));
+		nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY, peer);
+	}
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY_YANG(redundancy_swo_daemon_failure, redundancy_swo_daemon_failure_cmd,
+	   "[no] switchover on-daemon-failure",
+	   NO_STR "Switchover policy\n"
+		  "Hand over to the standby when a daemon fails on the active card\n")
+{
+	nb_cli_enqueue_change(vty, "./switchover-on-daemon-failure", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return nb_cli_apply_changes(vty, NULL);
+}
+
+DEFPY(redundancy_switchover, redundancy_switchover_cmd, "redundancy switchover",
+      REDUNDANCY_STR "Graceful switchover: the standby card becomes active\n")
+{
+	char err[256];
+
+	if (!hard_role_switchover_start(err, sizeof(err))) {
+		vty_out(vty, "%% Switchover refused: %s\n", err);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "Switchover #%u to slot %u started; see 'show redundancy'\n", hard.swo.id,
+		hard.peer.hello.slot);
+	return CMD_SUCCESS;
+}
+
 DEFPY_YANG(no_redundancy_peer, no_redundancy_peer_cmd, "no peer [WORD [port (0-65535)] [key WORD]]",
 	   NO_STR "The other card of this router\n"
 		  "Intercard address of the peer card (IPv4 or IPv6)\n"
@@ -160,6 +253,35 @@ void hard_cli_show_slot(struct vty *vty, const struct lyd_node *dnode, bool show
 void hard_cli_show_priority(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
 {
 	vty_out(vty, " priority %u\n", yang_dnode_get_uint8(dnode, NULL));
+}
+
+void hard_cli_show_mastership(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
+{
+	const char *driver = yang_dnode_get_string(dnode, "driver");
+	const struct lyd_node *child;
+
+	if (strcmp(driver, "script") == 0)
+		vty_out(vty, " mastership script %s\n",
+			yang_dnode_exists(dnode, "script") ? yang_dnode_get_string(dnode, "script")
+							   : "");
+	else if (strcmp(driver, "bridge") == 0) {
+		if (yang_dnode_exists(dnode, "bridge-netns"))
+			vty_out(vty, " mastership bridge netns %s\n",
+				yang_dnode_get_string(dnode, "bridge-netns"));
+		LY_LIST_FOR (lyd_child(dnode), child)
+			if (strcmp(child->schema->name, "bridge-port") == 0)
+				vty_out(vty, " mastership bridge port %s peer-port %s\n",
+					yang_dnode_get_string(child, "name"),
+					yang_dnode_get_string(child, "peer-port"));
+	} else if (show_defaults)
+		vty_out(vty, " mastership none\n");
+}
+
+void hard_cli_show_swo_daemon_failure(struct vty *vty, const struct lyd_node *dnode,
+				      bool show_defaults)
+{
+	vty_out(vty, " %sswitchover on-daemon-failure\n",
+		yang_dnode_get_bool(dnode, NULL) ? "" : "no ");
 }
 
 void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode, bool show_defaults)
@@ -266,6 +388,24 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 			json_object_string_add(json, "notRedundantReason",
 					       hard.not_redundant_reason);
 		json_object_object_add(json, "peer", hard_show_peer_json(addr));
+		json_object_string_add(json, "mastershipDriver",
+				       hard_mship_driver_name(hard.cfg.mship.driver));
+		if (hard.takeover_blocked[0])
+			json_object_string_add(json, "takeoverBlocked", hard.takeover_blocked);
+		json_object_int_add(json, "switchoversCompleted", hard.switchovers);
+		if (hard.swo.id) {
+			json_object *jswo = json_object_new_object();
+
+			json_object_int_add(jswo, "id", hard.swo.id);
+			json_object_boolean_add(jswo, "graceful", hard.swo.graceful);
+			json_object_boolean_add(jswo, "inProgress", hard.swo.in_progress);
+			json_object_boolean_add(jswo, "initiatedHere", hard.swo.initiated_here);
+			json_object_string_add(jswo, "step", ha_switchover_step_name(hard.swo.step));
+			json_object_string_add(jswo, "reason", hard.swo.reason);
+			json_object_string_add(jswo, "result", hard.swo.result);
+			json_object_int_add(jswo, "durationUsec", hard.swo.duration_usec);
+			json_object_object_add(json, "lastSwitchover", jswo);
+		}
 		frr_each (hard_daemons, &hard.daemons, hd) {
 			json_object *jd;
 
@@ -293,6 +433,15 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		vty_out(vty, "  Router is redundant\n");
 	else
 		vty_out(vty, "  Router is not redundant: %s\n", hard.not_redundant_reason);
+	vty_out(vty, "  Mastership driver: %s%s%s\n", hard_mship_driver_name(hard.cfg.mship.driver),
+		hard.takeover_blocked[0] ? "; takeover waiting: " : "", hard.takeover_blocked);
+	if (hard.swo.id)
+		vty_out(vty, "  Last switchover: #%u %s, %s; %s%s (%.3f ms)\n", hard.swo.id,
+			hard.swo.graceful ? "graceful" : "non-graceful", hard.swo.reason,
+			hard.swo.in_progress ? "in progress at " : "",
+			hard.swo.in_progress ? ha_switchover_step_name(hard.swo.step)
+					     : hard.swo.result,
+			hard.swo.duration_usec / 1000.0);
 	if (!hard.cfg.peer_configured)
 		vty_out(vty, "  Peer card: none configured (lone card)\n");
 	else if (peer->state == HARD_PEER_UP) {
@@ -380,6 +529,12 @@ void hard_vty_init(void)
 	install_element(REDUNDANCY_NODE, &redundancy_peer_cmd);
 	install_element(REDUNDANCY_NODE, &no_redundancy_peer_cmd);
 	install_element(REDUNDANCY_NODE, &redundancy_heartbeat_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_mship_none_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_mship_script_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_mship_bridge_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_mship_bridge_port_cmd);
+	install_element(REDUNDANCY_NODE, &redundancy_swo_daemon_failure_cmd);
+	install_element(ENABLE_NODE, &redundancy_switchover_cmd);
 	install_element(REDUNDANCY_NODE, &no_redundancy_heartbeat_cmd);
 	install_element(VIEW_NODE, &show_redundancy_history_cmd);
 	install_element(VIEW_NODE, &show_redundancy_cmd);

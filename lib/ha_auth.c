@@ -13,7 +13,7 @@
 #include "ha_auth.h"
 
 static bool ha_hmac_v(const uint8_t *key, size_t keylen, const uint8_t *const *parts,
-			     const size_t *lens, size_t nparts, uint8_t out[HA_AUTH_MAC_LEN])
+		      const size_t *lens, size_t nparts, uint8_t out[HA_AUTH_MAC_LEN])
 {
 	static EVP_MAC *mac;
 	EVP_MAC_CTX *ctx;
@@ -42,7 +42,7 @@ out:
 }
 
 bool ha_hmac(const uint8_t *key, size_t keylen, const uint8_t *data, size_t len,
-		    uint8_t out[HA_AUTH_MAC_LEN])
+	     uint8_t out[HA_AUTH_MAC_LEN])
 {
 	const uint8_t *parts[] = { data };
 	const size_t lens[] = { len };
@@ -54,13 +54,14 @@ bool ha_auth_base_key(const char *configured, uint8_t out[HA_AUTH_KEY_LEN])
 {
 	static const uint8_t label[] = "frr-ha base key";
 
-	return ha_hmac((const uint8_t *)configured, strlen(configured), label,
-			      sizeof(label) - 1, out);
+	return ha_hmac((const uint8_t *)configured, strlen(configured), label, sizeof(label) - 1,
+		       out);
 }
 
 bool ha_auth_session_key(const uint8_t base[HA_AUTH_KEY_LEN],
 			 const uint8_t initiator_nonce[HA_AUTH_NONCE_LEN],
-			 const uint8_t responder_nonce[HA_AUTH_NONCE_LEN], uint8_t out[HA_AUTH_KEY_LEN])
+			 const uint8_t responder_nonce[HA_AUTH_NONCE_LEN],
+			 uint8_t out[HA_AUTH_KEY_LEN])
 {
 	static const uint8_t label[] = "frr-ha session key";
 	const uint8_t *parts[] = { label, initiator_nonce, responder_nonce };

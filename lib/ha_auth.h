@@ -30,7 +30,7 @@
 
 /* Raw HMAC-SHA3-256.  Returns false only if libcrypto fails. */
 extern bool ha_hmac(const uint8_t *key, size_t keylen, const uint8_t *data, size_t len,
-			   uint8_t out[HA_AUTH_MAC_LEN]);
+		    uint8_t out[HA_AUTH_MAC_LEN]);
 
 /* The base key of a configured (text) key. */
 extern bool ha_auth_base_key(const char *configured, uint8_t out[HA_AUTH_KEY_LEN]);

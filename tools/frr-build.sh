@@ -34,7 +34,7 @@ BUILD_DEPS=(
 	libc-ares-dev libcap-dev libelf-dev libjson-c-dev libpam0g-dev
 	libpcre2-dev libprotobuf-c-dev protobuf-c-compiler libpython3-dev
 	python3-dev libreadline-dev libunwind-dev libxxhash-dev
-	libcmocka-dev libssl-dev
+	libcmocka-dev libssl-dev libnftables-dev
 )
 RUN_DEPS=(
 	iproute2 iptables tcpdump procps psmisc bridge-utils

@@ -7,9 +7,15 @@ each running a full FRR (every daemon with -M ha) and hard.  The cards are
 joined by an intercard link "ic0" (169.254.77.0/30).  Every line interface
 of the router is a bridge (a topotest switch) shared by both cards and the
 peers; both cards use the same interface name, IP addresses and MAC on it.
-The card that holds mastership has its bridge port forwarding; the other
-card's port is blocked (bridge port state "disabled"), so nothing it sends
-reaches the line and nothing from the line reaches it.
+The card that holds mastership has its bridge port on the line; the other
+card's port is blocked: it is in the nftables set "offline" of the bridges'
+namespace, whose chains drop every frame from it (at prerouting, before the
+bridge learns its MAC) and to it, so nothing
+it sends reaches the line and nothing from the line reaches it.  (Not the
+bridge port's STP state: the kernel re-enables a disabled port on the next
+carrier or netdev event.)  Mastership is moved
+by hard itself, with its "bridge" mastership driver pointed at the bridges'
+namespace; at power-up no card is on the line.
 
 nftables counters in the bridges' namespace count, per bridge port, the
 frames the bridge forwarded from that port: what a card put on the line.
@@ -25,9 +31,8 @@ HA_MODULE_DAEMONS = ("zebra", "bgpd", "ospfd", "isisd", "ripd")
 INTERCARD_IFNAME = "ic0"
 INTERCARD_ADDR = {"a": "169.254.77.1", "b": "169.254.77.2"}
 INTERCARD_KEY = "frr-ha-topotest-key"
-BRIDGE_PORT_DISABLED = 0
-BRIDGE_PORT_FORWARDING = 3
 NFT_TABLE = "frrha"
+NFT_OFFLINE = "bridge %s offline" % NFT_TABLE
 # daemons of an FRR peer router (no ha module: peers are plain FRR)
 FRR_PEER_DAEMONS = [
     (TopoRouter.RD_ZEBRA, None),
@@ -51,7 +56,7 @@ class RedundantRouter:
         # lines: list of (switch name, interface name on the cards)
         self.lines = list(lines)
         self.cards = {"a": name + "a", "b": name + "b"}
-        self.master = None
+        self.redundancy_lines = {}
 
     # --- topology ----------------------------------------------------
     @classmethod
@@ -110,7 +115,8 @@ class RedundantRouter:
     # --- start -----------------------------------------------------------
     def prepare(self, router_index=1):
         """After start_topology, before start_router: same MAC on both
-        cards' line interfaces, counters on the bridges, card a master."""
+        cards' line interfaces, counters on the bridges, nobody on the line
+        (hard's election puts the active card there)."""
         for li, (switch, ifname) in enumerate(self.lines):
             mac = _card_mac(router_index, li)
             for side in self.cards:
@@ -118,31 +124,52 @@ class RedundantRouter:
                     "ip link set %s address %s" % (ifname, mac)
                 )
         self._install_counters()
-        self.set_master("a")
+        self._install_mastership()
+
+    def bridge_netns(self):
+        """The namespace holding every line bridge, as a path hard can open."""
+        paths = set()
+        for switch, _ in self.lines:
+            pid = self._switch(switch).net.pid
+            paths.add(os.readlink("/proc/%d/ns/net" % pid))
+        assert len(paths) == 1, "line bridges in several namespaces: %s" % paths
+        return "/proc/%d/ns/net" % self._switch(self.lines[0][0]).net.pid
+
+    def card_redundancy_lines(self, side, key=INTERCARD_KEY):
+        """The redundancy block of card side, one command a line."""
+        other = self.other(side)
+        lines = [
+            "slot %d" % (1 if side == "a" else 2),
+            "peer %s key %s" % (INTERCARD_ADDR[other], key),
+            "mastership bridge netns %s" % self.bridge_netns(),
+        ]
+        for switch, _ in self.lines:
+            lines.append(
+                "mastership bridge port %s peer-port %s"
+                % (self.port(switch, side), self.port(switch, other))
+            )
+        return lines
 
     def write_card_config(self, shared_conf, side, extra=""):
         """The config of one card: the router's shared configuration plus
         this card's intercard address and redundancy block."""
-        other = self.other(side)
         with open(shared_conf, encoding="utf-8") as f:
             conf = f.read()
+        self.redundancy_lines[side] = self.card_redundancy_lines(side)
         conf += """
 interface {ic}
  ip address {addr}/30
 exit
 !
 redundancy
- slot {slot}
- peer {peer} key {key}
+{block}
 exit
 !
 {extra}
 """.format(
             ic=INTERCARD_IFNAME,
             addr=INTERCARD_ADDR[side],
-            slot=1 if side == "a" else 2,
-            peer=INTERCARD_ADDR[other],
-            key=INTERCARD_KEY,
+            block="\n".join(" " + line for line in self.redundancy_lines[side]),
             extra=extra,
         )
         path = os.path.join(self.tgen.logdir, "%s.frr.conf" % self.cards[side])
@@ -176,29 +203,81 @@ exit
     def _switch(self, switch):
         return self.tgen.gears[switch]
 
+    def on_line(self):
+        """The cards whose ports forward on every line: [] / ['a'] / ['b']
+        -- or both, which must never be."""
+        return [
+            side
+            for side in self.cards
+            if all(self.port_state(sw, side) == "forwarding" for sw, _ in self.lines)
+        ]
+
+    def configure_hard(self, side, lines):
+        """Apply redundancy commands on card side through vtysh."""
+        args = " ".join("-c '%s'" % line for line in ["configure terminal", "redundancy"] + lines)
+        return self.card(side).cmd("vtysh %s 2>&1" % args)
+
+    def hard_pid(self, side):
+        return int(self.card(side).cmd_raises("cat /var/run/frr/hard.pid").strip())
+
+    def kill_hard(self, side):
+        self.card(side).cmd_raises("kill -9 %d" % self.hard_pid(side))
+
+    def start_hard(self, side):
+        """Start hard on card side again, with its configuration."""
+        self.card(side).net.startRouterDaemons(daemons=["hard"])
+        return self.configure_hard(side, self.redundancy_lines[side])
+
+    def redundancy(self, side):
+        return self.vtysh_json(side, "show redundancy json")
+
     def set_master(self, side):
-        """Move mastership of every line interface to card side: first
-        block the other card's ports, then open this card's, so that no
-        moment has both cards on the line."""
+        """Move mastership by hand, as broken hardware would (hard does it
+        with its driver): first block the other card's ports, then open
+        this card's."""
         other = self.other(side)
         for switch, _ in self.lines:
             self._switch(switch).cmd_raises(
-                "bridge link set dev %s state %d"
-                % (self.port(switch, other), BRIDGE_PORT_DISABLED)
+                "nft add element %s '{ \"%s\" }'" % (NFT_OFFLINE, self.port(switch, other))
             )
         for switch, _ in self.lines:
+            port = self.port(switch, side)
             self._switch(switch).cmd_raises(
-                "bridge link set dev %s state %d"
-                % (self.port(switch, side), BRIDGE_PORT_FORWARDING)
+                "nft add element %s '{ \"%s\" }'; nft delete element %s '{ \"%s\" }'"
+                % (NFT_OFFLINE, port, NFT_OFFLINE, port)
             )
-        self.master = side
-        logger.info("%s: mastership on card %s", self.name, self.cards[side])
+        logger.info("%s: mastership forced on card %s", self.name, self.cards[side])
+
+    def _offline(self):
+        out = self._switch(self.lines[0][0]).cmd_raises("nft -j list set %s" % NFT_OFFLINE)
+        for item in json.loads(out)["nftables"]:
+            if "set" in item:
+                elems = item["set"].get("elem", [])
+                return set(elems if isinstance(elems, list) else [elems])
+        return set()
 
     def port_state(self, switch, side):
-        out = self._switch(switch).cmd_raises(
-            "bridge -j link show dev %s" % self.port(switch, side)
+        """'forwarding' if card side's port on switch is on the line,
+        'blocked' if not."""
+        return "blocked" if self.port(switch, side) in self._offline() else "forwarding"
+
+    # --- line "hardware" ---------------------------------------------------
+    def _install_mastership(self):
+        """At power-up no card is on the line: both cards' ports offline."""
+        ports = ", ".join(
+            '"%s"' % self.port(sw, side) for sw, _ in self.lines for side in self.cards
         )
-        return json.loads(out)[0]["state"]
+        self._switch(self.lines[0][0]).cmd_raises(
+            "nft -f - <<'EOF'\n"
+            "table bridge %s {\n"
+            " set offline { type ifname; elements = { %s } }\n"
+            # prerouting: before the bridge learns the shared MAC there
+            " chain mastership_in { type filter hook prerouting priority -300;\n"
+            "  iifname @offline drop; }\n"
+            " chain mastership_out { type filter hook forward priority -10;\n"
+            "  oifname @offline drop; }\n"
+            "}\nEOF" % (NFT_TABLE, ports)
+        )
 
     # --- line counters ---------------------------------------------------
     def _install_counters(self):

@@ -40,7 +40,8 @@ static void test_frame_mac(void **state)
 	assert_true(ha_auth_frame_mac(key, 7, hdr, sizeof(hdr), payload, sizeof(payload), mac));
 	assert_true(ha_auth_frame_verify(key, 7, hdr, sizeof(hdr), payload, sizeof(payload), mac));
 	/* wrong key, replayed at another position, altered header or payload */
-	assert_false(ha_auth_frame_verify(other, 7, hdr, sizeof(hdr), payload, sizeof(payload), mac));
+	assert_false(
+		ha_auth_frame_verify(other, 7, hdr, sizeof(hdr), payload, sizeof(payload), mac));
 	assert_false(ha_auth_frame_verify(key, 8, hdr, sizeof(hdr), payload, sizeof(payload), mac));
 	hdr[3] = 4;
 	assert_false(ha_auth_frame_verify(key, 7, hdr, sizeof(hdr), payload, sizeof(payload), mac));

@@ -53,8 +53,8 @@ def setup_module(mod):
   joined by an intercard link ic0.  Its line interface r1-eth0 is on
   bridge s1 together with peer p1 (FRR: eBGP AS 65002 and OSPF area 0).
   Both cards have the same address (10.0.1.1) and MAC on r1-eth0; the
-  card holding mastership (r1a) has its bridge port forwarding, r1b's
-  port is blocked.  Every daemon on both cards runs with -M ha; hard,
+  card holding mastership has its bridge port on the line, the other's is
+  blocked; hard moves it with its bridge mastership driver.  Every daemon on both cards runs with -M ha; hard,
   the redundancy daemon, runs on both cards.""",
     )
     R1.start(CWD, peers=["p1"])

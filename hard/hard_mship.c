@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hard: mastership of the line interfaces, and its drivers.
+ *
+ * Exactly one card may be on the line.  A card takes mastership only
+ *  - when the peer card released it (graceful switchover), or
+ *  - when the peer card has been declared dead AND the driver confirms it
+ *    is off the line, putting it off itself if need be (fencing).
+ *
+ * Drivers:
+ *  none   no line to arbitrate (a lone card): acquiring always succeeds.
+ *         With a peer card configured there is no fencing at all.
+ *  bridge the test and demo "hardware": the line interfaces are Linux
+ *         bridges in a network namespace, with one port per card; a card
+ *         is off the line while its port is in the nftables set "offline"
+ *         of table "bridge frrha" there, whose chains drop every frame from
+ *         such a port (at prerouting, before the bridge learns its source
+ *         MAC: both cards use the same) and every frame to it.  A port
+ *         taken off the line has its learnt FDB entries flushed, so frames
+ *         for the router flood until the new master is learnt.  (Not the port's STP state: the
+ *         kernel re-enables a disabled port on any carrier or netdev state
+ *         event.)  The "hardware" -- whoever sets the bridges up -- creates
+ *         the table with both cards' ports offline.  The master
+ *         renews a claim (a lease, in its bridge port's alias) every
+ *         heartbeat; a dead card's claim goes stale, a live card's does
+ *         not, so a card cut off only by the intercard link is never
+ *         fenced.  Driven over a netlink socket opened inside that
+ *         namespace.
+ *  script a user-given program, run as "SCRIPT acquire|release SLOT
+ *         [force]"; exit 0 is success, its first output line the reason
+ *         otherwise.  "force" means the peer was declared dead: the
+ *         script must fence it or fail.
+ */
+#include <zebra.h>
+
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <nftables/libnftables.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <sys/wait.h>
+
+#include "json.h"
+#include "log.h"
+#include "privs.h"
+
+#include "hard.h"
+
+#define MSHIP_CLAIM_PREFIX "frr-ha slot="
+#define MSHIP_NFT_SET	   "bridge frrha offline"
+#define SCRIPT_TIMEOUT_MSEC 5000
+
+extern struct zebra_privs_t hard_privs;
+
+const char *hard_mship_driver_name(enum hard_mship_driver d)
+{
+	switch (d) {
+	case HARD_MSHIP_NONE:
+		return "none";
+	case HARD_MSHIP_BRIDGE:
+		return "bridge";
+	case HARD_MSHIP_SCRIPT:
+		return "script";
+	}
+	return "unknown";
+}
+
+/* --- netlink to the bridges' namespace ------------------------------- */
+
+static int nl_fd = -1;
+static uint32_t nl_seq;
+static struct nft_ctx *nft; /* bound to the bridges' namespace */
+
+struct nl_req {
+	struct nlmsghdr n;
+	struct ifinfomsg i;
+	char buf[512];
+};
+
+static void nl_addattr(struct nlmsghdr *n, size_t max, int type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+
+	assert(NLMSG_ALIGN(n->nlmsg_len) + RTA_SPACE(len) <= max);
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+/* Open the socket inside the namespace at path; it stays bound to it. */
+static bool nl_open(const char *path, char *err, size_t errlen)
+{
+	int nsfd, self, fd = -1, saved = 0;
+
+	if (nl_fd >= 0) {
+		close(nl_fd);
+		nl_fd = -1;
+	}
+	if (nft) {
+		nft_ctx_free(nft);
+		nft = NULL;
+	}
+	frr_with_privs (&hard_privs) {
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (nsfd >= 0 && self >= 0 && setns(nsfd, CLONE_NEWNET) == 0) {
+			fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+			saved = errno;
+			/* its netlink socket is opened here, in that namespace */
+			nft = nft_ctx_new(NFT_CTX_DEFAULT);
+			if (setns(self, CLONE_NEWNET) < 0)
+				zlog_err("redundancy: cannot return to own network namespace: %s",
+					 safe_strerror(errno));
+		} else
+			saved = errno;
+		if (nsfd >= 0)
+			close(nsfd);
+		if (self >= 0)
+			close(self);
+	}
+	if (fd < 0 || !nft) {
+		snprintf(err, errlen, "cannot open netlink in namespace %s: %s", path,
+			 safe_strerror(saved));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	nl_fd = fd;
+	return true;
+}
+
+/* Send one request and read replies until the ack/error or the end of a
+ * dump; cb sees every RTM_NEWLINK.  Returns 0 or a negative errno. */
+static int nl_talk(struct nlmsghdr *n, void (*cb)(struct nlmsghdr *h, void *arg), void *arg)
+{
+	char buf[16384];
+	bool dump = n->nlmsg_flags & NLM_F_DUMP;
+	int ret = -EIO;
+
+	if (nl_fd < 0)
+		return -ENOTCONN;
+	n->nlmsg_seq = ++nl_seq;
+	frr_with_privs (&hard_privs) {
+		if (send(nl_fd, n, n->nlmsg_len, 0) < 0)
+			ret = -errno;
+		else
+			ret = 1;
+	}
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		ssize_t len = recv(nl_fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != nl_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return e->error;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == RTM_NEWLINK && cb)
+				cb(h, arg);
+			if (!dump && h->nlmsg_type == RTM_NEWLINK)
+				return 0;
+		}
+	}
+}
+
+struct nl_port {
+	const char *name;
+	int ifindex;
+	bool on_line; /* member of the line VLAN */
+	char alias[128];
+};
+
+static void nl_port_cb(struct nlmsghdr *h, void *arg)
+{
+	struct nl_port *port = arg;
+	struct ifinfomsg *ifi = NLMSG_DATA(h);
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	const char *name = NULL;
+	struct rtattr *rta;
+	char alias[128] = "";
+
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		/* the bridge family marks IFLA_PROTINFO as nested */
+		switch (rta->rta_type & NLA_TYPE_MASK) {
+		case IFLA_IFNAME:
+			name = RTA_DATA(rta);
+			break;
+		case IFLA_IFALIAS:
+			strlcpy(alias, RTA_DATA(rta), MIN(sizeof(alias), RTA_PAYLOAD(rta) + 1));
+			break;
+		}
+	}
+	if (!name || strcmp(name, port->name))
+		return;
+	port->ifindex = ifi->ifi_index;
+	if (ifi->ifi_family == AF_UNSPEC)
+		strlcpy(port->alias, alias, sizeof(port->alias));
+}
+
+/* Read a port's index and alias. */
+static int nl_port_get(struct nl_port *port)
+{
+	struct nl_req req = {};
+	int ret;
+
+	port->ifindex = 0;
+	port->on_line = false;
+	port->alias[0] = '\0';
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.i));
+	req.n.nlmsg_type = RTM_GETLINK;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.i.ifi_family = AF_UNSPEC;
+	nl_addattr(&req.n, sizeof(req), IFLA_IFNAME, port->name, strlen(port->name) + 1);
+	ret = nl_talk(&req.n, nl_port_cb, port);
+	if (ret < 0)
+		return ret;
+	if (!port->ifindex)
+		return -ENODEV;
+	return 0;
+}
+
+/* Run nft commands (one atomic batch) in the bridges' namespace. */
+static int mship_nft(char *err, size_t errlen, const char *fmt, ...) PRINTFRR(3, 4);
+static int mship_nft(char *err, size_t errlen, const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int ret = -1;
+
+	va_start(ap, fmt);
+	vsnprintfrr(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (!nft) {
+		snprintf(err, errlen, "nftables context not open");
+		return -1;
+	}
+	frr_with_privs (&hard_privs)
+		ret = nft_run_cmd_from_buffer(nft, cmd);
+	if (ret) {
+		const char *e = nft_ctx_get_error_buffer(nft);
+
+		snprintf(err, errlen, "nft '%s': %.*s", cmd, (int)strcspn(e, "\n"), e);
+	}
+	return ret;
+}
+
+/* Forget the MACs the bridge learnt on a port. */
+static int nl_port_flush_fdb(int ifindex)
+{
+	struct nl_req req = {};
+	struct rtattr *nest;
+
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.i));
+	req.n.nlmsg_type = RTM_SETLINK;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.i.ifi_family = AF_BRIDGE;
+	req.i.ifi_index = ifindex;
+	nest = (struct rtattr *)((char *)&req.n + NLMSG_ALIGN(req.n.nlmsg_len));
+	nl_addattr(&req.n, sizeof(req), IFLA_PROTINFO | NLA_F_NESTED, NULL, 0);
+	nl_addattr(&req.n, sizeof(req), IFLA_BRPORT_FLUSH, NULL, 0);
+	nest->rta_len = (char *)&req.n + req.n.nlmsg_len - (char *)nest;
+	return nl_talk(&req.n, NULL, NULL);
+}
+
+/* Put a port on the line or take it off. */
+static int mship_port_set_line(const char *name, bool on, char *err, size_t errlen)
+{
+	/* add first, so that the delete never fails: one atomic batch */
+	if (on)
+		return mship_nft(err, errlen,
+				 "add element " MSHIP_NFT_SET " { \"%s\" }\n"
+				 "delete element " MSHIP_NFT_SET " { \"%s\" }",
+				 name, name);
+	return mship_nft(err, errlen, "add element " MSHIP_NFT_SET " { \"%s\" }", name);
+}
+
+/* Mark each port on or off the line from the "offline" set. */
+static int mship_read_offline(struct nl_port *ports, unsigned int n, char *err, size_t errlen)
+{
+	struct json_object *root, *items, *elems = NULL;
+	unsigned int i;
+	int ret;
+
+	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
+	ret = mship_nft(err, errlen, "list set " MSHIP_NFT_SET);
+	nft_ctx_output_set_flags(nft, 0);
+	if (ret) {
+		nft_ctx_get_output_buffer(nft);
+		return -1;
+	}
+	root = json_tokener_parse(nft_ctx_get_output_buffer(nft));
+	if (!root || !json_object_object_get_ex(root, "nftables", &items)) {
+		snprintf(err, errlen, "cannot parse nft output for set %s", MSHIP_NFT_SET);
+		json_object_put(root);
+		return -1;
+	}
+	for (size_t k = 0; k < json_object_array_length(items); k++) {
+		struct json_object *set;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(items, k), "set", &set))
+			json_object_object_get_ex(set, "elem", &elems);
+	}
+	for (i = 0; i < n; i++) {
+		ports[i].on_line = true;
+		for (size_t k = 0; elems && k < json_object_array_length(elems); k++) {
+			const char *e = json_object_get_string(json_object_array_get_idx(elems, k));
+
+			if (e && strcmp(e, ports[i].name) == 0)
+				ports[i].on_line = false;
+		}
+	}
+	json_object_put(root);
+	return 0;
+}
+
+static int nl_port_set_alias(int ifindex, const char *alias)
+{
+	struct nl_req req = {};
+
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.i));
+	req.n.nlmsg_type = RTM_SETLINK;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.i.ifi_family = AF_UNSPEC;
+	req.i.ifi_index = ifindex;
+	nl_addattr(&req.n, sizeof(req), IFLA_IFALIAS, alias, strlen(alias));
+	return nl_talk(&req.n, NULL, NULL);
+}
+
+/* --- the bridge driver ------------------------------------------------- */
+
+static int64_t mship_now_msec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Age in ms of the claim in alias, or -1 if released/none/unparsable. */
+static int64_t mship_claim_age(const char *alias, unsigned int *slot)
+{
+	unsigned int s;
+	long long at;
+
+	if (sscanf(alias, MSHIP_CLAIM_PREFIX "%u claim=%lld", &s, &at) != 2)
+		return -1;
+	if (slot)
+		*slot = s;
+	return mship_now_msec() - at;
+}
+
+static bool mship_bridge_ports(bool peer, struct nl_port *ports, unsigned int *n, char *err,
+			       size_t errlen)
+{
+	struct hard_mship_config *mc = &hard.cfg.mship;
+	unsigned int i;
+	int ret;
+
+	if (nl_fd < 0 && !nl_open(mc->bridge_netns, err, errlen))
+		return false;
+	for (i = 0; i < mc->nports; i++) {
+		ports[i].name = peer ? mc->ports[i].peer : mc->ports[i].local;
+		ret = nl_port_get(&ports[i]);
+		if (ret < 0) {
+			snprintf(err, errlen, "bridge port %s: %s", ports[i].name,
+				 safe_strerror(-ret));
+			return false;
+		}
+	}
+	*n = mc->nports;
+	return mship_read_offline(ports, *n, err, errlen) == 0;
+}
+
+static bool mship_bridge_acquire(bool peer_dead, char *err, size_t errlen)
+{
+	struct nl_port peer[HARD_MSHIP_PORTS_MAX], own[HARD_MSHIP_PORTS_MAX];
+	unsigned int n, i;
+	bool peer_on_line = false;
+	int64_t age;
+	int64_t lease = (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier;
+	char claim[64];
+
+	if (!hard.cfg.mship.nports) {
+		snprintf(err, errlen, "no bridge ports configured");
+		return false;
+	}
+	if (!mship_bridge_ports(true, peer, &n, err, errlen) ||
+	    !mship_bridge_ports(false, own, &n, err, errlen))
+		return false;
+	for (i = 0; i < n; i++)
+		if (peer[i].on_line)
+			peer_on_line = true;
+	age = mship_claim_age(peer[0].alias, NULL);
+	/* the peer holds the line if it is on it or renews a claim; an old
+	 * claim of a port that is off the line is history */
+	if (peer_on_line || (age >= 0 && age < lease)) {
+		if (!peer_dead) {
+			snprintf(err, errlen,
+				 "the peer card holds the line and has not released it (port %s %s, claim '%s')",
+				 peer[0].name, peer[0].on_line ? "on the line" : "off the line",
+				 peer[0].alias);
+			return false;
+		}
+		if (age >= 0 && age < lease) {
+			snprintf(err, errlen,
+				 "the peer card renewed its claim %" PRId64
+				 " ms ago (lease %" PRId64 " ms): it is alive, not fencing it",
+				 age, lease);
+			return false;
+		}
+		/* fence: the peer card off the line, and its claim void */
+		for (i = 0; i < n; i++) {
+			if (mship_port_set_line(peer[i].name, false, err, errlen))
+				return false;
+			nl_port_flush_fdb(peer[i].ifindex);
+		}
+		snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u fenced",
+			 hard.cfg.slot == 1 ? 2 : 1);
+		nl_port_set_alias(peer[0].ifindex, claim);
+		zlog_notice("redundancy: mastership: fenced the peer card (ports blocked, its claim %s)",
+			    age >= 0 ? "expired" : "absent");
+	}
+	snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u claim=%" PRId64, hard.cfg.slot,
+		 mship_now_msec());
+	nl_port_set_alias(own[0].ifindex, claim);
+	for (i = 0; i < n; i++) {
+		if (mship_port_set_line(own[i].name, true, err, errlen))
+			return false;
+	}
+	return true;
+}
+
+static bool mship_bridge_release(char *err, size_t errlen)
+{
+	struct nl_port own[HARD_MSHIP_PORTS_MAX];
+	unsigned int n, i;
+	char claim[64];
+	bool ok = true;
+
+	if (!mship_bridge_ports(false, own, &n, err, errlen))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (mship_port_set_line(own[i].name, false, err, errlen))
+			ok = false;
+		nl_port_flush_fdb(own[i].ifindex);
+	}
+	snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u released", hard.cfg.slot);
+	if (n)
+		nl_port_set_alias(own[0].ifindex, claim);
+	return ok;
+}
+
+/* Renew the claim; false if this card is no longer on the line. */
+static bool mship_bridge_renew(char *err, size_t errlen)
+{
+	struct nl_port own[HARD_MSHIP_PORTS_MAX];
+	unsigned int n, i;
+	char claim[64];
+
+	if (!mship_bridge_ports(false, own, &n, err, errlen))
+		return true; /* cannot tell: keep going, the error is logged */
+	for (i = 0; i < n; i++)
+		if (!own[i].on_line) {
+			snprintf(err, errlen, "own port %s was taken off the line", own[i].name);
+			return false;
+		}
+	snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u claim=%" PRId64, hard.cfg.slot,
+		 mship_now_msec());
+	nl_port_set_alias(own[0].ifindex, claim);
+	return true;
+}
+
+/* --- the script driver ------------------------------------------------- */
+
+static bool mship_script_run(const char *verb, bool force, char *err, size_t errlen)
+{
+	char slot[8];
+	int out[2];
+	pid_t pid;
+	int status = 0;
+	char line[256] = "";
+	ssize_t len;
+	int waited = 0;
+
+	snprintf(slot, sizeof(slot), "%u", hard.cfg.slot);
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", safe_strerror(errno));
+		return false;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", safe_strerror(errno));
+		close(out[0]);
+		close(out[1]);
+		return false;
+	}
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		dup2(out[1], STDERR_FILENO);
+		execl(hard.cfg.mship.script, hard.cfg.mship.script, verb, slot,
+		      force ? "force" : (char *)NULL, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (waited >= SCRIPT_TIMEOUT_MSEC) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(out[0]);
+			snprintf(err, errlen, "%s %s: timed out after %d ms", hard.cfg.mship.script,
+				 verb, SCRIPT_TIMEOUT_MSEC);
+			return false;
+		}
+		usleep(2000);
+		waited += 2;
+	}
+	len = read(out[0], line, sizeof(line) - 1);
+	close(out[0]);
+	if (len > 0) {
+		line[len] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	snprintf(err, errlen, "%s %s%s exited %d%s%s", hard.cfg.mship.script, verb,
+		 force ? " force" : "", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		 line[0] ? ": " : "", line);
+	return false;
+}
+
+/* --- the interface used by the role machine ---------------------------- */
+
+bool hard_mship_acquire(bool peer_dead, char *err, size_t errlen)
+{
+	bool ok = true;
+
+	switch (hard.cfg.mship.driver) {
+	case HARD_MSHIP_NONE:
+		break;
+	case HARD_MSHIP_BRIDGE:
+		ok = mship_bridge_acquire(peer_dead, err, errlen);
+		break;
+	case HARD_MSHIP_SCRIPT:
+		ok = mship_script_run("acquire", peer_dead, err, errlen);
+		break;
+	}
+	if (ok) {
+		hard.mastership = true;
+		zlog_notice("redundancy: mastership acquired (driver %s%s)",
+			    hard_mship_driver_name(hard.cfg.mship.driver),
+			    peer_dead ? ", peer card declared dead" : "");
+	}
+	return ok;
+}
+
+void hard_mship_release(void)
+{
+	char err[256] = "";
+	bool ok = true;
+
+	switch (hard.cfg.mship.driver) {
+	case HARD_MSHIP_NONE:
+		break;
+	case HARD_MSHIP_BRIDGE:
+		ok = mship_bridge_release(err, sizeof(err));
+		break;
+	case HARD_MSHIP_SCRIPT:
+		ok = mship_script_run("release", false, err, sizeof(err));
+		break;
+	}
+	hard.mastership = false;
+	if (ok)
+		zlog_notice("redundancy: mastership released");
+	else
+		zlog_err("redundancy: mastership release incomplete: %s", err);
+}
+
+bool hard_mship_renew(char *err, size_t errlen)
+{
+	if (!hard.mastership || hard.cfg.mship.driver != HARD_MSHIP_BRIDGE)
+		return true;
+	return mship_bridge_renew(err, errlen);
+}
+
+void hard_mship_config_changed(void)
+{
+	/* reopen the namespace socket lazily with the new settings */
+	if (nl_fd >= 0) {
+		close(nl_fd);
+		nl_fd = -1;
+	}
+	if (nft) {
+		nft_ctx_free(nft);
+		nft = NULL;
+	}
+	if (hard.cfg.mship.driver == HARD_MSHIP_NONE && hard.cfg.peer_configured)
+		zlog_warn("redundancy: mastership driver 'none' with a peer card: there is no fencing, an intercard link failure can make both cards active");
+}
