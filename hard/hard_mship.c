@@ -47,8 +47,8 @@
 
 #include "hard.h"
 
-#define MSHIP_CLAIM_PREFIX "frr-ha slot="
-#define MSHIP_NFT_SET	   "bridge frrha offline"
+#define MSHIP_CLAIM_PREFIX  "frr-ha slot="
+#define MSHIP_NFT_SET	    "bridge frrha offline"
 #define SCRIPT_TIMEOUT_MSEC 5000
 
 extern struct zebra_privs_t hard_privs;
@@ -411,7 +411,9 @@ static bool mship_bridge_acquire(bool peer_dead, char *err, size_t errlen)
 	/* the peer holds the line if it is on it or renews a claim; an old
 	 * claim of a port that is off the line is history */
 	if (peer_on_line || (age >= 0 && age < lease)) {
-		if (!peer_dead) {
+		/* on the line but not renewing (a hard that died and left its
+		 * port on): a leftover, fenced below whatever else is known */
+		if (!peer_dead && age >= 0 && age < lease) {
 			snprintf(err, errlen,
 				 "the peer card holds the line and has not released it (port %s %s, claim '%s')",
 				 peer[0].name, peer[0].on_line ? "on the line" : "off the line",
@@ -611,5 +613,6 @@ void hard_mship_config_changed(void)
 		nft = NULL;
 	}
 	if (hard.cfg.mship.driver == HARD_MSHIP_NONE && hard.cfg.peer_configured)
-		zlog_warn("redundancy: mastership driver 'none' with a peer card: there is no fencing, an intercard link failure can make both cards active");
+		zlog_warn(
+			"redundancy: mastership driver 'none' with a peer card: there is no fencing, an intercard link failure can make both cards active");
 }

@@ -265,7 +265,9 @@ void hard_role_peer_update(void)
 	if (hard.role == HA_ROLE_STANDBY && !hard.swo.in_progress &&
 	    (hard.peer.hb.role == HA_ROLE_STANDBY || hard.peer.hb.role == HA_ROLE_FAILED) &&
 	    !(hard.peer.hb.flags & HA_CARD_F_MASTER)) {
-		hard_become_active("peer card is no longer active", true);
+		hard_swo_begin(hard.swo.id + 1, false, false, "the active card stepped down");
+		if (hard_become_active("peer card is no longer active", true))
+			hard_swo_end("completed: active on this card");
 		return;
 	}
 	hard_role_update_redundancy();
@@ -410,8 +412,13 @@ static void hard_swo_handover(const char *reason)
 
 	snprintf(why, sizeof(why), "switchover #%u: %s, handing over to slot %u", hard.swo.id,
 		 reason, hard.peer.hello.slot);
-	hard_become_standby(why);
+	/* off the line, tell the standby, and only then say standby in the
+	 * heartbeats: the peer learns of the handover from RELEASED */
+	EVENT_OFF(hard.t_renew);
+	if (hard.mastership)
+		hard_mship_release();
 	hard_swo_send(HA_SWO_RELEASED);
+	hard_become_standby(why);
 	event_add_timer_msec(hard.master, hard_swo_timeout, NULL, HARD_SWO_TIMEOUT_MSEC,
 			     &hard.swo.t_timeout);
 }

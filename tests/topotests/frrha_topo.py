@@ -206,10 +206,11 @@ exit
     def on_line(self):
         """The cards whose ports forward on every line: [] / ['a'] / ['b']
         -- or both, which must never be."""
+        offline = self._offline()  # one read: a consistent snapshot
         return [
             side
             for side in self.cards
-            if all(self.port_state(sw, side) == "forwarding" for sw, _ in self.lines)
+            if all(self.port(sw, side) not in offline for sw, _ in self.lines)
         ]
 
     def configure_hard(self, side, lines):

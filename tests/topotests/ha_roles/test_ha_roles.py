@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+Roles, mastership and switchover of the redundancy platform (hard), on the
+two-card router r1 (no protocol state is replicated yet: these tests are
+about the platform).
+
+- boot election, then the other boot order (the card holding mastership
+  keeps it), then priority;
+- graceful switchover refused where it must be, and 20 of them back and
+  forth with mastership moving every time and never on both cards;
+- wrong key refused, intercard link cut: never a second master;
+- restart of the standby's and of the active's hard;
+- a daemon failing on the active hands over; the death of the whole active
+  card (processes and line port) makes the standby take over.
+"""
+import json
+import os
+import sys
+import threading
+import time
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+from lib.topolog import logger
+
+from frrha_topo import INTERCARD_KEY, RedundantRouter, wait_for
+
+pytestmark = [pytest.mark.hard]
+
+R1 = None
+RESULTS = {}
+
+
+def build_topo(tgen):
+    global R1
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(CWD)
+
+
+def teardown_module(mod):
+    path = "/tmp/frrha-topotests/ha_roles.results.json"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(RESULTS, f, indent=2)
+    get_topogen().stop_topology()
+
+
+def _skip_on_failure():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+
+
+def _role(side):
+    try:
+        return R1.redundancy(side)["card"]["role"]
+    except ValueError:  # no JSON: that card's hard does not answer
+        return "down"
+
+
+def _roles():
+    return {side: _role(side) for side in ("a", "b")}
+
+
+def wait_roles(active, title, count=60, redundant=True):
+    standby = R1.other(active)
+    expected = {
+        "roles": {active: "active", standby: "standby"},
+        "online": [active],
+    }
+    if redundant:
+        expected["redundant"] = True
+
+    def state():
+        out = {"roles": _roles(), "online": R1.on_line()}
+        if redundant:
+            out["redundant"] = out["roles"][active] == "active" and R1.redundancy(active)["redundant"]
+        return out
+
+    ok, diff = wait_for(state, expected, count=count, wait=0.25, title=title)
+    assert ok, "%s: %s" % (title, diff)
+
+
+class LineWatch:
+    """Samples which cards are on the line, in a thread, and remembers any
+    moment with both."""
+
+    def __init__(self):
+        self.samples = 0
+        self.both = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            online = R1.on_line()
+            self.samples += 1
+            if len(online) > 1:
+                self.both.append(time.time())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def test_boot_election():
+    "Both cards boot together: equal priority, slot 1 is active."
+    _skip_on_failure()
+    wait_roles("a", "boot election")
+    hist = R1.vtysh_json("b", "show redundancy history json")["history"]
+    assert hist[-1]["to"] == "standby"
+    assert "lower slot id" in hist[-1]["reason"], hist
+    out = R1.redundancy("a")
+    assert out["card"]["mastership"] is True
+    assert out["peer"]["mastership"] is False
+    assert out["mastershipDriver"] == "bridge"
+
+
+def test_switchover_refused_on_standby():
+    "redundancy switchover on the standby is refused, saying why."
+    _skip_on_failure()
+    out = R1.card("b").vtysh_cmd("redundancy switchover")
+    assert "Switchover refused: this card is standby" in out, out
+    assert _roles() == {"a": "active", "b": "standby"}
+
+
+def test_twenty_graceful_switchovers():
+    "20 graceful switchovers back and forth; the line moves every time and is never held by both."
+    _skip_on_failure()
+    durations = []
+    active = "a"
+    with LineWatch() as watch:
+        for i in range(20):
+            before = R1.redundancy(active).get("switchoversCompleted", 0)
+            out = R1.card(active).vtysh_cmd("redundancy switchover")
+            assert "started" in out, "switchover %d: %s" % (i, out)
+            new = R1.other(active)
+            wait_roles(new, "switchover %d to %s" % (i + 1, new))
+            old = R1.redundancy(active)
+            assert old["switchoversCompleted"] == before + 1
+            assert old["lastSwitchover"]["graceful"] is True
+            assert old["lastSwitchover"]["result"].startswith("completed"), old
+            durations.append(old["lastSwitchover"]["durationUsec"])
+            active = new
+    assert watch.samples > 20, "the line was not watched"
+    assert not watch.both, "both cards on the line at %s" % watch.both
+    durations.sort()
+    RESULTS["graceful_switchover_usec"] = {
+        "count": len(durations),
+        "p50": durations[len(durations) // 2],
+        "max": durations[-1],
+        "line_samples": watch.samples,
+    }
+    logger.info("graceful switchover: %s", RESULTS["graceful_switchover_usec"])
+    assert active == "a"
+
+
+def test_wrong_key_refused_and_single_master():
+    "A card with the wrong key is refused; it never takes the line from the live active."
+    _skip_on_failure()
+    fails = R1.redundancy("a")["peer"]["authenticationFailures"]
+    R1.configure_hard("b", ["peer 169.254.77.1 key not-the-right-key"])
+    ok, diff = wait_for(
+        lambda: {
+            "auth": R1.redundancy("a")["peer"]["authenticationFailures"] > fails,
+            "connected": R1.redundancy("a")["peer"]["connected"],
+        },
+        {"auth": True, "connected": False},
+        title="wrong key refused",
+    )
+    assert ok, diff
+    # the standby lost the active but sees its claim renewed: it waits
+    ok, diff = wait_for(
+        lambda: {"blocked": "alive" in R1.redundancy("b").get("takeoverBlocked", "")},
+        {"blocked": True},
+        title="takeover blocked",
+    )
+    assert ok, diff
+    with LineWatch() as watch:
+        deadline = time.time() + 2
+        while time.time() < deadline:
+            assert _roles()["a"] == "active"
+    assert not watch.both and watch.samples > 0
+    assert R1.on_line() == ["a"]
+    # and a switchover is refused for lack of a standby
+    out = R1.card("a").vtysh_cmd("redundancy switchover")
+    assert "Switchover refused: no standby card" in out, out
+    log = R1.card("a").cmd("grep -c 'authentication failed' /tmp/frrha-topotests/ha_roles.test_ha_roles/r1a/hard.log")
+    assert int(log.strip() or 0) > 0, "no log line for the refusal"
+    R1.configure_hard("b", ["peer 169.254.77.1 key %s" % INTERCARD_KEY])
+    wait_roles("a", "key fixed")
+
+
+def test_intercard_link_cut_no_second_master():
+    "Cutting the intercard link with both cards alive never makes two masters."
+    _skip_on_failure()
+    R1.card("a").cmd_raises("ip link set ic0 down")
+    ok, diff = wait_for(
+        lambda: {"connected": R1.redundancy("b")["peer"]["connected"]},
+        {"connected": False},
+        title="peer lost on b",
+    )
+    assert ok, diff
+    with LineWatch() as watch:
+        deadline = time.time() + 2
+        while time.time() < deadline:
+            assert R1.on_line() == ["a"]
+    assert not watch.both
+    assert _roles() == {"a": "active", "b": "standby"}
+    R1.card("a").cmd_raises("ip link set ic0 up")
+    wait_roles("a", "intercard link back")
+
+
+def test_restart_standby_hard():
+    "The standby's hard restarts: it rejoins as standby, redundant again."
+    _skip_on_failure()
+    R1.kill_hard("b")
+    ok, diff = wait_for(
+        lambda: {"redundant": R1.redundancy("a")["redundant"]},
+        {"redundant": False},
+        title="not redundant",
+    )
+    assert ok, diff
+    R1.start_hard("b")
+    wait_roles("a", "standby back")
+
+
+def test_restart_active_hard():
+    "The active's hard dies: the standby takes over once its claim expires; it rejoins as standby."
+    _skip_on_failure()
+    R1.kill_hard("a")
+    ok, diff = wait_for(
+        lambda: {"role": _role("b"), "online": R1.on_line()},
+        {"role": "active", "online": ["b"]},
+        title="takeover after active hard death",
+    )
+    assert ok, diff
+    swo = R1.redundancy("b")["lastSwitchover"]
+    assert swo["graceful"] is False and swo["result"].startswith("completed"), swo
+    RESULTS["takeover_after_hard_death_usec"] = swo["durationUsec"]
+    R1.start_hard("a")
+    # the card holding mastership (b) keeps it: the other boot order
+    wait_roles("b", "a rejoins as standby")
+    hist = R1.vtysh_json("a", "show redundancy history json")["history"]
+    assert "holding mastership keeps it" in hist[-1]["reason"], hist
+
+
+def test_priority_election():
+    "With neither card holding mastership, the higher priority wins."
+    _skip_on_failure()
+    for side in ("a", "b"):
+        R1.redundancy_lines[side].append("priority %d" % (200 if side == "a" else 100))
+        R1.kill_hard(side)
+    for side in ("a", "b"):
+        R1.start_hard(side)
+    wait_roles("a", "priority election")
+    hist = R1.vtysh_json("a", "show redundancy history json")["history"]
+    assert "higher priority" in hist[-1]["reason"], hist
+
+
+def test_daemon_failure_hands_over():
+    "bgpd dies on the active: hard hands over to the standby at once."
+    _skip_on_failure()
+    pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
+    R1.card("a").cmd_raises("kill -9 %d" % pid)
+    ok, diff = wait_for(
+        lambda: {"roles": _roles(), "online": R1.on_line()},
+        {"roles": {"a": "standby", "b": "active"}, "online": ["b"]},
+        title="handover on bgpd failure",
+    )
+    assert ok, diff
+    swo = R1.redundancy("b")["lastSwitchover"]
+    assert swo["graceful"] is False, swo
+    assert "bgpd failed" in R1.redundancy("a")["lastSwitchover"]["reason"]
+    RESULTS["handover_on_daemon_failure_usec"] = swo["durationUsec"]
+    R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
+    wait_roles("b", "redundant again")
+
+
+def test_card_kill_takeover():
+    "The active card dies (all its processes, its line port down): the standby takes over."
+    _skip_on_failure()
+    card = R1.card("b")
+    card.cmd("kill -9 $(cat /var/run/frr/*.pid) 2>/dev/null")
+    R1._switch("s1").cmd_raises("ip link set %s down" % R1.port("s1", "b"))
+    ok, diff = wait_for(
+        lambda: {"role": R1.redundancy("a")["card"]["role"], "online": R1.on_line()},
+        {"role": "active", "online": ["a"]},
+        count=100,
+        wait=0.05,
+        title="takeover after card kill",
+    )
+    assert ok, diff
+    swo = R1.redundancy("a")["lastSwitchover"]
+    assert swo["graceful"] is False and swo["result"].startswith("completed"), swo
+    # hard's own figure: from noticing the loss to being active on the line
+    RESULTS["card_kill_takeover_usec"] = swo["durationUsec"]
+    logger.info("card kill takeover: %d us", swo["durationUsec"])
+
+
+if __name__ == "__main__":
+    args = ["-s"] + sys.argv[1:]
+    sys.exit(pytest.main(args))
