@@ -16,8 +16,8 @@
 #define HARD_DEFAULT_SLOT	   1
 #define HARD_DEFAULT_PRIORITY	   100
 #define HARD_DEFAULT_PEER_PORT	   2631
-#define HARD_DEFAULT_HB_INTERVAL   100 /* ms */
-#define HARD_DEFAULT_HB_MULTIPLIER 3
+#define HARD_DEFAULT_HB_INTERVAL   50 /* ms */
+#define HARD_DEFAULT_HB_MULTIPLIER 4
 #define HARD_CONNECT_RETRY_MSEC	   500
 #define HARD_HISTORY_MAX	   64
 /* as in frr-ha.yang: leaf key { length "8..255"; } */
