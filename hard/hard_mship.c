@@ -90,11 +90,8 @@ static void nl_addattr(struct nlmsghdr *n, size_t max, int type, const void *dat
 	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-/* Open the socket inside the namespace at path; it stays bound to it. */
-static bool nl_open(const char *path, char *err, size_t errlen)
+static void mship_ns_close(void)
 {
-	int nsfd, self, fd = -1, saved = 0;
-
 	if (nl_fd >= 0) {
 		close(nl_fd);
 		nl_fd = -1;
@@ -103,6 +100,14 @@ static bool nl_open(const char *path, char *err, size_t errlen)
 		nft_ctx_free(nft);
 		nft = NULL;
 	}
+}
+
+/* Open the socket inside the namespace at path; it stays bound to it. */
+static bool nl_open(const char *path, char *err, size_t errlen)
+{
+	int nsfd, self, fd = -1, saved = 0;
+
+	mship_ns_close();
 	frr_with_privs (&hard_privs) {
 		nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -604,14 +609,7 @@ bool hard_mship_renew(char *err, size_t errlen)
 void hard_mship_config_changed(void)
 {
 	/* reopen the namespace socket lazily with the new settings */
-	if (nl_fd >= 0) {
-		close(nl_fd);
-		nl_fd = -1;
-	}
-	if (nft) {
-		nft_ctx_free(nft);
-		nft = NULL;
-	}
+	mship_ns_close();
 	if (hard.cfg.mship.driver == HARD_MSHIP_NONE && hard.cfg.peer_configured)
 		zlog_warn(
 			"redundancy: mastership driver 'none' with a peer card: there is no fencing, an intercard link failure can make both cards active");

@@ -41,6 +41,15 @@ static void ha_client_schedule_connect(struct ha_client *hc, long msec)
 	event_add_timer_msec(hc->loop, ha_client_connect, hc, msec, &hc->t_connect);
 }
 
+/* Drop the connection to hard and connect again, after bad input. */
+static bool ha_client_reset(struct ha_client *hc)
+{
+	ha_conn_free(&hc->conn);
+	hc->registered = false;
+	ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
+	return false;
+}
+
 static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
 			    uint32_t len, void *arg)
 {
@@ -55,10 +64,7 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		if (res != HA_DECODE_OK) {
 			zlog_err("frr-ha: bad register-ack from hard: %s; reconnecting",
 				 ha_decode_result_str(res));
-			ha_conn_free(&hc->conn);
-			hc->registered = false;
-			ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
-			return false;
+			return ha_client_reset(hc);
 		}
 		hc->registered = true;
 		hc->role = ack.role;
@@ -70,10 +76,7 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		if (res != HA_DECODE_OK) {
 			zlog_err("frr-ha: bad role message from hard: %s; reconnecting",
 				 ha_decode_result_str(res));
-			ha_conn_free(&hc->conn);
-			hc->registered = false;
-			ha_client_schedule_connect(hc, HA_CLIENT_RETRY_MSEC);
-			return false;
+			return ha_client_reset(hc);
 		}
 		zlog_info("frr-ha: card role %s -> %s", ha_role_name(hc->role),
 			  ha_role_name(role.role));

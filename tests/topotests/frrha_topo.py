@@ -232,6 +232,37 @@ exit
     def redundancy(self, side):
         return self.vtysh_json(side, "show redundancy json")
 
+    def role(self, side):
+        """Card side's role, or "down" when its hard does not answer."""
+        try:
+            return self.redundancy(side)["card"]["role"]
+        except ValueError:
+            return "down"
+
+    def wait_active(self, active, title, redundant=True, only_active=False, count=200):
+        """Poll until card active is active and alone on the line (and,
+        unless only_active, the other card standby, and if redundant the
+        router redundant).  only_active asks nothing of the other card,
+        whose hard may be frozen (vtysh would block)."""
+        standby = self.other(active)
+        expected = {"roles": {active: "active"}, "online": [active]}
+        if not only_active:
+            expected["roles"][standby] = "standby"
+            if redundant:
+                expected["redundant"] = True
+
+        def state():
+            roles = {active: self.role(active)}
+            if not only_active:
+                roles[standby] = self.role(standby)
+            out = {"roles": roles, "online": self.on_line()}
+            if redundant and not only_active:
+                out["redundant"] = roles[active] == "active" and self.redundancy(active)["redundant"]
+            return out
+
+        ok, diff = wait_for(state, expected, count=count, wait=0.05, title=title)
+        assert ok, "%s: %s" % (title, diff)
+
     def set_master(self, side):
         """Move mastership by hand, as broken hardware would (hard does it
         with its driver): first block the other card's ports, then open

@@ -17,7 +17,6 @@ Figures go to the file named by FRRHA_BENCH_OUT.
 import json
 import os
 import sys
-import time
 
 CWD = os.path.dirname(os.path.realpath(__file__))
 sys.path.append(os.path.join(CWD, "../"))
@@ -25,7 +24,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, wait_for
+from frrha_topo import RedundantRouter
 
 R1 = None
 N = int(os.environ.get("FRRHA_BENCH_SWITCHOVERS", "100"))
@@ -46,32 +45,8 @@ def teardown_module(mod):
     get_topogen().stop_topology()
 
 
-def _role(side):
-    try:
-        return R1.redundancy(side)["card"]["role"]
-    except ValueError:
-        return "down"
-
-
 def _wait(active, redundant=True, only_active=False):
-    """Wait for card active to be active and alone on the line; with
-    only_active, ask nothing of the other card (its hard may be frozen:
-    vtysh would block)."""
-    standby = R1.other(active)
-
-    def state():
-        out = {active: _role(active), "online": R1.on_line()}
-        if not only_active:
-            out[standby] = _role(standby)
-        if redundant:
-            out["redundant"] = out[active] == "active" and R1.redundancy(active)["redundant"]
-        return out
-
-    expect = {active: "active", "online": [active]}
-    if redundant and not only_active:
-        expect.update({standby: "standby", "redundant": True})
-    ok, diff = wait_for(state, expect, count=200, wait=0.05, title="wait %s" % active)
-    assert ok, diff
+    R1.wait_active(active, "wait %s" % active, redundant=redundant, only_active=only_active)
 
 
 def _stats(values):
@@ -100,7 +75,7 @@ def test_bench_platform():
         port = R1.port("s1", victim)
         R1.kill_hard(victim)
         R1._switch("s1").cmd_raises("ip link set %s down" % port)
-        _wait(survivor, redundant=False)
+        _wait(survivor, redundant=False, only_active=True)
         kills.append(R1.redundancy(survivor)["lastSwitchover"]["durationUsec"])
         R1._switch("s1").cmd_raises("ip link set %s up" % port)
         R1.start_hard(victim)

@@ -61,33 +61,15 @@ def _skip_on_failure():
 
 
 def _role(side):
-    try:
-        return R1.redundancy(side)["card"]["role"]
-    except ValueError:  # no JSON: that card's hard does not answer
-        return "down"
+    return R1.role(side)
 
 
 def _roles():
     return {side: _role(side) for side in ("a", "b")}
 
 
-def wait_roles(active, title, count=60, redundant=True):
-    standby = R1.other(active)
-    expected = {
-        "roles": {active: "active", standby: "standby"},
-        "online": [active],
-    }
-    if redundant:
-        expected["redundant"] = True
-
-    def state():
-        out = {"roles": _roles(), "online": R1.on_line()}
-        if redundant:
-            out["redundant"] = out["roles"][active] == "active" and R1.redundancy(active)["redundant"]
-        return out
-
-    ok, diff = wait_for(state, expected, count=count, wait=0.25, title=title)
-    assert ok, "%s: %s" % (title, diff)
+def wait_roles(active, title, redundant=True):
+    R1.wait_active(active, title, redundant=redundant)
 
 
 class LineWatch:
