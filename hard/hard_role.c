@@ -261,13 +261,18 @@ void hard_role_peer_update(void)
 		hard_role_peer_up();
 		return;
 	}
-	/* A standby whose peer is neither active nor deciding: take over. */
+	/* A standby whose peer card failed (it lost the line): take over.
+	 * A peer saying "standby" is in a handover, which RELEASED ends; a
+	 * heartbeat sent in that window must not start a second takeover. */
 	if (hard.role == HA_ROLE_STANDBY && !hard.swo.in_progress &&
-	    (hard.peer.hb.role == HA_ROLE_STANDBY || hard.peer.hb.role == HA_ROLE_FAILED) &&
-	    !(hard.peer.hb.flags & HA_CARD_F_MASTER)) {
-		hard_swo_begin(hard.swo.id + 1, false, false, "the active card stepped down");
-		if (hard_become_active("peer card is no longer active", true))
+	    hard.peer.hb.role == HA_ROLE_FAILED && !(hard.peer.hb.flags & HA_CARD_F_MASTER)) {
+		int64_t t0 = hard_monotime_usec();
+
+		if (hard_become_active("peer card failed", true)) {
+			hard_swo_begin(hard.swo.id + 1, false, false, "the active card failed");
+			hard.swo.started_usec = t0;
 			hard_swo_end("completed: active on this card");
+		}
 		return;
 	}
 	hard_role_update_redundancy();
