@@ -26,6 +26,10 @@
 
 DECLARE_MGROUP(HARD);
 
+/* debug redundancy peer|mastership|switchover (lib/debug.h) */
+struct debug;
+extern struct debug hard_dbg_peer, hard_dbg_mship, hard_dbg_swo;
+
 enum hard_mship_driver {
 	HARD_MSHIP_NONE,
 	HARD_MSHIP_BRIDGE,
@@ -87,6 +91,7 @@ struct hard_peer {
 
 	char last_down_reason[128];
 	uint64_t ups, downs;
+	uint64_t heartbeats_rx;
 	uint64_t refused_connections; /* wrong source, bad hello, ... */
 	uint64_t auth_failures;
 	uint64_t version_refusals;

@@ -41,6 +41,7 @@
 #include <sched.h>
 #include <sys/wait.h>
 
+#include "debug.h"
 #include "json.h"
 #include "log.h"
 #include "privs.h"
@@ -568,6 +569,9 @@ bool hard_mship_acquire(bool peer_dead, char *err, size_t errlen)
 		ok = mship_script_run("acquire", peer_dead, err, errlen);
 		break;
 	}
+	DEBUGD(&hard_dbg_mship, "redundancy: mastership %s acquire%s: %s",
+	       hard_mship_driver_name(hard.cfg.mship.driver), peer_dead ? " (peer dead)" : "",
+	       ok ? "done" : err);
 	if (ok) {
 		hard.mastership = true;
 		zlog_notice("redundancy: mastership acquired (driver %s%s)",

@@ -17,6 +17,7 @@
 
 #include <netinet/tcp.h>
 
+#include "debug.h"
 #include "frrevent.h"
 #include "log.h"
 #include "monotime.h"
@@ -221,7 +222,11 @@ static bool hard_peer_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 					ha_decode_result_str(res));
 			return false;
 		}
+		DEBUGD(&hard_dbg_peer,
+		       "redundancy: heartbeat from peer card: role %s, flags 0x%x, %u daemons",
+		       ha_role_name(hb.role), hb.flags, hb.daemons.count);
 		peer->hb = hb;
+		peer->heartbeats_rx++;
 		hard_role_peer_update();
 		return true;
 	case HA_MSG_SWITCHOVER: {
@@ -312,7 +317,7 @@ static void hard_peer_connect_done(struct event *ev)
 		err = errno;
 	if (err) {
 		/* a peer card that is not there yet is not news */
-		zlog_debug("redundancy: connect to peer card: %s", safe_strerror(err));
+		DEBUGD(&hard_dbg_peer, "redundancy: connect to peer card: %s", safe_strerror(err));
 		hard_peer_close("connect: %s", safe_strerror(err));
 		return;
 	}

@@ -11,6 +11,7 @@
  */
 #include <zebra.h>
 
+#include "debug.h"
 #include "frrevent.h"
 #include "log.h"
 #include "monotime.h"
@@ -93,7 +94,7 @@ static bool hard_become_active(const char *reason, bool peer_dead)
 		if (!hard.takeover_blocked[0])
 			zlog_warn("redundancy: not becoming active (%s): %s; retrying", reason, err);
 		else
-			zlog_debug("redundancy: still not active: %s", err);
+			DEBUGD(&hard_dbg_mship, "redundancy: still not active: %s", err);
 		strlcpy(hard.takeover_blocked, err, sizeof(hard.takeover_blocked));
 		if (peer_dead)
 			event_add_timer_msec(hard.master, hard_takeover_retry, NULL,
@@ -153,6 +154,8 @@ static void hard_swo_end(const char *fmt, ...)
 
 static void hard_swo_step(enum ha_switchover_step step)
 {
+	DEBUGD(&hard_dbg_swo, "redundancy: switchover #%u: %s -> %s", hard.swo.id,
+	       ha_switchover_step_name(hard.swo.step), ha_switchover_step_name(step));
 	zlog_info("redundancy: switchover #%u: %s at +%" PRId64 " us", hard.swo.id,
 		  ha_switchover_step_name(step), hard_monotime_usec() - hard.swo.started_usec);
 	hard.swo.step = step;

@@ -5,6 +5,7 @@
 #include <zebra.h>
 
 #include "command.h"
+#include "debug.h"
 #include "json.h"
 #include "monotime.h"
 #include "northbound_cli.h"
@@ -18,6 +19,10 @@
 
 #define REDUNDANCY_STR	 "Router redundancy (frr-ha)\n"
 #define REDUNDANCY_XPATH "/frr-ha:redundancy"
+
+struct debug hard_dbg_peer = { 0, "debug redundancy peer", "Intercard channel and heartbeats" };
+struct debug hard_dbg_mship = { 0, "debug redundancy mastership", "Mastership driver" };
+struct debug hard_dbg_swo = { 0, "debug redundancy switchover", "Election and switchover" };
 
 static int hard_config_write(struct vty *vty);
 
@@ -347,6 +352,7 @@ static json_object *hard_show_peer_json(const char *addr)
 	}
 	json_object_int_add(jpeer, "heartbeatIntervalMsecs", hard.cfg.hb_interval);
 	json_object_int_add(jpeer, "heartbeatMultiplier", hard.cfg.hb_multiplier);
+	json_object_int_add(jpeer, "heartbeatsReceived", peer->heartbeats_rx);
 	json_object_int_add(jpeer, "ups", peer->ups);
 	json_object_int_add(jpeer, "downs", peer->downs);
 	if (peer->last_down_reason[0])
@@ -518,8 +524,40 @@ DEFPY(show_redundancy_history, show_redundancy_history_cmd, "show redundancy his
 	return CMD_SUCCESS;
 }
 
+DEFPY(debug_redundancy, debug_redundancy_cmd,
+      "[no] debug redundancy [{peer$peer|mastership$mship|switchover$swo}]",
+      NO_STR DEBUG_STR REDUNDANCY_STR "Intercard channel and heartbeats\n"
+				      "Mastership driver\n"
+				      "Election and switchover\n")
+{
+	uint32_t mode = DEBUG_NODE2MODE(vty->node);
+	bool all = !peer && !mship && !swo;
+
+	if (all || peer)
+		DEBUG_MODE_SET(&hard_dbg_peer, mode, !no);
+	if (all || mship)
+		DEBUG_MODE_SET(&hard_dbg_mship, mode, !no);
+	if (all || swo)
+		DEBUG_MODE_SET(&hard_dbg_swo, mode, !no);
+	return CMD_SUCCESS;
+}
+
+DEFUN_NOSH(show_debugging_redundancy, show_debugging_redundancy_cmd, "show debugging [redundancy]",
+	   SHOW_STR DEBUG_STR REDUNDANCY_STR)
+{
+	vty_out(vty, "Redundancy (hard) debugging status:\n");
+	cmd_show_lib_debugs(vty);
+	return CMD_SUCCESS;
+}
+
 void hard_vty_init(void)
 {
+	debug_install(&hard_dbg_peer);
+	debug_install(&hard_dbg_mship);
+	debug_install(&hard_dbg_swo);
+	install_element(ENABLE_NODE, &debug_redundancy_cmd);
+	install_element(CONFIG_NODE, &debug_redundancy_cmd);
+	install_element(ENABLE_NODE, &show_debugging_redundancy_cmd);
 	install_node(&redundancy_node);
 	install_default(REDUNDANCY_NODE);
 	install_element(CONFIG_NODE, &redundancy_cmd);

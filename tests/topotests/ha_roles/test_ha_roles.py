@@ -111,6 +111,35 @@ def test_boot_election():
     assert out["mastershipDriver"] == "bridge"
 
 
+def _hb_debug_lines(side):
+    log = "/tmp/frrha-topotests/ha_roles.test_ha_roles/r1%s/hard.log" % side
+    return int(R1.card(side).cmd("grep -c 'heartbeat from peer card' %s" % log).strip() or 0)
+
+
+def test_debug_redundancy():
+    "debug redundancy peer logs heartbeats; no debug stops it; show debugging tells."
+    _skip_on_failure()
+    card = R1.card("a")
+    assert _hb_debug_lines("a") == 0, "heartbeat debug logged without debug on"
+    card.vtysh_cmd("debug redundancy peer")
+    assert "Intercard channel and heartbeats debugging is on" in card.vtysh_cmd(
+        "show debugging"
+    )
+    ok, diff = wait_for(lambda: {"lines": _hb_debug_lines("a") > 3}, {"lines": True},
+                        title="heartbeat debug")
+    assert ok, diff
+    card.vtysh_cmd("no debug redundancy peer")
+    stopped = _hb_debug_lines("a")
+    heard = R1.redundancy("a")["peer"]["heartbeatsReceived"]
+    ok, diff = wait_for(
+        lambda: {"more": R1.redundancy("a")["peer"]["heartbeatsReceived"] >= heard + 5},
+        {"more": True},
+        title="five more heartbeats",
+    )
+    assert ok, diff
+    assert _hb_debug_lines("a") <= stopped + 1, "heartbeats still logged after 'no debug'"
+
+
 def test_switchover_refused_on_standby():
     "redundancy switchover on the standby is refused, saying why."
     _skip_on_failure()
