@@ -475,6 +475,8 @@ static bool mship_bridge_release(char *err, size_t errlen)
 	return ok;
 }
 
+static bool renew_warned;
+
 /* Renew the claim; false if this card is no longer on the line. */
 static bool mship_bridge_renew(char *err, size_t errlen)
 {
@@ -482,8 +484,14 @@ static bool mship_bridge_renew(char *err, size_t errlen)
 	unsigned int n, i;
 	char claim[64];
 
-	if (!mship_bridge_ports(false, own, &n, err, errlen))
-		return true; /* cannot tell: keep going, the error is logged */
+	if (!mship_bridge_ports(false, own, &n, err, errlen)) {
+		/* cannot tell: keep the line, say so once */
+		if (!renew_warned)
+			zlog_warn("redundancy: cannot check the line, keeping mastership: %s", err);
+		renew_warned = true;
+		return true;
+	}
+	renew_warned = false;
 	for (i = 0; i < n; i++)
 		if (!own[i].on_line) {
 			snprintf(err, errlen, "own port %s was taken off the line", own[i].name);

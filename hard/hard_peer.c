@@ -252,7 +252,7 @@ static void hard_peer_conn_closed(struct ha_conn *conn, const char *reason, void
 	if (ha_conn_stats(conn)->auth_failures) {
 		hard.peer.auth_failures++;
 		zlog_err("redundancy: peer card refused: %s", reason);
-	} else if (strstr(reason, "incompatible version")) {
+	} else if (ha_conn_stats(conn)->version_refusals) {
 		hard.peer.version_refusals++;
 		zlog_err("redundancy: peer card refused: %s", reason);
 	}

@@ -358,8 +358,6 @@ void hard_role_update_redundancy(void)
 
 static void hard_swo_timeout(struct event *ev)
 {
-	char err[192] = "";
-
 	if (!hard.swo.in_progress)
 		return;
 	if (hard.swo.step == HA_SWO_PREPARE) {
@@ -376,7 +374,7 @@ static void hard_swo_timeout(struct event *ev)
 				       false))
 			hard_swo_end("aborted: no confirmation from the new active");
 		else
-			hard_swo_end("failed: %s", err);
+			hard_swo_end("failed: %s", hard.takeover_blocked);
 	}
 }
 
@@ -434,7 +432,7 @@ static void hard_swo_handover(const char *reason)
 void hard_role_switchover_msg(const struct ha_msg_switchover *msg)
 {
 	struct hard_switchover *swo = &hard.swo;
-	char err[192] = "", why[192];
+	char why[192];
 
 	switch ((enum ha_switchover_step)msg->step) {
 	case HA_SWO_PREPARE:
@@ -495,7 +493,6 @@ void hard_role_switchover_msg(const struct ha_msg_switchover *msg)
 	zlog_warn("redundancy: ignoring switchover %s #%u from the peer card (role %s, %s)",
 		  ha_switchover_step_name(msg->step), msg->id, ha_role_name(hard.role),
 		  swo->in_progress ? "switchover in progress" : "no switchover in progress");
-	(void)err;
 }
 
 void hard_role_daemon_failed(const char *daemon)

@@ -168,6 +168,7 @@ static bool ha_conn_parse(struct ha_conn *conn)
 		if (res == HA_DECODE_NEED_MORE)
 			break;
 		if (res == HA_DECODE_BAD_VERSION) {
+			conn->stats.version_refusals++;
 			zlog_warn("%s: refusing frame: wire version %u, this side speaks %u",
 				  conn->name, hdr.version, HA_WIRE_VERSION);
 			ha_conn_fail(conn,

@@ -31,7 +31,8 @@ typedef void (*ha_conn_close_cb)(struct ha_conn *conn, const char *reason, void 
 struct ha_conn_stats {
 	uint64_t frames_rx, frames_tx;
 	uint64_t bytes_rx, bytes_tx;
-	uint64_t auth_failures; /* frames refused: bad MAC (0 or 1: it closes) */
+	uint64_t auth_failures;	   /* frames refused: bad MAC (0 or 1: it closes) */
+	uint64_t version_refusals; /* frames refused: other wire version */
 };
 
 extern struct ha_conn *ha_conn_new(struct event_loop *loop, int fd, const char *name,

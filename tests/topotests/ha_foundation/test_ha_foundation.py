@@ -11,7 +11,7 @@ running BGP and OSPF to r1's line interface.
   registered with the card's hard;
 - show redundancy answers on both cards through vtysh (text and JSON);
 - hard refuses invalid configuration with a clear error and keeps running;
-- the harness moves mastership (sessions then come up with the other card:
+- redundancy switchover moves the line (sessions then come up with the other card:
   without NSR, which is the next issues' work, they are re-established).
 """
 import json
