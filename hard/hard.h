@@ -80,7 +80,8 @@ struct hard_peer {
 	struct event *t_accept, *t_connect, *t_heartbeat;
 
 	uint8_t base_key[HA_AUTH_KEY_LEN];
-	uint8_t nonce[HA_NONCE_LEN]; /* ours, for this connection */
+	uint8_t session_key[HA_AUTH_KEY_LEN]; /* while up: data channel keys derive from it */
+	uint8_t nonce[HA_NONCE_LEN];	      /* ours, for this connection */
 
 	/* what the peer told us */
 	struct ha_msg_hello hello;
@@ -115,6 +116,21 @@ struct hard_daemon {
 	uint32_t pid;
 	uint32_t module_version;
 	time_t registered_at; /* monotime */
+
+	/* its data channel to the peer module (hard_data.c) */
+	bool data_up;		  /* a channel was handed to the module */
+	bool data_connecting;	  /* we are opening one */
+	uint32_t data_generation; /* channels handed over so far */
+	int64_t data_retry_usec;  /* not before (monotonic) */
+	uint64_t data_refused;	  /* handshakes that failed */
+
+	/* replication state, as the module last reported it */
+	bool repl_known;
+	struct ha_msg_repl_status repl;
+
+	/* graceful switchover: QUIESCE sent, answer pending */
+	bool quiesce_pending;
+	char quiesce_result[HA_DETAIL_MAX];
 };
 
 DECLARE_DLIST(hard_daemons, struct hard_daemon, item);
@@ -122,6 +138,9 @@ DECLARE_DLIST(hard_daemons, struct hard_daemon, item);
 /* A graceful or non-graceful switchover, as this card saw it. */
 struct hard_switchover {
 	uint32_t id;
+	bool quiescing; /* the active waits for its modules' QUIESCE_DONE */
+	bool releasing; /* the old active waits for its modules to be standby */
+	struct event *t_release;
 	bool graceful;
 	bool in_progress;
 	bool initiated_here; /* this card was the active one */
@@ -168,6 +187,17 @@ extern void hard_registry_finish(void);
 extern void hard_registry_role_changed(void);
 extern void hard_registry_daemon_set(struct ha_daemon_set *set);
 extern void hard_registry_changed(void); /* a daemon came or went */
+
+/* hard_data.c: data channels between the modules of the two cards */
+extern void hard_data_check(void);
+extern void hard_data_peer_down(void);
+extern void hard_data_accept(int fd);
+extern void hard_data_finish(void);
+extern void hard_data_module_status(struct hard_daemon *hd, const struct ha_msg_repl_status *st);
+extern struct hard_daemon *hard_registry_find(const char *name);
+extern unsigned int hard_registry_quiesce(uint32_t id);
+extern void hard_role_module_role_changed(void);
+extern void hard_role_quiesce_done(struct hard_daemon *hd, uint32_t id, bool ok, const char *reason);
 
 /* hard_peer.c: the intercard control channel */
 extern void hard_peer_config_changed(void);

@@ -79,6 +79,7 @@ static void hard_sighup(void)
 static void hard_sigint(void)
 {
 	zlog_notice("terminating on signal");
+	hard_data_finish();
 	hard_peer_finish();
 	hard_registry_finish();
 	frr_fini();

@@ -98,6 +98,9 @@ static void hard_peer_close(const char *fmt, ...)
 		peer->connect_fd = -1;
 	}
 	peer->state = HARD_PEER_DOWN;
+	explicit_bzero(peer->session_key, sizeof(peer->session_key));
+	if (was_up)
+		hard_data_peer_down();
 	if (was_up) {
 		peer->downs++;
 		zlog_warn("redundancy: peer card lost: %s", peer->last_down_reason);
@@ -176,6 +179,7 @@ static bool hard_peer_hello(const uint8_t *payload, uint32_t len)
 		return false;
 	}
 	ha_conn_set_auth(peer->conn, session);
+	memcpy(peer->session_key, session, sizeof(peer->session_key));
 	explicit_bzero(session, sizeof(session));
 
 	peer->hello = hello;
@@ -191,6 +195,7 @@ static bool hard_peer_hello(const uint8_t *payload, uint32_t len)
 		    (hello.flags & HA_CARD_F_MASTER) ? " (holds mastership)" : "", hello.sw_version);
 	hard_role_peer_up();
 	hard_peer_send_heartbeat();
+	hard_data_check();
 	event_add_timer_msec(hard.master, hard_peer_heartbeat_timer, NULL, hard.cfg.hb_interval,
 			     &peer->t_heartbeat);
 	return true;
@@ -228,6 +233,7 @@ static bool hard_peer_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		peer->hb = hb;
 		peer->heartbeats_rx++;
 		hard_role_peer_update();
+		hard_data_check();
 		return true;
 	case HA_MSG_SWITCHOVER: {
 		struct ha_msg_switchover swo;
@@ -383,10 +389,16 @@ static void hard_peer_accept(struct event *ev)
 		close(fd);
 		return;
 	}
-	/* One connection at a time: a new one is not allowed to displace a
-	 * working (authenticated) one.  A peer card that restarted has had its
-	 * old connection closed by its kernel, or it times out. */
-	if (peer->state == HARD_PEER_UP || peer->state == HARD_PEER_HELLO) {
+	/* While the control channel is up, the peer card opens data channels
+	 * (hard_data.c); they authenticate with keys of this session. */
+	if (peer->state == HARD_PEER_UP) {
+		hard_data_accept(fd);
+		return;
+	}
+	/* One control connection at a time: a new one is not allowed to
+	 * displace a working one.  A peer card that restarted has had its old
+	 * connection closed by its kernel, or it times out. */
+	if (peer->state == HARD_PEER_HELLO) {
 		peer->refused_connections++;
 		zlog_warn("redundancy: refusing a second control connection from %s: the channel to the peer card is %s",
 			  sockunion2str(&from, buf, sizeof(buf)), hard_peer_state_name(peer->state));

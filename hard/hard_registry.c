@@ -92,6 +92,28 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type, const uint8_t 
 		hard_daemon_send_ack(hd);
 		hard_registry_changed();
 		return true;
+	case HA_MSG_REPL_STATUS: {
+		struct ha_msg_repl_status st;
+
+		if (!hd->registered)
+			return hard_daemon_refuse(hd, "status before registration");
+		res = ha_msg_repl_status_decode(payload, len, &st);
+		if (res != HA_DECODE_OK)
+			return hard_daemon_refuse(hd, ha_decode_result_str(res));
+		hard_data_module_status(hd, &st);
+		return true;
+	}
+	case HA_MSG_QUIESCE_DONE: {
+		struct ha_msg_quiesce_done qd;
+
+		if (!hd->registered)
+			return hard_daemon_refuse(hd, "quiesce answer before registration");
+		res = ha_msg_quiesce_done_decode(payload, len, &qd);
+		if (res != HA_DECODE_OK)
+			return hard_daemon_refuse(hd, ha_decode_result_str(res));
+		hard_role_quiesce_done(hd, qd.id, qd.ok, qd.reason);
+		return true;
+	}
 	default:
 		return hard_daemon_refuse(hd, "unexpected message type");
 	}
@@ -199,4 +221,37 @@ void hard_registry_changed(void)
 {
 	hard_role_update_redundancy();
 	hard_peer_send_heartbeat();
+	hard_data_check();
+	hard_role_module_role_changed();
+}
+
+struct hard_daemon *hard_registry_find(const char *name)
+{
+	struct hard_daemon *hd;
+
+	frr_each (hard_daemons, &hard.daemons, hd)
+		if (hd->registered && strcmp(hd->name, name) == 0)
+			return hd;
+	return NULL;
+}
+
+/* Ask every module to flush and verify; returns how many were asked. */
+unsigned int hard_registry_quiesce(uint32_t id)
+{
+	struct ha_msg_quiesce msg = { .id = id };
+	struct hard_daemon *hd;
+	unsigned int n = 0;
+	uint8_t buf[8];
+	ssize_t len = ha_msg_quiesce_encode(&msg, buf, sizeof(buf));
+
+	assert(len > 0);
+	frr_each (hard_daemons, &hard.daemons, hd) {
+		if (!hd->registered)
+			continue;
+		hd->quiesce_pending = true;
+		hd->quiesce_result[0] = '\0';
+		ha_conn_send(hd->conn, HA_MSG_QUIESCE, buf, len);
+		n++;
+	}
+	return n;
 }

@@ -126,6 +126,7 @@ static void hard_swo_begin(uint32_t id, bool graceful, bool here, const char *re
 	struct hard_switchover *swo = &hard.swo;
 
 	EVENT_OFF(swo->t_timeout);
+	EVENT_OFF(swo->t_release);
 	memset(swo, 0, sizeof(*swo));
 	swo->id = id;
 	swo->graceful = graceful;
@@ -302,6 +303,28 @@ void hard_role_peer_down(const char *reason)
 	hard_role_update_redundancy();
 }
 
+/* Every local module replicates to its peer module and the digests match. */
+static bool hard_role_daemons_synced(char *why, size_t len)
+{
+	struct hard_daemon *hd;
+
+	frr_each (hard_daemons, &hard.daemons, hd) {
+		if (!hd->registered)
+			continue;
+		if (!hd->repl_known) {
+			snprintf(why, len, "%s: replication state not reported yet", hd->name);
+			return false;
+		}
+		if (hd->repl.state != HA_REPL_SYNCED) {
+			snprintfrr(why, len, "%s: replication %s%s%s", hd->name,
+				   ha_repl_state_name(hd->repl.state),
+				   hd->repl.detail[0] ? ": " : "", hd->repl.detail);
+			return false;
+		}
+	}
+	return true;
+}
+
 void hard_role_update_redundancy(void)
 {
 	struct ha_daemon_set local = {};
@@ -338,7 +361,9 @@ void hard_role_update_redundancy(void)
 					 peer->names[i]);
 				break;
 			}
-	} else
+	} else if (!hard_role_daemons_synced(why, len))
+		redundant = false;
+	else
 		redundant = true;
 
 	if (redundant)
@@ -360,6 +385,21 @@ static void hard_swo_timeout(struct event *ev)
 {
 	if (!hard.swo.in_progress)
 		return;
+	if (hard.swo.quiescing) {
+		struct hard_daemon *hd;
+		char late[96] = "";
+
+		frr_each (hard_daemons, &hard.daemons, hd)
+			if (hd->quiesce_pending) {
+				hd->quiesce_pending = false;
+				if (!late[0])
+					strlcpy(late, hd->name, sizeof(late));
+			}
+		hard.swo.quiescing = false;
+		hard_swo_end("refused: %s did not flush and verify its state in %d ms", late,
+			     HARD_SWO_TIMEOUT_MSEC);
+		return;
+	}
 	if (hard.swo.step == HA_SWO_PREPARE) {
 		hard_swo_send(HA_SWO_ABORT);
 		hard_swo_end("aborted: the standby did not get ready in %d ms",
@@ -405,28 +445,104 @@ bool hard_role_switchover_start(char *err, size_t errlen)
 	hard_swo_begin(hard.swo.id + 1, true, true, reason);
 	zlog_notice("redundancy: graceful switchover #%u to slot %u started", hard.swo.id,
 		    hard.peer.hello.slot);
-	hard_swo_send(HA_SWO_PREPARE);
 	event_add_timer_msec(hard.master, hard_swo_timeout, NULL, HARD_SWO_TIMEOUT_MSEC,
 			     &hard.swo.t_timeout);
+	/* first every module flushes its deltas and compares digests */
+	hard.swo.quiescing = true;
+	if (hard_registry_quiesce(hard.swo.id) == 0) {
+		hard.swo.quiescing = false;
+		hard_swo_send(HA_SWO_PREPARE);
+	}
 	return true;
 }
 
-/* The active card hands over: mastership released, the standby told. */
+void hard_role_quiesce_done(struct hard_daemon *hd, uint32_t id, bool ok, const char *reason)
+{
+	struct hard_daemon *other;
+
+	if (!hd->quiesce_pending || !hard.swo.in_progress || !hard.swo.quiescing ||
+	    id != hard.swo.id) {
+		zlog_warn("redundancy: ignoring a late quiesce answer #%u from %s", id, hd->name);
+		return;
+	}
+	hd->quiesce_pending = false;
+	strlcpy(hd->quiesce_result, reason, sizeof(hd->quiesce_result));
+	zlog_info("redundancy: switchover #%u: %s %s at +%" PRId64 " us (%s)", id, hd->name,
+		  ok ? "flushed and verified" : "not ready",
+		  hard_monotime_usec() - hard.swo.started_usec, reason);
+	if (!ok) {
+		hard.swo.quiescing = false;
+		frr_each (hard_daemons, &hard.daemons, other)
+			other->quiesce_pending = false;
+		hard_swo_end("refused: %s: %s", hd->name, reason);
+		return;
+	}
+	frr_each (hard_daemons, &hard.daemons, other)
+		if (other->quiesce_pending)
+			return;
+	hard.swo.quiescing = false;
+	hard_swo_send(HA_SWO_PREPARE);
+}
+
+#define HARD_RELEASE_WAIT_MSEC 500
+
+/* Every local module acts as standby now (or has not answered in time):
+ * tell the peer card to take over. */
+static void hard_swo_release(bool timed_out)
+{
+	struct hard_switchover *swo = &hard.swo;
+
+	if (!swo->releasing)
+		return;
+	swo->releasing = false;
+	EVENT_OFF(swo->t_release);
+	if (timed_out)
+		zlog_warn("redundancy: switchover #%u: modules did not confirm the standby role within %d ms; releasing anyway",
+			  swo->id, HARD_RELEASE_WAIT_MSEC);
+	hard_swo_send(HA_SWO_RELEASED);
+	event_add_timer_msec(hard.master, hard_swo_timeout, NULL, HARD_SWO_TIMEOUT_MSEC,
+			     &swo->t_timeout);
+}
+
+static void hard_swo_release_timeout(struct event *ev)
+{
+	hard_swo_release(true);
+}
+
+void hard_role_module_role_changed(void)
+{
+	struct hard_daemon *hd;
+
+	if (!hard.swo.releasing)
+		return;
+	frr_each (hard_daemons, &hard.daemons, hd)
+		if (hd->registered && (!hd->repl_known || hd->repl.role != HA_ROLE_STANDBY))
+			return;
+	hard_swo_release(false);
+}
+
+/*
+ * The active card hands over: off the line, its modules told to be
+ * standby -- and only once they all confirm, RELEASED to the peer card,
+ * whose modules then go active.  So a module of this card never receives
+ * the new active's bulk copy while it still acts as active, and never
+ * sends on behalf of an active card once the peer card is.
+ */
 static void hard_swo_handover(const char *reason)
 {
 	char why[192];
 
 	snprintf(why, sizeof(why), "switchover #%u: %s, handing over to slot %u", hard.swo.id,
 		 reason, hard.peer.hello.slot);
-	/* off the line, tell the standby, and only then say standby in the
-	 * heartbeats: the peer learns of the handover from RELEASED */
 	EVENT_OFF(hard.t_renew);
+	EVENT_OFF(hard.swo.t_timeout);
 	if (hard.mastership)
 		hard_mship_release();
-	hard_swo_send(HA_SWO_RELEASED);
+	hard.swo.releasing = true;
 	hard_become_standby(why);
-	event_add_timer_msec(hard.master, hard_swo_timeout, NULL, HARD_SWO_TIMEOUT_MSEC,
-			     &hard.swo.t_timeout);
+	event_add_timer_msec(hard.master, hard_swo_release_timeout, NULL, HARD_RELEASE_WAIT_MSEC,
+			     &hard.swo.t_release);
+	hard_role_module_role_changed();
 }
 
 void hard_role_switchover_msg(const struct ha_msg_switchover *msg)

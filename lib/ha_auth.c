@@ -2,6 +2,7 @@
 /*
  * Authentication of intercard frames, see ha_auth.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -113,4 +114,46 @@ bool ha_auth_selftest(void)
 
 	return ha_hmac((const uint8_t *)"Jefe", 4, (const uint8_t *)data, sizeof(data) - 1, out) &&
 	       CRYPTO_memcmp(out, expect, sizeof(out)) == 0;
+}
+
+bool ha_auth_data_key(const uint8_t session[HA_AUTH_KEY_LEN], const char *daemon,
+		      uint8_t data_key[HA_AUTH_KEY_LEN])
+{
+	static const uint8_t label[] = "frr-ha data channel ";
+	const uint8_t *parts[] = { label, (const uint8_t *)daemon };
+	const size_t lens[] = { sizeof(label) - 1, strlen(daemon) };
+
+	return ha_hmac_v(session, HA_AUTH_KEY_LEN, parts, lens, 2, data_key);
+}
+
+struct ha_hash {
+	EVP_MD_CTX *ctx;
+};
+
+struct ha_hash *ha_hash_new(void)
+{
+	struct ha_hash *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		abort();
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha3_256(), NULL) != 1)
+		abort();
+	return h;
+}
+
+void ha_hash_update(struct ha_hash *h, const void *data, size_t len)
+{
+	if (len && EVP_DigestUpdate(h->ctx, data, len) != 1)
+		abort();
+}
+
+void ha_hash_final(struct ha_hash *h, uint8_t out[32])
+{
+	unsigned int len = 0;
+
+	if (EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != 32)
+		abort();
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
 }

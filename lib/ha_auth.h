@@ -52,6 +52,20 @@ extern bool ha_auth_frame_verify(const uint8_t key[HA_AUTH_KEY_LEN], uint64_t se
 				 const uint8_t *hdr, size_t hdrlen, const uint8_t *payload,
 				 size_t plen, const uint8_t mac[HA_AUTH_MAC_LEN]);
 
+/* Key of a data channel: derived from the control channel's session key,
+ * the daemon name and the nonces of both ends of the data connection.
+ * data_key is the key of the two DATA_OPEN frames; channel_key the one of
+ * everything after them. */
+extern bool ha_auth_data_key(const uint8_t session[HA_AUTH_KEY_LEN], const char *daemon,
+			     uint8_t data_key[HA_AUTH_KEY_LEN]);
+
+/* Incremental SHA3-256, for the consistency digests of replicated state. */
+struct ha_hash;
+extern struct ha_hash *ha_hash_new(void);
+extern void ha_hash_update(struct ha_hash *h, const void *data, size_t len);
+/* Writes the 32-byte digest and frees h. */
+extern void ha_hash_final(struct ha_hash *h, uint8_t out[32]);
+
 /* Known-answer test of ha_hmac(); false if libcrypto misbehaves here. */
 extern bool ha_auth_selftest(void);
 

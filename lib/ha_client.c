@@ -12,10 +12,13 @@
 #include "memory.h"
 
 #include "ha_client.h"
+#include "ha_config.h"
 #include "ha_conn.h"
 #include "ha_memory.h"
+#include "ha_repl.h"
 
-#define HA_CLIENT_RETRY_MSEC 500
+#define HA_CLIENT_RETRY_MSEC  500
+#define HA_CLIENT_STATUS_MSEC 200 /* counters to hard at most this often */
 
 struct ha_client {
 	struct event_loop *loop;
@@ -25,6 +28,10 @@ struct ha_client {
 	bool registered;
 	bool warned_unreachable;
 	enum ha_role role;
+
+	struct ha_repl *repl;	/* replication to the peer module */
+	struct event *t_status; /* counters to hard, rate-limited */
+	uint32_t channel;	/* generation of the current data channel */
 };
 
 static struct ha_client *ha_client;
@@ -35,6 +42,86 @@ void ha_local_socket_path(char *buf, size_t len)
 }
 
 static void ha_client_connect(struct event *ev);
+
+static void ha_client_send_status(struct ha_client *hc)
+{
+	struct ha_msg_repl_status st;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	if (!hc->registered)
+		return;
+	ha_repl_status(hc->repl, &st);
+	st.channel = hc->channel;
+	len = ha_msg_repl_status_encode(&st, buf, sizeof(buf));
+	assert(len > 0);
+	ha_conn_send(hc->conn, HA_MSG_REPL_STATUS, buf, len);
+}
+
+static void ha_client_status_timer(struct event *ev)
+{
+	ha_client_send_status(EVENT_ARG(ev));
+}
+
+static void ha_client_repl_status(struct ha_repl *repl, bool state_changed, void *arg)
+{
+	struct ha_client *hc = arg;
+
+	if (state_changed) {
+		EVENT_OFF(hc->t_status);
+		ha_client_send_status(hc);
+	} else if (!hc->t_status) {
+		event_add_timer_msec(hc->loop, ha_client_status_timer, hc, HA_CLIENT_STATUS_MSEC,
+				     &hc->t_status);
+	}
+}
+
+struct ha_quiesce_req {
+	struct ha_client *hc;
+	uint32_t id;
+};
+
+static void ha_client_quiesce_done(bool ok, const char *reason, void *arg)
+{
+	struct ha_quiesce_req *req = arg;
+	struct ha_msg_quiesce_done done = { .id = req->id, .ok = ok };
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	strlcpy(done.reason, reason, sizeof(done.reason));
+	len = ha_msg_quiesce_done_encode(&done, buf, sizeof(buf));
+	assert(len > 0);
+	if (req->hc->conn && req->hc->registered)
+		ha_conn_send(req->hc->conn, HA_MSG_QUIESCE_DONE, buf, len);
+	XFREE(MTYPE_HA_CLIENT, req);
+}
+
+static bool ha_client_data_channel(struct ha_client *hc, const uint8_t *payload, uint32_t len)
+{
+	struct ha_msg_data_channel msg;
+	enum ha_decode_result res = ha_msg_data_channel_decode(payload, len, &msg);
+	int fd = ha_conn_take_fd(hc->conn);
+
+	if (res != HA_DECODE_OK || (msg.up && fd < 0)) {
+		zlog_err("frr-ha: bad data-channel message from hard (%s)",
+			 res != HA_DECODE_OK ? ha_decode_result_str(res) : "no socket attached");
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	if (!msg.up) {
+		if (fd >= 0)
+			close(fd);
+		ha_repl_detach(hc->repl, "the peer card is gone");
+		return true;
+	}
+	zlog_info("frr-ha: %s data channel #%u to the module on slot %u", hc->daemon,
+		  msg.generation, msg.peer_slot);
+	hc->channel = msg.generation;
+	ha_repl_attach(hc->repl, fd, msg.key);
+	explicit_bzero(msg.key, sizeof(msg.key));
+	return true;
+}
 
 static void ha_client_schedule_connect(struct ha_client *hc, long msec)
 {
@@ -70,6 +157,8 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		hc->role = ack.role;
 		zlog_info("frr-ha: %s registered with hard (pid %u), card role %s", hc->daemon,
 			  ack.hard_pid, ha_role_name(ack.role));
+		ha_repl_set_role(hc->repl, ack.role);
+		ha_client_send_status(hc);
 		return true;
 	case HA_MSG_ROLE:
 		res = ha_msg_role_decode(payload, len, &role);
@@ -81,7 +170,26 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		zlog_info("frr-ha: card role %s -> %s", ha_role_name(hc->role),
 			  ha_role_name(role.role));
 		hc->role = role.role;
+		ha_repl_set_role(hc->repl, role.role);
+		/* tells hard the module acts in its new role (handover) */
+		ha_client_send_status(hc);
 		return true;
+	case HA_MSG_DATA_CHANNEL:
+		return ha_client_data_channel(hc, payload, len);
+	case HA_MSG_QUIESCE: {
+		struct ha_msg_quiesce q;
+		struct ha_quiesce_req *req;
+
+		if (ha_msg_quiesce_decode(payload, len, &q) != HA_DECODE_OK) {
+			zlog_err("frr-ha: bad quiesce message from hard; reconnecting");
+			return ha_client_reset(hc);
+		}
+		req = XCALLOC(MTYPE_HA_CLIENT, sizeof(*req));
+		req->hc = hc;
+		req->id = q.id;
+		ha_repl_quiesce(hc->repl, ha_client_quiesce_done, req);
+		return true;
+	}
 	default:
 		zlog_warn("frr-ha: ignoring unexpected %s message from hard",
 			  ha_msg_type_name(type));
@@ -126,6 +234,7 @@ static void ha_client_connect(struct event *ev)
 	}
 	hc->warned_unreachable = false;
 	hc->conn = ha_conn_new(hc->loop, fd, "hard", ha_client_frame, ha_client_closed, hc);
+	ha_conn_enable_fd_passing(hc->conn);
 
 	strlcpy(reg.daemon, hc->daemon, sizeof(reg.daemon));
 	reg.pid = getpid();
@@ -147,6 +256,9 @@ void ha_client_start(struct event_loop *loop, const char *daemon)
 	ha_client->loop = loop;
 	ha_client->role = HA_ROLE_INIT;
 	strlcpy(ha_client->daemon, daemon, sizeof(ha_client->daemon));
+	ha_client->repl = ha_repl_new(loop, daemon);
+	ha_repl_set_status_cb(ha_client->repl, ha_client_repl_status, ha_client);
+	ha_config_init(ha_client->repl);
 	ha_client_schedule_connect(ha_client, 0);
 }
 
@@ -155,6 +267,9 @@ void ha_client_stop(void)
 	if (!ha_client)
 		return;
 	EVENT_OFF(ha_client->t_connect);
+	EVENT_OFF(ha_client->t_status);
+	ha_config_fini();
+	ha_repl_free(&ha_client->repl);
 	ha_conn_free(&ha_client->conn);
 	XFREE(MTYPE_HA_CLIENT, ha_client);
 }
@@ -162,6 +277,11 @@ void ha_client_stop(void)
 bool ha_client_registered(void)
 {
 	return ha_client && ha_client->registered;
+}
+
+struct ha_repl *ha_module_repl(void)
+{
+	return ha_client ? ha_client->repl : NULL;
 }
 
 enum ha_role ha_client_role(void)

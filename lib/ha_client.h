@@ -24,6 +24,9 @@ extern void ha_client_stop(void);
 
 extern bool ha_client_registered(void);
 extern enum ha_role ha_client_role(void);
+/* The module's replication engine (ha_repl.h), for its classes. */
+struct ha_repl;
+extern struct ha_repl *ha_module_repl(void);
 
 
 /*

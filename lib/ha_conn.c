@@ -15,6 +15,7 @@
 #include "ha_wire.h"
 
 #define HA_CONN_READ_CHUNK 65536
+#define HA_CONN_FDS_MAX	   8
 
 struct ha_conn {
 	struct event_loop *loop;
@@ -37,6 +38,17 @@ struct ha_conn {
 	bool auth_rx, auth_tx;
 	uint8_t key_rx[HA_AUTH_KEY_LEN], key_tx[HA_AUTH_KEY_LEN];
 	uint64_t seq_rx, seq_tx;
+
+	/* descriptors passed with SCM_RIGHTS (local sockets only): to send,
+	 * each attached to the frame starting at tx offset; received, in order */
+	struct {
+		size_t off;
+		int fd;
+	} fd_tx[HA_CONN_FDS_MAX];
+	unsigned int fd_tx_count;
+	int fd_rx[HA_CONN_FDS_MAX];
+	unsigned int fd_rx_count;
+	bool fd_passing;
 
 	bool failed;
 	struct event *t_read, *t_write, *t_close;
@@ -100,6 +112,10 @@ void ha_conn_free(struct ha_conn **connp)
 	EVENT_OFF(conn->t_close);
 	if (conn->fd >= 0)
 		close(conn->fd);
+	for (unsigned int i = 0; i < conn->fd_tx_count; i++)
+		close(conn->fd_tx[i].fd);
+	for (unsigned int i = 0; i < conn->fd_rx_count; i++)
+		close(conn->fd_rx[i]);
 	XFREE(MTYPE_HA_CONN_BUF, conn->rx);
 	XFREE(MTYPE_HA_CONN_BUF, conn->tx);
 	explicit_bzero(conn->key_rx, sizeof(conn->key_rx));
@@ -221,13 +237,76 @@ static bool ha_conn_parse(struct ha_conn *conn)
 	return true;
 }
 
+/* read() that also collects descriptors passed with SCM_RIGHTS */
+static ssize_t ha_conn_recv_fds(struct ha_conn *conn)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * HA_CONN_FDS_MAX)];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = {
+		.iov_base = conn->rx + conn->rx_len,
+		.iov_len = conn->rx_size - conn->rx_len,
+	};
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n = recvmsg(conn->fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n <= 0)
+		return n;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		int *fds = (int *)CMSG_DATA(cmsg);
+		size_t nfds;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			if (conn->fd_rx_count < HA_CONN_FDS_MAX) {
+				conn->fd_rx[conn->fd_rx_count++] = fds[i];
+			} else {
+				zlog_warn("%s: too many passed descriptors, closing one",
+					  conn->name);
+				close(fds[i]);
+			}
+		}
+	}
+	if (msg.msg_flags & MSG_CTRUNC)
+		zlog_warn("%s: passed descriptors truncated", conn->name);
+	return n;
+}
+
+void ha_conn_enable_fd_passing(struct ha_conn *conn)
+{
+	conn->fd_passing = true;
+}
+
+int ha_conn_take_fd(struct ha_conn *conn)
+{
+	int fd;
+
+	if (!conn->fd_rx_count)
+		return -1;
+	fd = conn->fd_rx[0];
+	memmove(conn->fd_rx, conn->fd_rx + 1, --conn->fd_rx_count * sizeof(int));
+	return fd;
+}
+
 static void ha_conn_read(struct event *ev)
 {
 	struct ha_conn *conn = EVENT_ARG(ev);
 	ssize_t n;
 
 	ha_conn_reserve(&conn->rx, &conn->rx_size, conn->rx_len + HA_CONN_READ_CHUNK);
-	n = read(conn->fd, conn->rx + conn->rx_len, conn->rx_size - conn->rx_len);
+	if (conn->fd_passing)
+		n = ha_conn_recv_fds(conn);
+	else
+		n = read(conn->fd, conn->rx + conn->rx_len, conn->rx_size - conn->rx_len);
 	if (n == 0) {
 		ha_conn_fail(conn, "connection closed by peer");
 		return;
@@ -248,11 +327,43 @@ static void ha_conn_read(struct event *ev)
 		event_add_read(conn->loop, ha_conn_read, conn, conn->fd, &conn->t_read);
 }
 
+/* Write [tx_off, end) with fd attached to its first byte (fd < 0: none). */
+static ssize_t ha_conn_write_some(struct ha_conn *conn, size_t end, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = conn->tx + conn->tx_off, .iov_len = end - conn->tx_off };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+
+	if (fd < 0)
+		return write(conn->fd, iov.iov_base, iov.iov_len);
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(conn->fd, &msg, MSG_NOSIGNAL);
+}
+
 static void ha_conn_flush(struct ha_conn *conn)
 {
 	while (conn->tx_off < conn->tx_len) {
-		ssize_t n = write(conn->fd, conn->tx + conn->tx_off, conn->tx_len - conn->tx_off);
+		size_t end = conn->tx_len;
+		int fd = -1;
+		ssize_t n;
 
+		if (conn->fd_tx_count) {
+			if (conn->fd_tx[0].off == conn->tx_off)
+				fd = conn->fd_tx[0].fd;
+			if (conn->fd_tx_count > 1 || fd < 0)
+				end = conn->fd_tx[fd < 0 ? 0 : 1].off;
+		}
+		n = ha_conn_write_some(conn, end, fd);
 		if (n < 0) {
 			if (ERRNO_IO_RETRY(errno)) {
 				event_add_write(conn->loop, ha_conn_write, conn, conn->fd,
@@ -261,6 +372,12 @@ static void ha_conn_flush(struct ha_conn *conn)
 			}
 			ha_conn_fail(conn, "write error: %s", safe_strerror(errno));
 			return;
+		}
+		if (fd >= 0 && n > 0) {
+			/* the receiver has its own copy now */
+			close(fd);
+			memmove(conn->fd_tx, conn->fd_tx + 1,
+				--conn->fd_tx_count * sizeof(conn->fd_tx[0]));
 		}
 		conn->tx_off += n;
 		conn->stats.bytes_tx += n;
@@ -275,11 +392,23 @@ static void ha_conn_write(struct event *ev)
 
 int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len)
 {
+	return ha_conn_send_fd(conn, type, payload, len, -1);
+}
+
+int ha_conn_send_fd(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len, int fd)
+{
 	uint32_t maclen = conn->auth_tx ? HA_AUTH_MAC_LEN : 0;
 	uint8_t *frame;
 
-	if (conn->failed)
+	if (conn->failed || (fd >= 0 && conn->fd_tx_count == HA_CONN_FDS_MAX)) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
+	if (fd >= 0) {
+		conn->fd_tx[conn->fd_tx_count].off = conn->tx_len;
+		conn->fd_tx[conn->fd_tx_count++].fd = fd;
+	}
 	if (len > HA_FRAME_MAX_PAYLOAD - maclen) {
 		zlog_err("%s: refusing to send %u-byte frame (max %u)", conn->name, len,
 			 HA_FRAME_MAX_PAYLOAD - maclen);
@@ -304,4 +433,9 @@ int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uin
 	if (!conn->t_write)
 		ha_conn_flush(conn);
 	return conn->failed ? -1 : 0;
+}
+
+size_t ha_conn_tx_pending(const struct ha_conn *conn)
+{
+	return conn->tx_len - conn->tx_off;
 }

@@ -43,6 +43,20 @@ extern void ha_conn_free(struct ha_conn **conn);
  * close callback has been scheduled). */
 extern int ha_conn_send(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len);
 /*
+ * Queue one frame with a file descriptor attached (local sockets only).
+ * The connection owns fd from then on: it is closed once sent, or when
+ * the connection is freed.
+ */
+extern int ha_conn_send_fd(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len,
+			   int fd);
+/* Receive descriptors passed with frames (local sockets only). */
+extern void ha_conn_enable_fd_passing(struct ha_conn *conn);
+/* The oldest received descriptor not yet taken, or -1.  A descriptor
+ * arrives no later than the first byte of the frame it was sent with. */
+extern int ha_conn_take_fd(struct ha_conn *conn);
+/* Bytes queued and not yet written to the socket. */
+extern size_t ha_conn_tx_pending(const struct ha_conn *conn);
+/*
  * Authenticate every frame from now on, in both directions, with key
  * (HA_AUTH_KEY_LEN bytes, see ha_auth.h); NULL turns it off.  The
  * per-direction sequence numbers go on counting across key changes.

@@ -164,6 +164,22 @@ const char *ha_msg_type_name(uint8_t type)
 		return "heartbeat";
 	case HA_MSG_SWITCHOVER:
 		return "switchover";
+	case HA_MSG_DATA_OPEN:
+		return "data-open";
+	case HA_MSG_DATA_CHANNEL:
+		return "data-channel";
+	case HA_MSG_REPL_STATUS:
+		return "repl-status";
+	case HA_MSG_QUIESCE:
+		return "quiesce";
+	case HA_MSG_QUIESCE_DONE:
+		return "quiesce-done";
+	case HA_MSG_DELTA:
+		return "delta";
+	case HA_MSG_ACK:
+		return "ack";
+	case HA_MSG_DIGEST_RESULT:
+		return "digest-result";
 	}
 	return "unknown";
 }
@@ -506,5 +522,344 @@ enum ha_decode_result ha_msg_switchover_decode(const uint8_t *buf, size_t len,
 	if (rb.err || rb.pos != len || m.step == 0 || m.step >= HA_SWO_STEP_MAX)
 		return HA_DECODE_MALFORMED;
 	*msg = m;
+	return HA_DECODE_OK;
+}
+
+const char *ha_repl_state_name(uint8_t state)
+{
+	switch (state) {
+	case HA_REPL_DOWN:
+		return "down";
+	case HA_REPL_BULK:
+		return "bulk";
+	case HA_REPL_VERIFY:
+		return "verify";
+	case HA_REPL_SYNCED:
+		return "synced";
+	case HA_REPL_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+const char *ha_digest_status_name(uint8_t status)
+{
+	switch (status) {
+	case HA_DIGEST_NONE:
+		return "none";
+	case HA_DIGEST_MATCH:
+		return "match";
+	case HA_DIGEST_MISMATCH:
+		return "mismatch";
+	}
+	return "unknown";
+}
+
+const char *ha_delta_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case HA_DELTA_UPDATE:
+		return "update";
+	case HA_DELTA_BULK_BEGIN:
+		return "bulk-begin";
+	case HA_DELTA_BULK_ITEM:
+		return "bulk-item";
+	case HA_DELTA_BULK_END:
+		return "bulk-end";
+	case HA_DELTA_DIGEST:
+		return "digest";
+	}
+	return "unknown";
+}
+
+ssize_t ha_msg_data_open_encode(const struct ha_msg_data_open *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+	size_t nlen = strnlen(msg->daemon, sizeof(msg->daemon));
+
+	if (!ha_daemon_name_valid(msg->daemon, nlen))
+		return -1;
+	wb_string(&wb, msg->daemon, HA_DAEMON_NAME_MAX);
+	wb_u8(&wb, msg->slot);
+	wb_bytes(&wb, msg->nonce, HA_NONCE_LEN);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_data_open_decode(const uint8_t *buf, size_t len,
+					      struct ha_msg_data_open *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_data_open m = {};
+	const uint8_t *nonce;
+	bool ok;
+
+	ok = rb_string(&rb, m.daemon, sizeof(m.daemon));
+	m.slot = rb_u8(&rb);
+	nonce = rb_bytes(&rb, HA_NONCE_LEN);
+	if (!ok || !nonce || rb.err || rb.pos != len ||
+	    !ha_daemon_name_valid(m.daemon, strlen(m.daemon)))
+		return HA_DECODE_MALFORMED;
+	memcpy(m.nonce, nonce, HA_NONCE_LEN);
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_data_channel_encode(const struct ha_msg_data_channel *msg, uint8_t *out,
+				   size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->up > 1)
+		return -1;
+	wb_u8(&wb, msg->up);
+	wb_u8(&wb, msg->peer_slot);
+	wb_u32(&wb, msg->generation);
+	wb_bytes(&wb, msg->key, HA_CHANNEL_KEY_LEN);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_data_channel_decode(const uint8_t *buf, size_t len,
+						 struct ha_msg_data_channel *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_data_channel m = {};
+	const uint8_t *key;
+
+	m.up = rb_u8(&rb);
+	m.peer_slot = rb_u8(&rb);
+	m.generation = rb_u32(&rb);
+	key = rb_bytes(&rb, HA_CHANNEL_KEY_LEN);
+	if (!key || rb.err || rb.pos != len || m.up > 1)
+		return HA_DECODE_MALFORMED;
+	memcpy(m.key, key, HA_CHANNEL_KEY_LEN);
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_repl_status_encode(const struct ha_msg_repl_status *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->role >= HA_ROLE_MAX || msg->state >= HA_REPL_STATE_MAX ||
+	    msg->digest >= HA_DIGEST_STATUS_MAX)
+		return -1;
+	wb_u8(&wb, msg->role);
+	wb_u8(&wb, msg->state);
+	wb_u8(&wb, msg->digest);
+	wb_u32(&wb, msg->channel);
+	wb_u32(&wb, msg->bulks);
+	wb_u32(&wb, msg->resyncs);
+	wb_u64(&wb, msg->sent);
+	wb_u64(&wb, msg->committed);
+	wb_u64(&wb, msg->applied);
+	wb_u32(&wb, msg->queue);
+	wb_u32(&wb, msg->lag_usec);
+	wb_u32(&wb, msg->refused);
+	wb_string(&wb, msg->detail, HA_DETAIL_MAX);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_repl_status_decode(const uint8_t *buf, size_t len,
+						struct ha_msg_repl_status *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_repl_status m = {};
+	bool ok;
+
+	m.role = rb_u8(&rb);
+	m.state = rb_u8(&rb);
+	m.digest = rb_u8(&rb);
+	m.channel = rb_u32(&rb);
+	m.bulks = rb_u32(&rb);
+	m.resyncs = rb_u32(&rb);
+	m.sent = rb_u64(&rb);
+	m.committed = rb_u64(&rb);
+	m.applied = rb_u64(&rb);
+	m.queue = rb_u32(&rb);
+	m.lag_usec = rb_u32(&rb);
+	m.refused = rb_u32(&rb);
+	ok = rb_string(&rb, m.detail, sizeof(m.detail));
+	if (!ok || rb.err || rb.pos != len || m.role >= HA_ROLE_MAX ||
+	    m.state >= HA_REPL_STATE_MAX || m.digest >= HA_DIGEST_STATUS_MAX)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_quiesce_encode(const struct ha_msg_quiesce *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	wb_u32(&wb, msg->id);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_quiesce_decode(const uint8_t *buf, size_t len,
+					    struct ha_msg_quiesce *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_quiesce m = {};
+
+	m.id = rb_u32(&rb);
+	if (rb.err || rb.pos != len)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_quiesce_done_encode(const struct ha_msg_quiesce_done *msg, uint8_t *out,
+				   size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->ok > 1)
+		return -1;
+	wb_u32(&wb, msg->id);
+	wb_u8(&wb, msg->ok);
+	wb_string(&wb, msg->reason, HA_DETAIL_MAX);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_quiesce_done_decode(const uint8_t *buf, size_t len,
+						 struct ha_msg_quiesce_done *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_quiesce_done m = {};
+	bool ok;
+
+	m.id = rb_u32(&rb);
+	m.ok = rb_u8(&rb);
+	ok = rb_string(&rb, m.reason, sizeof(m.reason));
+	if (!ok || rb.err || rb.pos != len || m.ok > 1)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_delta_hdr_encode(const struct ha_msg_delta *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->kind == 0 || msg->kind >= HA_DELTA_KIND_MAX || msg->seq == 0)
+		return -1;
+	wb_u64(&wb, msg->seq);
+	wb_u8(&wb, msg->kind);
+	wb_u16(&wb, msg->cls);
+	wb_u16(&wb, msg->subtype);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_delta_decode(const uint8_t *buf, size_t len, struct ha_msg_delta *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_delta m = {};
+
+	m.seq = rb_u64(&rb);
+	m.kind = rb_u8(&rb);
+	m.cls = rb_u16(&rb);
+	m.subtype = rb_u16(&rb);
+	if (rb.err || m.seq == 0 || m.kind == 0 || m.kind >= HA_DELTA_KIND_MAX)
+		return HA_DECODE_MALFORMED;
+	m.data = buf + rb.pos;
+	m.len = (uint32_t)(len - rb.pos);
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_ack_encode(const struct ha_msg_ack *msg, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->applied > msg->committed)
+		return -1;
+	wb_u64(&wb, msg->committed);
+	wb_u64(&wb, msg->applied);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_ack_decode(const uint8_t *buf, size_t len, struct ha_msg_ack *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_ack m = {};
+
+	m.committed = rb_u64(&rb);
+	m.applied = rb_u64(&rb);
+	if (rb.err || rb.pos != len || m.applied > m.committed)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_digest_result_encode(const struct ha_msg_digest_result *msg, uint8_t *out,
+				    size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->match > 1)
+		return -1;
+	wb_u64(&wb, msg->seq);
+	wb_u8(&wb, msg->match);
+	wb_u16(&wb, msg->cls);
+	wb_string(&wb, msg->detail, HA_DETAIL_MAX);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_digest_result_decode(const uint8_t *buf, size_t len,
+						  struct ha_msg_digest_result *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_digest_result m = {};
+	bool ok;
+
+	m.seq = rb_u64(&rb);
+	m.match = rb_u8(&rb);
+	m.cls = rb_u16(&rb);
+	ok = rb_string(&rb, m.detail, sizeof(m.detail));
+	if (!ok || rb.err || rb.pos != len || m.match > 1 || m.seq == 0)
+		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_digest_list_encode(const struct ha_digest_list *list, uint8_t *out, size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (list->count > HA_DIGEST_MAX_CLS)
+		return -1;
+	wb_u8(&wb, list->count);
+	for (unsigned int i = 0; i < list->count; i++) {
+		wb_u16(&wb, list->entry[i].cls);
+		wb_u64(&wb, list->entry[i].items);
+		wb_bytes(&wb, list->entry[i].digest, HA_DIGEST_LEN);
+	}
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_digest_list_decode(const uint8_t *buf, size_t len,
+					    struct ha_digest_list *list)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_digest_list l = {};
+
+	l.count = rb_u8(&rb);
+	if (rb.err || l.count > HA_DIGEST_MAX_CLS)
+		return HA_DECODE_MALFORMED;
+	for (unsigned int i = 0; i < l.count; i++) {
+		const uint8_t *d;
+
+		l.entry[i].cls = rb_u16(&rb);
+		l.entry[i].items = rb_u64(&rb);
+		d = rb_bytes(&rb, HA_DIGEST_LEN);
+		if (!d)
+			return HA_DECODE_MALFORMED;
+		memcpy(l.entry[i].digest, d, HA_DIGEST_LEN);
+		for (unsigned int j = 0; j < i; j++)
+			if (l.entry[j].cls == l.entry[i].cls)
+				return HA_DECODE_MALFORMED;
+	}
+	if (rb.err || rb.pos != len)
+		return HA_DECODE_MALFORMED;
+	*list = l;
 	return HA_DECODE_OK;
 }

@@ -42,6 +42,15 @@ enum ha_msg_type {
 	HA_MSG_HELLO = 4,
 	HA_MSG_HEARTBEAT = 5,
 	HA_MSG_SWITCHOVER = 6,
+	/* data channels: set up by hard, then module <-> peer module */
+	HA_MSG_DATA_OPEN = 7,	   /* hard <-> hard: first frame on a data connection */
+	HA_MSG_DATA_CHANNEL = 8,   /* hard -> module: your data channel (socket attached) */
+	HA_MSG_REPL_STATUS = 9,	   /* module -> hard: replication state and counters */
+	HA_MSG_QUIESCE = 10,	   /* hard -> module: flush and verify before a switchover */
+	HA_MSG_QUIESCE_DONE = 11,  /* module -> hard: answer to QUIESCE */
+	HA_MSG_DELTA = 12,	   /* data channel, active -> standby */
+	HA_MSG_ACK = 13,	   /* data channel, standby -> active: cumulative commit ack */
+	HA_MSG_DIGEST_RESULT = 14, /* data channel, standby -> active */
 	HA_MSG_TYPE_MAX,
 };
 
@@ -132,6 +141,115 @@ struct ha_msg_switchover {
 	uint32_t id;  /* chosen by the active, echoed in every step */
 };
 
+/*
+ * Data channels.  hard opens one TCP connection per daemon to the peer
+ * card's hard; both ends send DATA_OPEN (authenticated with a key derived
+ * from the control channel's session key and the daemon name), derive the
+ * channel key from both nonces, and pass the socket to their module with
+ * DATA_CHANNEL.  From then on the two modules talk directly.
+ */
+#define HA_CHANNEL_KEY_LEN 32
+
+struct ha_msg_data_open {
+	char daemon[HA_DAEMON_NAME_MAX];
+	uint8_t slot;
+	uint8_t nonce[HA_NONCE_LEN];
+};
+
+struct ha_msg_data_channel {
+	uint8_t up; /* 0: the peer card is gone, drop the channel (no socket) */
+	uint8_t peer_slot;
+	uint32_t generation; /* counts the channels hard handed to this module */
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+};
+
+/* Replication state of one module, as its engine sees it. */
+enum ha_repl_state {
+	HA_REPL_DOWN = 0,   /* no data channel to the peer module */
+	HA_REPL_BULK = 1,   /* bulk copy in progress */
+	HA_REPL_VERIFY = 2, /* bulk done, digest comparison pending */
+	HA_REPL_SYNCED = 3, /* digests matched; deltas flowing */
+	HA_REPL_FAILED = 4, /* digests differ after a resync, or the channel broke */
+	HA_REPL_STATE_MAX,
+};
+
+enum ha_digest_status {
+	HA_DIGEST_NONE = 0,
+	HA_DIGEST_MATCH = 1,
+	HA_DIGEST_MISMATCH = 2,
+	HA_DIGEST_STATUS_MAX,
+};
+
+#define HA_DETAIL_MAX 128
+
+struct ha_msg_repl_status {
+	uint8_t role;	  /* enum ha_role: the role the module acts in */
+	uint8_t state;	  /* enum ha_repl_state */
+	uint8_t digest;	  /* enum ha_digest_status, of the last comparison */
+	uint32_t channel; /* generation of the data channel the state is about */
+	uint32_t bulks, resyncs;
+	uint64_t sent, committed, applied; /* deltas */
+	uint32_t queue;			   /* deltas waiting for the window or the bulk */
+	uint32_t lag_usec;		   /* age of the oldest unacknowledged delta */
+	uint32_t refused;		   /* bad deltas from the peer module */
+	char detail[HA_DETAIL_MAX];	   /* why not synced, last error */
+};
+
+struct ha_msg_quiesce {
+	uint32_t id;
+};
+
+struct ha_msg_quiesce_done {
+	uint32_t id;
+	uint8_t ok;
+	char reason[HA_DETAIL_MAX];
+};
+
+/* What a DELTA carries. */
+enum ha_delta_kind {
+	HA_DELTA_UPDATE = 1,	 /* a change of replicated state */
+	HA_DELTA_BULK_BEGIN = 2, /* standby: forget your replicated state */
+	HA_DELTA_BULK_ITEM = 3,	 /* one piece of state of the bulk copy */
+	HA_DELTA_BULK_END = 4,
+	HA_DELTA_DIGEST = 5, /* the active's digests at this point of the stream */
+	HA_DELTA_KIND_MAX,
+};
+
+#define HA_DELTA_HDR_LEN 13
+
+struct ha_msg_delta {
+	uint64_t seq;
+	uint8_t kind;	     /* enum ha_delta_kind */
+	uint16_t cls;	     /* the module's replicated class (0: the engine's own) */
+	uint16_t subtype;    /* the class's own message type */
+	const uint8_t *data; /* points into the decoded buffer */
+	uint32_t len;
+};
+
+struct ha_msg_ack {
+	uint64_t committed; /* every delta up to this seq is stored on the standby */
+	uint64_t applied;   /* ... and applied to its daemon up to this one */
+};
+
+#define HA_DIGEST_LEN	  32
+#define HA_DIGEST_MAX_CLS 16
+
+struct ha_digest_list {
+	uint8_t count;
+	struct {
+		uint16_t cls;
+		uint64_t items;
+		uint8_t digest[HA_DIGEST_LEN];
+	} entry[HA_DIGEST_MAX_CLS];
+};
+
+struct ha_msg_digest_result {
+	uint64_t seq; /* of the DIGEST delta compared */
+	uint8_t match;
+	uint16_t cls; /* first class that differs (if !match) */
+	char detail[HA_DETAIL_MAX];
+};
+
 extern const char *ha_decode_result_str(enum ha_decode_result res);
 extern const char *ha_role_name(enum ha_role role);
 extern const char *ha_msg_type_name(uint8_t type);
@@ -168,6 +286,43 @@ extern ssize_t ha_msg_switchover_encode(const struct ha_msg_switchover *msg, uin
 					size_t outlen);
 extern enum ha_decode_result ha_msg_switchover_decode(const uint8_t *buf, size_t len,
 						      struct ha_msg_switchover *msg);
+
+extern ssize_t ha_msg_data_open_encode(const struct ha_msg_data_open *msg, uint8_t *out,
+				       size_t outlen);
+extern enum ha_decode_result ha_msg_data_open_decode(const uint8_t *buf, size_t len,
+						     struct ha_msg_data_open *msg);
+extern ssize_t ha_msg_data_channel_encode(const struct ha_msg_data_channel *msg, uint8_t *out,
+					  size_t outlen);
+extern enum ha_decode_result ha_msg_data_channel_decode(const uint8_t *buf, size_t len,
+							struct ha_msg_data_channel *msg);
+extern ssize_t ha_msg_repl_status_encode(const struct ha_msg_repl_status *msg, uint8_t *out,
+					 size_t outlen);
+extern enum ha_decode_result ha_msg_repl_status_decode(const uint8_t *buf, size_t len,
+						       struct ha_msg_repl_status *msg);
+extern ssize_t ha_msg_quiesce_encode(const struct ha_msg_quiesce *msg, uint8_t *out, size_t outlen);
+extern enum ha_decode_result ha_msg_quiesce_decode(const uint8_t *buf, size_t len,
+						   struct ha_msg_quiesce *msg);
+extern ssize_t ha_msg_quiesce_done_encode(const struct ha_msg_quiesce_done *msg, uint8_t *out,
+					  size_t outlen);
+extern enum ha_decode_result ha_msg_quiesce_done_decode(const uint8_t *buf, size_t len,
+							struct ha_msg_quiesce_done *msg);
+/* Writes the 13-byte delta header; the caller appends msg->len data bytes. */
+extern ssize_t ha_msg_delta_hdr_encode(const struct ha_msg_delta *msg, uint8_t *out, size_t outlen);
+extern enum ha_decode_result ha_msg_delta_decode(const uint8_t *buf, size_t len,
+						 struct ha_msg_delta *msg);
+extern ssize_t ha_msg_ack_encode(const struct ha_msg_ack *msg, uint8_t *out, size_t outlen);
+extern enum ha_decode_result ha_msg_ack_decode(const uint8_t *buf, size_t len,
+					       struct ha_msg_ack *msg);
+extern ssize_t ha_msg_digest_result_encode(const struct ha_msg_digest_result *msg, uint8_t *out,
+					   size_t outlen);
+extern enum ha_decode_result ha_msg_digest_result_decode(const uint8_t *buf, size_t len,
+							 struct ha_msg_digest_result *msg);
+extern ssize_t ha_digest_list_encode(const struct ha_digest_list *list, uint8_t *out, size_t outlen);
+extern enum ha_decode_result ha_digest_list_decode(const uint8_t *buf, size_t len,
+						   struct ha_digest_list *list);
+extern const char *ha_repl_state_name(uint8_t state);
+extern const char *ha_digest_status_name(uint8_t status);
+extern const char *ha_delta_kind_name(uint8_t kind);
 
 /* Largest encoded payload of any control message above. */
 #define HA_MSG_CONTROL_MAX 1024

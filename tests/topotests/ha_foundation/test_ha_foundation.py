@@ -243,6 +243,8 @@ def test_hard_notices_daemon_death():
 def test_switchover_moves_the_line():
     "redundancy switchover moves mastership; p1 then talks to card b only."
     _skip_on_failure()
+    # the restarted ripd's module must be resynchronised first
+    R1.wait_active("a", "redundant again after the ripd restart")
     out = R1.card("a").vtysh_cmd("redundancy switchover")
     assert "started" in out, out
     ok, diff = wait_for(

@@ -1,0 +1,920 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The replication engine, see ha_repl.h.
+ */
+#include <zebra.h>
+
+#include "frrevent.h"
+#include "log.h"
+#include "memory.h"
+#include "monotime.h"
+#include "typesafe.h"
+
+#include "ha_auth.h"
+#include "ha_conn.h"
+#include "ha_memory.h"
+#include "ha_repl.h"
+
+/* committed deltas applied per event on the standby before yielding */
+#define HA_REPL_APPLY_BATCH 4096
+
+PREDECL_DLIST(ha_deltas);
+PREDECL_DLIST(ha_gates);
+
+struct ha_delta {
+	struct ha_deltas_item item;
+	uint64_t seq;	 /* 0 until sent (active) */
+	uint64_t ticket; /* active, UPDATE deltas: for gating */
+	int64_t sent_usec;
+	uint8_t kind;
+	uint16_t cls, subtype;
+	uint32_t len;
+	/* HA_DELTA_HDR_LEN bytes of room for the header, then the data */
+	uint8_t buf[];
+};
+DECLARE_DLIST(ha_deltas, struct ha_delta, item);
+
+struct ha_gate {
+	struct ha_gates_item item;
+	uint64_t ticket;
+	ha_repl_gate_cb cb;
+	void *arg;
+};
+DECLARE_DLIST(ha_gates, struct ha_gate, item);
+
+struct ha_repl {
+	struct event_loop *loop;
+	char name[32];
+	enum ha_role role;
+	struct ha_conn *conn;
+
+	struct ha_repl_class classes[HA_DIGEST_MAX_CLS];
+	unsigned int nclasses;
+	ha_repl_status_cb status_cb;
+	void *status_arg;
+	size_t window;
+
+	enum ha_repl_state state;
+	enum ha_digest_status digest;
+	char detail[HA_DETAIL_MAX];
+	uint32_t bulks, resyncs, refused;
+
+	/* sending (active) side */
+	uint64_t tx_seq;	     /* last seq put on the wire */
+	uint64_t acked_seq;	     /* cumulative commit ack received */
+	uint64_t acked_applied;	     /* ... and what the standby has applied */
+	uint64_t next_ticket;	     /* last ticket handed out */
+	uint64_t committed_ticket;   /* highest ticket committed */
+	struct ha_deltas_head inflight; /* sent, not yet acked */
+	struct ha_deltas_head pending;	/* to send, in order */
+	struct ha_deltas_head deferred; /* deltas that came during a bulk */
+	size_t inflight_bytes, pending_bytes;
+	bool bulk_running;
+	unsigned int bulk_class;
+	void *bulk_cursor;
+	struct event *t_bulk;
+	uint64_t digest_seq; /* the DIGEST delta whose result we wait for */
+	bool resynced;	     /* the one resync of this channel is used */
+	struct ha_gates_head gates;
+	uint32_t last_rtt_usec;
+
+	ha_repl_quiesce_cb quiesce_cb;
+	void *quiesce_arg;
+	uint64_t quiesce_seq;
+	struct event *t_quiesce;
+
+	/* receiving (standby) side */
+	uint64_t rx_seq;	 /* last delta committed */
+	uint64_t applied_seq;	 /* last delta applied */
+	uint64_t ack_sent_seq, ack_sent_applied;
+	struct ha_deltas_head committed; /* committed, not yet applied */
+	struct event *t_apply, *t_ack;
+};
+
+static void ha_repl_pump(struct ha_repl *repl);
+static void ha_repl_bulk_run(struct event *ev);
+static void ha_repl_bulk_start(struct ha_repl *repl);
+
+static int64_t ha_repl_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void ha_repl_notify(struct ha_repl *repl, bool state_changed)
+{
+	if (repl->status_cb)
+		repl->status_cb(repl, state_changed, repl->status_arg);
+}
+
+static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, const char *fmt,
+			      ...) PRINTFRR(3, 4);
+static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, const char *fmt,
+			      ...)
+{
+	bool changed = repl->state != state;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintfrr(repl->detail, sizeof(repl->detail), fmt, ap);
+	va_end(ap);
+	if (changed)
+		zlog_info("frr-ha %s: replication %s -> %s%s%s", repl->name,
+			  ha_repl_state_name(repl->state), ha_repl_state_name(state),
+			  repl->detail[0] ? ": " : "", repl->detail);
+	repl->state = state;
+	ha_repl_notify(repl, changed);
+}
+
+static struct ha_delta *ha_delta_new(uint8_t kind, uint16_t cls, uint16_t subtype,
+				     const void *data, size_t len)
+{
+	struct ha_delta *d = XMALLOC(MTYPE_HA_DELTA, sizeof(*d) + HA_DELTA_HDR_LEN + len);
+
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->cls = cls;
+	d->subtype = subtype;
+	d->len = len;
+	if (len)
+		memcpy(d->buf + HA_DELTA_HDR_LEN, data, len);
+	return d;
+}
+
+static void ha_deltas_free_all(struct ha_deltas_head *head)
+{
+	struct ha_delta *d;
+
+	while ((d = ha_deltas_pop(head)))
+		XFREE(MTYPE_HA_DELTA, d);
+}
+
+static const struct ha_repl_class *ha_repl_class_find(const struct ha_repl *repl, uint16_t id)
+{
+	for (unsigned int i = 0; i < repl->nclasses; i++)
+		if (repl->classes[i].id == id)
+			return &repl->classes[i];
+	return NULL;
+}
+
+static bool ha_repl_gating(const struct ha_repl *repl)
+{
+	return repl->conn && repl->role == HA_ROLE_ACTIVE &&
+	       (repl->state == HA_REPL_SYNCED || repl->state == HA_REPL_VERIFY);
+}
+
+/* Run the gates whose delta is committed, or all of them. */
+static void ha_repl_run_gates(struct ha_repl *repl, bool all)
+{
+	struct ha_gate *g;
+
+	while ((g = ha_gates_first(&repl->gates))) {
+		if (!all && g->ticket > repl->committed_ticket)
+			break;
+		ha_gates_del(&repl->gates, g);
+		g->cb(g->arg);
+		XFREE(MTYPE_HA_GATE, g);
+	}
+}
+
+static void ha_repl_quiesce_finish(struct ha_repl *repl, bool ok, const char *reason)
+{
+	ha_repl_quiesce_cb cb = repl->quiesce_cb;
+
+	if (!cb)
+		return;
+	repl->quiesce_cb = NULL;
+	repl->quiesce_seq = 0;
+	EVENT_OFF(repl->t_quiesce);
+	cb(ok, reason, repl->quiesce_arg);
+}
+
+/* Forget everything of the sending side (channel gone, role changed). */
+static void ha_repl_tx_reset(struct ha_repl *repl)
+{
+	ha_deltas_free_all(&repl->inflight);
+	ha_deltas_free_all(&repl->pending);
+	ha_deltas_free_all(&repl->deferred);
+	repl->inflight_bytes = repl->pending_bytes = 0;
+	repl->bulk_running = false;
+	repl->bulk_cursor = NULL;
+	EVENT_OFF(repl->t_bulk);
+	repl->digest_seq = 0;
+	ha_repl_run_gates(repl, true);
+}
+
+struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name)
+{
+	struct ha_repl *repl = XCALLOC(MTYPE_HA_REPL, sizeof(*repl));
+
+	repl->loop = loop;
+	strlcpy(repl->name, name, sizeof(repl->name));
+	repl->window = HA_REPL_WINDOW_DEFAULT;
+	repl->role = HA_ROLE_INIT;
+	ha_deltas_init(&repl->inflight);
+	ha_deltas_init(&repl->pending);
+	ha_deltas_init(&repl->deferred);
+	ha_deltas_init(&repl->committed);
+	ha_gates_init(&repl->gates);
+	snprintf(repl->detail, sizeof(repl->detail), "no data channel to the peer module");
+	return repl;
+}
+
+void ha_repl_free(struct ha_repl **replp)
+{
+	struct ha_repl *repl = *replp;
+
+	if (!repl)
+		return;
+	repl->status_cb = NULL;
+	ha_repl_quiesce_finish(repl, false, "shutting down");
+	ha_conn_free(&repl->conn);
+	ha_repl_tx_reset(repl);
+	ha_deltas_free_all(&repl->committed);
+	EVENT_OFF(repl->t_apply);
+	EVENT_OFF(repl->t_ack);
+	ha_deltas_fini(&repl->inflight);
+	ha_deltas_fini(&repl->pending);
+	ha_deltas_fini(&repl->deferred);
+	ha_deltas_fini(&repl->committed);
+	ha_gates_fini(&repl->gates);
+	XFREE(MTYPE_HA_REPL, repl);
+	*replp = NULL;
+}
+
+void ha_repl_register_class(struct ha_repl *repl, const struct ha_repl_class *cls)
+{
+	assert(cls->id != 0 && !ha_repl_class_find(repl, cls->id));
+	assert(repl->nclasses < HA_DIGEST_MAX_CLS);
+	repl->classes[repl->nclasses++] = *cls;
+}
+
+void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, void *arg)
+{
+	repl->status_cb = cb;
+	repl->status_arg = arg;
+}
+
+void ha_repl_set_window(struct ha_repl *repl, size_t bytes)
+{
+	repl->window = bytes ? bytes : HA_REPL_WINDOW_DEFAULT;
+	ha_repl_pump(repl);
+}
+
+enum ha_role ha_repl_role(const struct ha_repl *repl)
+{
+	return repl->role;
+}
+
+bool ha_repl_attached(const struct ha_repl *repl)
+{
+	return repl->conn != NULL;
+}
+
+enum ha_repl_state ha_repl_state(const struct ha_repl *repl)
+{
+	return repl->state;
+}
+
+uint32_t ha_repl_last_rtt_usec(const struct ha_repl *repl)
+{
+	return repl->last_rtt_usec;
+}
+
+/* ---- sending side ---- */
+
+static void ha_repl_wire(struct ha_repl *repl, struct ha_delta *d)
+{
+	struct ha_msg_delta hdr = {
+		.seq = ++repl->tx_seq,
+		.kind = d->kind,
+		.cls = d->cls,
+		.subtype = d->subtype,
+	};
+
+	d->seq = hdr.seq;
+	d->sent_usec = ha_repl_now_usec();
+	ha_msg_delta_hdr_encode(&hdr, d->buf, HA_DELTA_HDR_LEN);
+	ha_conn_send(repl->conn, HA_MSG_DELTA, d->buf, HA_DELTA_HDR_LEN + d->len);
+	ha_deltas_add_tail(&repl->inflight, d);
+	repl->inflight_bytes += d->len + HA_DELTA_HDR_LEN;
+}
+
+/* Put pending deltas on the wire as far as the window allows. */
+static void ha_repl_pump(struct ha_repl *repl)
+{
+	struct ha_delta *d;
+
+	if (!repl->conn)
+		return;
+	while ((d = ha_deltas_first(&repl->pending))) {
+		/* always let one through, so a delta larger than the window moves */
+		if (repl->inflight_bytes && repl->inflight_bytes + d->len > repl->window)
+			break;
+		ha_deltas_del(&repl->pending, d);
+		repl->pending_bytes -= d->len;
+		ha_repl_wire(repl, d);
+	}
+}
+
+static void ha_repl_enqueue(struct ha_repl *repl, struct ha_deltas_head *q, struct ha_delta *d)
+{
+	ha_deltas_add_tail(q, d);
+	if (q == &repl->pending)
+		repl->pending_bytes += d->len;
+}
+
+/* Append this side's digests as a DIGEST delta; returns its position. */
+static void ha_repl_enqueue_digest(struct ha_repl *repl)
+{
+	struct ha_digest_list list;
+	uint8_t buf[1 + HA_DIGEST_MAX_CLS * (2 + 8 + HA_DIGEST_LEN)];
+	ssize_t len;
+
+	ha_repl_digests(repl, &list);
+	len = ha_digest_list_encode(&list, buf, sizeof(buf));
+	assert(len > 0);
+	ha_repl_enqueue(repl, &repl->pending, ha_delta_new(HA_DELTA_DIGEST, 0, 0, buf, len));
+	/* its seq is known once sent: everything pending goes before it */
+	repl->digest_seq = repl->tx_seq + ha_deltas_count(&repl->pending);
+}
+
+uint64_t ha_repl_send(struct ha_repl *repl, uint16_t cls, uint16_t subtype, const void *data,
+		      size_t len)
+{
+	struct ha_delta *d;
+
+	if (repl->role != HA_ROLE_ACTIVE || !repl->conn)
+		return 0;
+	d = ha_delta_new(HA_DELTA_UPDATE, cls, subtype, data, len);
+	d->ticket = ++repl->next_ticket;
+	if (repl->bulk_running) {
+		ha_repl_enqueue(repl, &repl->deferred, d);
+	} else {
+		ha_repl_enqueue(repl, &repl->pending, d);
+		ha_repl_pump(repl);
+	}
+	ha_repl_notify(repl, false);
+	return d->ticket;
+}
+
+void ha_repl_bulk_item(struct ha_repl *repl, uint16_t cls, uint16_t subtype, const void *data,
+		       size_t len)
+{
+	if (!repl->bulk_running)
+		return;
+	ha_repl_enqueue(repl, &repl->pending,
+			ha_delta_new(HA_DELTA_BULK_ITEM, cls, subtype, data, len));
+}
+
+void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, void *arg)
+{
+	struct ha_gate *g, *pos;
+
+	if (!ticket || ticket <= repl->committed_ticket || !ha_repl_gating(repl)) {
+		cb(arg);
+		return;
+	}
+	g = XCALLOC(MTYPE_HA_GATE, sizeof(*g));
+	g->ticket = ticket;
+	g->cb = cb;
+	g->arg = arg;
+	/* keep them ordered by ticket; nearly always this is the tail */
+	pos = ha_gates_last(&repl->gates);
+	while (pos && pos->ticket > ticket)
+		pos = ha_gates_prev(&repl->gates, pos);
+	if (pos)
+		ha_gates_add_after(&repl->gates, pos, g);
+	else
+		ha_gates_add_head(&repl->gates, g);
+}
+
+bool ha_repl_congested(const struct ha_repl *repl)
+{
+	return repl->inflight_bytes + repl->pending_bytes > repl->window;
+}
+
+static void ha_repl_bulk_start(struct ha_repl *repl)
+{
+	repl->bulks++;
+	/* what was not sent yet is contained in the bulk copy */
+	ha_deltas_free_all(&repl->pending);
+	ha_deltas_free_all(&repl->deferred);
+	repl->pending_bytes = 0;
+	repl->digest_seq = 0;
+	repl->bulk_running = true;
+	repl->bulk_class = 0;
+	repl->bulk_cursor = NULL;
+	ha_repl_set_state(repl, HA_REPL_BULK, "bulk copy #%u to the standby", repl->bulks);
+	/* no gating during a bulk: the standby could not take over anyway */
+	ha_repl_run_gates(repl, true);
+	ha_repl_enqueue(repl, &repl->pending, ha_delta_new(HA_DELTA_BULK_BEGIN, 0, 0, NULL, 0));
+	ha_repl_pump(repl);
+	event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+}
+
+static void ha_repl_bulk_run(struct event *ev)
+{
+	struct ha_repl *repl = EVENT_ARG(ev);
+	struct ha_delta *d;
+
+	if (!repl->bulk_running || !repl->conn)
+		return;
+	while (repl->bulk_class < repl->nclasses) {
+		const struct ha_repl_class *cls = &repl->classes[repl->bulk_class];
+
+		/* flow control: resume from the ack handler */
+		if (repl->pending_bytes > repl->window)
+			goto out;
+		if (!cls->bulk || cls->bulk(repl, &repl->bulk_cursor, cls->arg)) {
+			repl->bulk_class++;
+			repl->bulk_cursor = NULL;
+		} else {
+			/* the class yields: let the loop breathe */
+			ha_repl_pump(repl);
+			event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+			return;
+		}
+	}
+	repl->bulk_running = false;
+	ha_repl_enqueue(repl, &repl->pending, ha_delta_new(HA_DELTA_BULK_END, 0, 0, NULL, 0));
+	/* then what happened meanwhile, in order */
+	while ((d = ha_deltas_pop(&repl->deferred)))
+		ha_repl_enqueue(repl, &repl->pending, d);
+	ha_repl_enqueue_digest(repl);
+	ha_repl_set_state(repl, HA_REPL_VERIFY, "bulk copy sent, comparing digests");
+out:
+	ha_repl_pump(repl);
+}
+
+void ha_repl_resync(struct ha_repl *repl, const char *reason)
+{
+	if (repl->role != HA_ROLE_ACTIVE || !repl->conn)
+		return;
+	zlog_warn("frr-ha %s: resynchronising the standby: %s", repl->name, reason);
+	repl->resyncs++;
+	ha_repl_bulk_start(repl);
+}
+
+static void ha_repl_quiesce_timeout(struct event *ev)
+{
+	struct ha_repl *repl = EVENT_ARG(ev);
+
+	ha_repl_quiesce_finish(repl, false, "standby did not confirm its digests in time");
+}
+
+void ha_repl_quiesce(struct ha_repl *repl, ha_repl_quiesce_cb cb, void *arg)
+{
+	char why[HA_DETAIL_MAX + 64];
+
+	if (repl->quiesce_cb) {
+		cb(false, "a quiesce is already in progress", arg);
+		return;
+	}
+	if (repl->role != HA_ROLE_ACTIVE) {
+		cb(false, "this card is not active", arg);
+		return;
+	}
+	if (!repl->conn) {
+		cb(false, "no data channel to the standby module", arg);
+		return;
+	}
+	if (repl->state != HA_REPL_SYNCED) {
+		snprintf(why, sizeof(why), "replication is %s (%s)", ha_repl_state_name(repl->state),
+			 repl->detail);
+		cb(false, why, arg);
+		return;
+	}
+	repl->quiesce_cb = cb;
+	repl->quiesce_arg = arg;
+	ha_repl_enqueue_digest(repl);
+	repl->quiesce_seq = repl->digest_seq;
+	ha_repl_pump(repl);
+	event_add_timer_msec(repl->loop, ha_repl_quiesce_timeout, repl, HA_REPL_QUIESCE_MSEC,
+			     &repl->t_quiesce);
+}
+
+static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_t len)
+{
+	struct ha_msg_ack ack;
+	struct ha_delta *d;
+	bool any = false;
+
+	if (ha_msg_ack_decode(payload, len, &ack) != HA_DECODE_OK || ack.committed > repl->tx_seq ||
+	    ack.committed < repl->acked_seq) {
+		zlog_err("frr-ha %s: refusing ack from the peer module (committed %" PRIu64
+			 ", sent %" PRIu64 ", acked before %" PRIu64 "): closing the data channel",
+			 repl->name, ack.committed, repl->tx_seq, repl->acked_seq);
+		repl->refused++;
+		ha_repl_detach(repl, "peer module sent an impossible ack");
+		return false;
+	}
+	repl->acked_seq = ack.committed;
+	repl->acked_applied = ack.applied;
+	while ((d = ha_deltas_first(&repl->inflight)) && d->seq <= ack.committed) {
+		ha_deltas_del(&repl->inflight, d);
+		repl->inflight_bytes -= d->len + HA_DELTA_HDR_LEN;
+		if (d->ticket)
+			repl->committed_ticket = d->ticket;
+		repl->last_rtt_usec = (uint32_t)(ha_repl_now_usec() - d->sent_usec);
+		XFREE(MTYPE_HA_DELTA, d);
+		any = true;
+	}
+	if (any)
+		ha_repl_run_gates(repl, false);
+	ha_repl_pump(repl);
+	if (repl->bulk_running && !repl->t_bulk)
+		event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+	ha_repl_notify(repl, false);
+	return true;
+}
+
+static bool ha_repl_rx_digest_result(struct ha_repl *repl, const uint8_t *payload, uint32_t len)
+{
+	struct ha_msg_digest_result res;
+	const struct ha_repl_class *cls;
+
+	if (ha_msg_digest_result_decode(payload, len, &res) != HA_DECODE_OK ||
+	    res.seq > repl->tx_seq) {
+		zlog_err("frr-ha %s: refusing a malformed digest result from the peer module",
+			 repl->name);
+		repl->refused++;
+		ha_repl_detach(repl, "peer module sent a malformed digest result");
+		return false;
+	}
+	if (res.seq == repl->quiesce_seq) {
+		if (res.match)
+			ha_repl_quiesce_finish(repl, true, "digests match");
+		else
+			ha_repl_quiesce_finish(repl, false, "digests differ");
+	}
+	if (res.seq != repl->digest_seq)
+		return true; /* superseded by a newer comparison */
+	repl->digest_seq = 0;
+	if (res.match) {
+		repl->digest = HA_DIGEST_MATCH;
+		ha_repl_set_state(repl, HA_REPL_SYNCED, "%s", "");
+		return true;
+	}
+	repl->digest = HA_DIGEST_MISMATCH;
+	cls = ha_repl_class_find(repl, res.cls);
+	zlog_warn("frr-ha %s: the standby's state differs from the active's in %s: %s", repl->name,
+		  cls ? cls->name : "an unknown class", res.detail);
+	if (!repl->resynced) {
+		repl->resynced = true;
+		repl->resyncs++;
+		ha_repl_bulk_start(repl);
+		return true;
+	}
+	ha_repl_set_state(repl, HA_REPL_FAILED, "digests differ after a resync (%s: %s)",
+			  cls ? cls->name : "?", res.detail);
+	return true;
+}
+
+/* ---- receiving side ---- */
+
+static void ha_repl_send_ack(struct event *ev)
+{
+	struct ha_repl *repl = EVENT_ARG(ev);
+	struct ha_msg_ack ack = { .committed = repl->rx_seq, .applied = repl->applied_seq };
+	uint8_t buf[16];
+
+	if (!repl->conn ||
+	    (ack.committed == repl->ack_sent_seq && ack.applied == repl->ack_sent_applied))
+		return;
+	ha_msg_ack_encode(&ack, buf, sizeof(buf));
+	ha_conn_send(repl->conn, HA_MSG_ACK, buf, sizeof(buf));
+	repl->ack_sent_seq = ack.committed;
+	repl->ack_sent_applied = ack.applied;
+}
+
+static void ha_repl_refuse(struct ha_repl *repl, const char *fmt, ...) PRINTFRR(2, 3);
+static void ha_repl_refuse(struct ha_repl *repl, const char *fmt, ...)
+{
+	char why[HA_DETAIL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintfrr(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	repl->refused++;
+	zlog_err("frr-ha %s: refusing replicated state: %s; dropping the channel so that the active resynchronises",
+		 repl->name, why);
+	ha_repl_detach(repl, why);
+}
+
+static void ha_repl_compare_digests(struct ha_repl *repl, struct ha_delta *d)
+{
+	struct ha_digest_list theirs, ours;
+	struct ha_msg_digest_result res = { .seq = d->seq, .match = 1 };
+	uint8_t buf[16 + HA_DETAIL_MAX];
+	ssize_t len;
+
+	if (ha_digest_list_decode(d->buf + HA_DELTA_HDR_LEN, d->len, &theirs) != HA_DECODE_OK) {
+		res.match = 0;
+		snprintf(res.detail, sizeof(res.detail), "malformed digest list");
+	} else {
+		ha_repl_digests(repl, &ours);
+		for (unsigned int i = 0; i < ours.count && res.match; i++) {
+			unsigned int j;
+
+			for (j = 0; j < theirs.count; j++)
+				if (theirs.entry[j].cls == ours.entry[i].cls)
+					break;
+			res.cls = ours.entry[i].cls;
+			if (j == theirs.count) {
+				res.match = 0;
+				snprintf(res.detail, sizeof(res.detail),
+					 "the active does not replicate class %u", ours.entry[i].cls);
+			} else if (theirs.entry[j].items != ours.entry[i].items ||
+				   memcmp(theirs.entry[j].digest, ours.entry[i].digest,
+					  HA_DIGEST_LEN)) {
+				res.match = 0;
+				snprintf(res.detail, sizeof(res.detail),
+					 "%" PRIu64 " items here, %" PRIu64 " on the active%s",
+					 ours.entry[i].items, theirs.entry[j].items,
+					 theirs.entry[j].items == ours.entry[i].items
+						 ? ", contents differ"
+						 : "");
+			}
+		}
+		if (res.match && theirs.count != ours.count) {
+			res.match = 0;
+			res.cls = 0;
+			snprintf(res.detail, sizeof(res.detail),
+				 "the active replicates %u classes, this module %u", theirs.count,
+				 ours.count);
+		}
+	}
+	repl->digest = res.match ? HA_DIGEST_MATCH : HA_DIGEST_MISMATCH;
+	if (res.match)
+		ha_repl_set_state(repl, HA_REPL_SYNCED, "%s", "");
+	else
+		ha_repl_set_state(repl, HA_REPL_FAILED, "digest differs from the active's: %s",
+				  res.detail);
+	len = ha_msg_digest_result_encode(&res, buf, sizeof(buf));
+	assert(len > 0);
+	ha_conn_send(repl->conn, HA_MSG_DIGEST_RESULT, buf, len);
+}
+
+/* Apply committed deltas; all of them if drain, else one batch. */
+static void ha_repl_apply_some(struct ha_repl *repl, bool drain)
+{
+	unsigned int n = 0;
+	struct ha_delta *d;
+
+	while ((d = ha_deltas_first(&repl->committed))) {
+		const struct ha_repl_class *cls;
+		char err[HA_DETAIL_MAX] = "";
+
+		if (!drain && n++ >= HA_REPL_APPLY_BATCH)
+			break; /* ha_repl_apply_event comes back for the rest */
+		ha_deltas_del(&repl->committed, d);
+		switch (d->kind) {
+		case HA_DELTA_UPDATE:
+		case HA_DELTA_BULK_ITEM:
+			cls = ha_repl_class_find(repl, d->cls);
+			if (!cls) {
+				repl->applied_seq = d->seq;
+				if (repl->conn)
+					ha_repl_refuse(repl, "delta #%" PRIu64 " of unknown class %u",
+						       d->seq, d->cls);
+				XFREE(MTYPE_HA_DELTA, d);
+				ha_deltas_free_all(&repl->committed);
+				goto out;
+			}
+			if (!cls->apply(repl, d->kind, d->subtype, d->buf + HA_DELTA_HDR_LEN, d->len,
+					err, sizeof(err), cls->arg)) {
+				repl->applied_seq = d->seq;
+				if (repl->conn)
+					ha_repl_refuse(repl, "%s delta #%" PRIu64 " (type %u): %s",
+						       cls->name, d->seq, d->subtype, err);
+				else
+					zlog_err("frr-ha %s: %s delta #%" PRIu64 " refused: %s",
+						 repl->name, cls->name, d->seq, err);
+				/* what follows builds on it: wait for the resync */
+				XFREE(MTYPE_HA_DELTA, d);
+				ha_deltas_free_all(&repl->committed);
+				goto out;
+			}
+			repl->applied_seq = d->seq;
+			break;
+		case HA_DELTA_BULK_END:
+			repl->applied_seq = d->seq;
+			if (repl->conn)
+				ha_repl_set_state(repl, HA_REPL_VERIFY,
+						  "bulk copy received, waiting for the digests");
+			break;
+		case HA_DELTA_DIGEST:
+			repl->applied_seq = d->seq;
+			if (repl->conn)
+				ha_repl_compare_digests(repl, d);
+			break;
+		default:
+			repl->applied_seq = d->seq;
+			break;
+		}
+		XFREE(MTYPE_HA_DELTA, d);
+	}
+out:
+	if (repl->conn && !repl->t_ack)
+		event_add_event(repl->loop, ha_repl_send_ack, repl, 0, &repl->t_ack);
+	ha_repl_notify(repl, false);
+}
+
+static void ha_repl_apply_event(struct event *ev)
+{
+	struct ha_repl *repl = EVENT_ARG(ev);
+
+	ha_repl_apply_some(repl, false);
+	if (ha_deltas_count(&repl->committed))
+		event_add_event(repl->loop, ha_repl_apply_event, repl, 0, &repl->t_apply);
+}
+
+static bool ha_repl_rx_delta(struct ha_repl *repl, const uint8_t *payload, uint32_t len)
+{
+	struct ha_msg_delta m;
+	struct ha_delta *d;
+
+	if (ha_msg_delta_decode(payload, len, &m) != HA_DECODE_OK) {
+		ha_repl_refuse(repl, "malformed delta");
+		return false;
+	}
+	if (repl->role == HA_ROLE_ACTIVE) {
+		/* two actives: never apply the other's state over ours */
+		repl->refused++;
+		zlog_err("frr-ha %s: refusing %s delta #%" PRIu64
+			 " from the peer module: this card is active",
+			 repl->name, ha_delta_kind_name(m.kind), m.seq);
+		return true;
+	}
+	if (m.seq != repl->rx_seq + 1) {
+		ha_repl_refuse(repl, "delta #%" PRIu64 " out of sequence (expected #%" PRIu64 ")",
+			       m.seq, repl->rx_seq + 1);
+		return false;
+	}
+	repl->rx_seq = m.seq;
+	if (!repl->t_ack)
+		event_add_event(repl->loop, ha_repl_send_ack, repl, 0, &repl->t_ack);
+	if (m.kind == HA_DELTA_BULK_BEGIN) {
+		/* what is not applied yet is superseded by the bulk copy */
+		ha_deltas_free_all(&repl->committed);
+		for (unsigned int i = 0; i < repl->nclasses; i++)
+			if (repl->classes[i].reset)
+				repl->classes[i].reset(repl, repl->classes[i].arg);
+		repl->applied_seq = m.seq;
+		repl->bulks++;
+		repl->digest = HA_DIGEST_NONE;
+		ha_repl_set_state(repl, HA_REPL_BULK, "receiving bulk copy #%u", repl->bulks);
+		return true;
+	}
+	d = ha_delta_new(m.kind, m.cls, m.subtype, m.data, m.len);
+	d->seq = m.seq;
+	ha_deltas_add_tail(&repl->committed, d);
+	if (!repl->t_apply)
+		event_add_event(repl->loop, ha_repl_apply_event, repl, 0, &repl->t_apply);
+	return true;
+}
+
+static bool ha_repl_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+			  uint32_t len, void *arg)
+{
+	struct ha_repl *repl = arg;
+
+	switch (type) {
+	case HA_MSG_DELTA:
+		return ha_repl_rx_delta(repl, payload, len);
+	case HA_MSG_ACK:
+		return ha_repl_rx_ack(repl, payload, len);
+	case HA_MSG_DIGEST_RESULT:
+		return ha_repl_rx_digest_result(repl, payload, len);
+	default:
+		ha_repl_refuse(repl, "unexpected %s message on the data channel",
+			       ha_msg_type_name(type));
+		return false;
+	}
+}
+
+static void ha_repl_conn_closed(struct ha_conn *conn, const char *reason, void *arg)
+{
+	struct ha_repl *repl = arg;
+
+	zlog_warn("frr-ha %s: data channel to the peer module closed: %s", repl->name, reason);
+	ha_repl_detach(repl, reason);
+}
+
+/* ---- channel and role ---- */
+
+void ha_repl_attach(struct ha_repl *repl, int fd, const uint8_t *key)
+{
+	char name[64];
+
+	if (repl->conn) {
+		zlog_info("frr-ha %s: data channel replaced by a new one", repl->name);
+		ha_conn_free(&repl->conn);
+		EVENT_OFF(repl->t_ack);
+		ha_repl_tx_reset(repl);
+		ha_repl_quiesce_finish(repl, false, "data channel replaced");
+	}
+	snprintf(name, sizeof(name), "%s data channel", repl->name);
+	repl->conn = ha_conn_new(repl->loop, fd, name, ha_repl_frame, ha_repl_conn_closed, repl);
+	if (key)
+		ha_conn_set_auth(repl->conn, key);
+	repl->tx_seq = repl->acked_seq = repl->acked_applied = 0;
+	repl->rx_seq = repl->ack_sent_seq = repl->ack_sent_applied = 0;
+	repl->applied_seq = 0;
+	repl->resynced = false;
+	repl->digest = HA_DIGEST_NONE;
+	/* committed deltas of an earlier channel are still ours to apply */
+	ha_repl_apply_some(repl, true);
+	if (repl->role == HA_ROLE_ACTIVE)
+		ha_repl_bulk_start(repl);
+	else
+		ha_repl_set_state(repl, HA_REPL_BULK, "waiting for the bulk copy from the active");
+}
+
+void ha_repl_detach(struct ha_repl *repl, const char *reason)
+{
+	if (!repl->conn)
+		return;
+	ha_conn_free(&repl->conn);
+	EVENT_OFF(repl->t_ack);
+	ha_repl_tx_reset(repl);
+	ha_repl_quiesce_finish(repl, false, "data channel lost");
+	ha_repl_set_state(repl, HA_REPL_DOWN, "%s", reason);
+}
+
+void ha_repl_set_role(struct ha_repl *repl, enum ha_role role)
+{
+	enum ha_role old = repl->role;
+
+	if (old == role)
+		return;
+	if (role == HA_ROLE_ACTIVE) {
+		unsigned int n = ha_deltas_count(&repl->committed);
+
+		/* nothing committed is lost: apply it before acting on it */
+		ha_repl_apply_some(repl, true);
+		if (n)
+			zlog_info("frr-ha %s: drained %u committed deltas before going active",
+				  repl->name, n);
+	}
+	repl->role = role;
+	if (old == HA_ROLE_ACTIVE) {
+		ha_repl_tx_reset(repl);
+		ha_repl_quiesce_finish(repl, false, "no longer active");
+	}
+	if (!repl->conn)
+		return;
+	if (role == HA_ROLE_ACTIVE)
+		ha_repl_bulk_start(repl);
+	else
+		ha_repl_set_state(repl, HA_REPL_BULK, "waiting for the bulk copy from the active");
+}
+
+/* ---- digests and status ---- */
+
+void ha_repl_digests(struct ha_repl *repl, struct ha_digest_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < repl->nclasses; i++) {
+		const struct ha_repl_class *cls = &repl->classes[i];
+		struct ha_hash *h = ha_hash_new();
+		uint64_t items = 0;
+
+		if (cls->digest)
+			cls->digest(repl, h, &items, cls->arg);
+		out->entry[out->count].cls = cls->id;
+		out->entry[out->count].items = items;
+		ha_hash_final(h, out->entry[out->count].digest);
+		out->count++;
+	}
+}
+
+void ha_repl_status(const struct ha_repl *repl, struct ha_msg_repl_status *st)
+{
+	const struct ha_delta *oldest = ha_deltas_const_first(&repl->inflight);
+
+	memset(st, 0, sizeof(*st));
+	st->role = repl->role;
+	st->state = repl->state;
+	st->digest = repl->digest;
+	st->bulks = repl->bulks;
+	st->resyncs = repl->resyncs;
+	st->refused = repl->refused;
+	if (repl->role == HA_ROLE_ACTIVE) {
+		st->sent = repl->tx_seq;
+		st->committed = repl->acked_seq;
+		st->applied = repl->acked_applied;
+	} else {
+		st->committed = repl->rx_seq;
+		st->applied = repl->applied_seq;
+	}
+	st->queue = ha_deltas_count(&repl->pending) + ha_deltas_count(&repl->deferred) +
+		    ha_deltas_count(&repl->committed);
+	if (oldest)
+		st->lag_usec = (uint32_t)MIN(ha_repl_now_usec() - oldest->sent_usec, UINT32_MAX);
+	strlcpy(st->detail, repl->detail, sizeof(st->detail));
+}

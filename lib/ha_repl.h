@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The replication engine: one per ha module, on the module's data channel
+ * to its peer module on the other card.
+ *
+ * On the active card the module hands the engine deltas (ha_repl_send); the
+ * engine numbers them (seq), sends them in order, keeps every delta until
+ * the standby's cumulative commit ack covers it, and limits what is in
+ * flight (flow control).  "Run this when delta N is committed on the
+ * standby" is ha_repl_gate(): the module holds an acknowledgement to a
+ * routing peer until then.
+ *
+ * On the standby card the engine stores each delta as it arrives (that is
+ * the commit), acks cumulatively once per batch of frames, and applies the
+ * stored deltas to the daemon through the class callbacks right after.
+ * Before the card goes active, everything committed is applied (drain).
+ *
+ * A standby that joins is brought current by a bulk copy: the active engine
+ * walks every class's state (class->bulk), while the deltas that happen
+ * meanwhile are queued and sent after the bulk.  Then both sides compare
+ * digests of every class at the same point of the stream; only a match
+ * makes the module "synced".  A mismatch starts one more bulk (resync);
+ * a second mismatch leaves the module "failed", with the reason.
+ *
+ * Deltas must be idempotent state (a delta queued during a bulk may already
+ * be contained in the bulk copy).  Gating holds only while the standby is
+ * synced or verifying: during a bulk the standby could not take over with
+ * the state anyway, so acknowledgements are not held for it.
+ */
+#ifndef FRRHA_REPL_H
+#define FRRHA_REPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ha_wire.h"
+
+struct event_loop;
+struct ha_hash;
+struct ha_repl;
+
+/* A kind of replicated state of a module (config, sessions, LSDB, ...). */
+struct ha_repl_class {
+	uint16_t id; /* 1..65535, unique in the module */
+	const char *name;
+	/*
+	 * Active: emit (part of) the bulk copy with ha_repl_bulk_item().
+	 * *cursor is the class's own, NULL at the start.  Return true when
+	 * the whole state has been emitted, false to be called again (the
+	 * engine yields to the event loop and to flow control in between).
+	 */
+	bool (*bulk)(struct ha_repl *repl, void **cursor, void *arg);
+	/* Standby: a bulk begins, forget every replicated item. */
+	void (*reset)(struct ha_repl *repl, void *arg);
+	/*
+	 * Standby: apply one committed UPDATE or BULK_ITEM delta.  Return
+	 * false with a reason to refuse it (the engine logs it, counts it and
+	 * has the active resynchronise the module).
+	 */
+	bool (*apply)(struct ha_repl *repl, uint8_t kind, uint16_t subtype, const uint8_t *data,
+		      size_t len, char *err, size_t errlen, void *arg);
+	/* Both cards: feed a canonical form of the replicated state into h. */
+	void (*digest)(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, void *arg);
+	void *arg;
+};
+
+typedef void (*ha_repl_gate_cb)(void *arg);
+typedef void (*ha_repl_quiesce_cb)(bool ok, const char *reason, void *arg);
+/* Called when the state or counters changed (rate-limited by the caller). */
+typedef void (*ha_repl_status_cb)(struct ha_repl *repl, bool state_changed, void *arg);
+
+#define HA_REPL_WINDOW_DEFAULT (4u * 1024 * 1024) /* bytes in flight */
+#define HA_REPL_QUIESCE_MSEC   2000
+
+extern struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name);
+extern void ha_repl_free(struct ha_repl **repl);
+extern void ha_repl_register_class(struct ha_repl *repl, const struct ha_repl_class *cls);
+extern void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, void *arg);
+extern void ha_repl_set_window(struct ha_repl *repl, size_t bytes);
+
+/* The card's role (from hard).  Going active drains every committed delta
+ * into the daemon first; an active engine with a channel starts a bulk. */
+extern void ha_repl_set_role(struct ha_repl *repl, enum ha_role role);
+extern enum ha_role ha_repl_role(const struct ha_repl *repl);
+
+/* A new data channel to the peer module (replaces any old one).  key:
+ * HA_CHANNEL_KEY_LEN bytes authenticating every frame, or NULL. */
+extern void ha_repl_attach(struct ha_repl *repl, int fd, const uint8_t *key);
+extern void ha_repl_detach(struct ha_repl *repl, const char *reason);
+extern bool ha_repl_attached(const struct ha_repl *repl);
+
+/*
+ * Active: replicate one delta.  Returns its ticket for ha_repl_gate(), or
+ * 0 when there is no standby to replicate to (then gates run at once).
+ */
+extern uint64_t ha_repl_send(struct ha_repl *repl, uint16_t cls, uint16_t subtype,
+			     const void *data, size_t len);
+/* Active, inside class->bulk: one item of the bulk copy. */
+extern void ha_repl_bulk_item(struct ha_repl *repl, uint16_t cls, uint16_t subtype,
+			      const void *data, size_t len);
+/* Run cb once the delta with this ticket is committed on the standby (at
+ * once if it is, if ticket is 0, or if no synced standby exists). */
+extern void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, void *arg);
+/* True while more than the window is waiting for acks: producers that can
+ * should stop reading input until it clears. */
+extern bool ha_repl_congested(const struct ha_repl *repl);
+/* Active: bring the standby current again (a new bulk). */
+extern void ha_repl_resync(struct ha_repl *repl, const char *reason);
+/*
+ * Active, before a graceful switchover: wait until every delta is
+ * committed, then compare digests; cb(ok, reason) once, within
+ * HA_REPL_QUIESCE_MSEC.
+ */
+extern void ha_repl_quiesce(struct ha_repl *repl, ha_repl_quiesce_cb cb, void *arg);
+
+extern void ha_repl_status(const struct ha_repl *repl, struct ha_msg_repl_status *st);
+extern enum ha_repl_state ha_repl_state(const struct ha_repl *repl);
+/* Delta round trip (send -> commit ack) of the last acked delta, usec. */
+extern uint32_t ha_repl_last_rtt_usec(const struct ha_repl *repl);
+
+/* Compute this side's digests of every class now. */
+extern void ha_repl_digests(struct ha_repl *repl, struct ha_digest_list *out);
+
+#endif /* FRRHA_REPL_H */
