@@ -30,9 +30,9 @@
 
 DEFINE_MTYPE_STATIC(HARD, HARD_DATA_HS, "hard data channel handshake");
 
-#define HARD_DATA_RETRY_MSEC	 500
+#define HARD_DATA_RETRY_MSEC	  500
 #define HARD_DATA_HS_TIMEOUT_MSEC 2000
-#define HARD_DATA_OPEN_MAX	 (HA_FRAME_HDR_LEN + 128 + HA_AUTH_MAC_LEN)
+#define HARD_DATA_OPEN_MAX	  (HA_FRAME_HDR_LEN + 128 + HA_AUTH_MAC_LEN)
 
 PREDECL_DLIST(hard_data_hss);
 
@@ -193,7 +193,8 @@ static void hard_data_hs_read(struct event *ev)
 			 * depends on it, so decode first, then verify */
 			res = ha_msg_data_open_decode(payload, plen, &theirs);
 			if (res != HA_DECODE_OK) {
-				hard_data_hs_fail(hs, "bad data-open: %s", ha_decode_result_str(res));
+				hard_data_hs_fail(hs, "bad data-open: %s",
+						  ha_decode_result_str(res));
 				return;
 			}
 			strlcpy(hs->daemon, theirs.daemon, sizeof(hs->daemon));
@@ -205,7 +206,8 @@ static void hard_data_hs_read(struct event *ev)
 		if (!ha_auth_frame_verify(hs->data_key, 0, hs->rx, HA_FRAME_HDR_LEN, payload, plen,
 					  payload + plen)) {
 			hard.peer.auth_failures++;
-			hard_data_hs_fail(hs, "authentication failed (not the peer card's hard, or a replay)");
+			hard_data_hs_fail(hs,
+					  "authentication failed (not the peer card's hard, or a replay)");
 			return;
 		}
 		if (hs->initiator) {
@@ -219,8 +221,8 @@ static void hard_data_hs_read(struct event *ev)
 		}
 	}
 	if (theirs.slot != hard.peer.hello.slot) {
-		hard_data_hs_fail(hs, "data-open from slot %u, the peer card is slot %u", theirs.slot,
-				  hard.peer.hello.slot);
+		hard_data_hs_fail(hs, "data-open from slot %u, the peer card is slot %u",
+				  theirs.slot, hard.peer.hello.slot);
 		return;
 	}
 	if (!hs->initiator) {

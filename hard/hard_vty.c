@@ -323,6 +323,30 @@ static void hard_show_duration(char *buf, size_t len, int64_t secs)
 		 (long long)(secs / 60) % 60, (long long)secs % 60);
 }
 
+/* A module's replication to its peer module, as it last reported it. */
+static json_object *hard_show_repl_json(const struct hard_daemon *hd)
+{
+	const struct ha_msg_repl_status *st = &hd->repl;
+	json_object *j = json_object_new_object();
+
+	json_object_boolean_add(j, "reported", hd->repl_known);
+	json_object_string_add(j, "state", ha_repl_state_name(st->state));
+	json_object_string_add(j, "moduleRole", ha_role_name(st->role));
+	json_object_string_add(j, "lastDigest", ha_digest_status_name(st->digest));
+	json_object_int_add(j, "channel", st->channel);
+	json_object_int_add(j, "deltasSent", st->sent);
+	json_object_int_add(j, "deltasCommitted", st->committed);
+	json_object_int_add(j, "deltasApplied", st->applied);
+	json_object_int_add(j, "queueDepth", st->queue);
+	json_object_int_add(j, "lagUsec", st->lag_usec);
+	json_object_int_add(j, "bulks", st->bulks);
+	json_object_int_add(j, "resyncs", st->resyncs);
+	json_object_int_add(j, "refusedDeltas", st->refused);
+	json_object_int_add(j, "refusedChannelSetups", hd->data_refused);
+	json_object_string_add(j, "detail", st->detail);
+	return j;
+}
+
 static json_object *hard_show_peer_json(const char *addr)
 {
 	struct hard_peer *peer = &hard.peer;
@@ -424,6 +448,7 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 					    monotime(NULL) - hd->registered_at);
 			json_object_int_add(jd, "framesReceived",
 					    ha_conn_stats(hd->conn)->frames_rx);
+			json_object_object_add(jd, "replication", hard_show_repl_json(hd));
 			json_object_object_add(jdaemons, hd->name, jd);
 		}
 		json_object_object_add(json, "daemons", jdaemons);
@@ -478,6 +503,33 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 			continue;
 		hard_show_duration(up, sizeof(up), monotime(NULL) - hd->registered_at);
 		vty_out(vty, "    %-10s %-8u v%-6u %s\n", hd->name, hd->pid, hd->module_version, up);
+	}
+	if (ndaemons) {
+		vty_out(vty, "  Replication to the peer card's modules:\n");
+		vty_out(vty, "    %-10s %-7s %-8s %10s %10s %10s %6s %9s %5s %s\n", "Daemon",
+			"State", "Digest", "Sent", "Committed", "Applied", "Queue", "Lag(us)",
+			"Bulks", "Detail");
+	}
+	frr_each (hard_daemons, &hard.daemons, hd) {
+		const struct ha_msg_repl_status *st = &hd->repl;
+
+		if (!hd->registered)
+			continue;
+		if (!hd->repl_known) {
+			vty_out(vty, "    %-10s (not reported yet)\n", hd->name);
+			continue;
+		}
+		vty_out(vty,
+			"    %-10s %-7s %-8s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+			" %6u %9u %5u %s\n",
+			hd->name, ha_repl_state_name(st->state), ha_digest_status_name(st->digest),
+			st->sent, st->committed, st->applied, st->queue, st->lag_usec, st->bulks,
+			st->detail);
+		if (st->resyncs || st->refused || hd->data_refused)
+			vty_out(vty,
+				"               resyncs %u, refused deltas %u, refused channel setups %" PRIu64
+				"\n",
+				st->resyncs, st->refused, hd->data_refused);
 	}
 	if (hard.refused_registrations)
 		vty_out(vty, "  Refused module connections: %" PRIu64 "\n",

@@ -291,9 +291,35 @@ enum ha_role ha_client_role(void)
 
 static const char *ha_module_daemon;
 
-static int ha_module_late_init(struct event_loop *loop)
+/*
+ * Start once the daemon has read its own startup configuration: what the
+ * replication compares and copies is complete only then.  Daemons that
+ * read a configuration file say so with frr_config_post.  Those that do not
+ * (FRR_NO_SPLIT_CONFIG: their configuration comes from mgmtd) never call
+ * it; for them, start from an event queued behind the one that would read
+ * the file: frr_config_fork() runs frr_late_init and then queues the
+ * read-in, so an event queued from an event queued in frr_late_init runs
+ * after it.  ha_client_start() starts only once.
+ */
+static int ha_module_config_post(struct event_loop *loop)
 {
 	ha_client_start(loop, ha_module_daemon);
+	return 0;
+}
+
+static void ha_module_start_late(struct event *ev)
+{
+	ha_client_start(EVENT_ARG(ev), ha_module_daemon);
+}
+
+static void ha_module_start_queue(struct event *ev)
+{
+	event_add_event(EVENT_ARG(ev), ha_module_start_late, EVENT_ARG(ev), 0, NULL);
+}
+
+static int ha_module_late_init(struct event_loop *loop)
+{
+	event_add_event(loop, ha_module_start_queue, loop, 0, NULL);
 	return 0;
 }
 
@@ -307,5 +333,6 @@ void ha_module_attach(const char *daemon)
 {
 	ha_module_daemon = daemon;
 	hook_register(frr_late_init, ha_module_late_init);
+	hook_register(frr_config_post, ha_module_config_post);
 	hook_register(frr_fini, ha_module_fini);
 }

@@ -30,8 +30,8 @@ extern struct ha_repl *ha_module_repl(void);
 
 
 /*
- * For a module's init function: start the client when the daemon has
- * finished its own initialisation (frr_late_init) and stop it at exit.
+ * For a module's init function: start the client once the daemon has read
+ * its startup configuration (frr_config_post) and stop it at exit.
  */
 extern void ha_module_attach(const char *daemon);
 #endif /* FRRHA_CLIENT_H */

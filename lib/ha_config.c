@@ -48,9 +48,10 @@ static struct {
 static bool ha_config_line_is_local(const char *line, size_t len)
 {
 	static const char *const local[] = {
-		"!", "end", "frr version", "frr defaults", "hostname ", "log ", "no log ",
-		"debug ", "no debug ", "service ", "password ", "enable password ", "agentx",
-		"line vty",
+		"!",	     "end",	 "frr version", "frr defaults",
+		"hostname ", "log ",	 "no log ",	"debug ",
+		"no debug ", "service ", "password ",	"enable password ",
+		"agentx",    "line vty",
 	};
 
 	if (len == 0)
@@ -145,8 +146,7 @@ static int ha_config_cmd_pre(struct vty *vty, const char *cmd_in, char **cmd_out
 	    (vty->type != VTY_TERM && vty->type != VTY_SHELL_SERV))
 		return 0;
 	hcfg.pre_node = vty->node;
-	if (ha_repl_role(hcfg.repl) == HA_ROLE_STANDBY &&
-	    ha_config_line_configures(vty, cmd_in)) {
+	if (ha_repl_role(hcfg.repl) == HA_ROLE_STANDBY && ha_config_line_configures(vty, cmd_in)) {
 		hcfg.refused_lines++;
 		vty_out(vty,
 			"%% This card is the standby of a redundant router: configuration is refused here.\n"
@@ -157,8 +157,8 @@ static int ha_config_cmd_pre(struct vty *vty, const char *cmd_in, char **cmd_out
 	return 0;
 }
 
-static struct ha_config_session *ha_config_session_find(struct ha_config_session *tab,
-							 uint32_t id, const struct vty *vty)
+static struct ha_config_session *ha_config_session_find(struct ha_config_session *tab, uint32_t id,
+							const struct vty *vty)
 {
 	for (int i = 0; i < HA_CONFIG_SESSIONS_MAX; i++)
 		if (tab[i].vty && (vty ? tab[i].vty == vty : tab[i].id == id))

@@ -60,11 +60,11 @@ struct ha_repl {
 	uint32_t bulks, resyncs, refused;
 
 	/* sending (active) side */
-	uint64_t tx_seq;	     /* last seq put on the wire */
-	uint64_t acked_seq;	     /* cumulative commit ack received */
-	uint64_t acked_applied;	     /* ... and what the standby has applied */
-	uint64_t next_ticket;	     /* last ticket handed out */
-	uint64_t committed_ticket;   /* highest ticket committed */
+	uint64_t tx_seq;		/* last seq put on the wire */
+	uint64_t acked_seq;		/* cumulative commit ack received */
+	uint64_t acked_applied;		/* ... and what the standby has applied */
+	uint64_t next_ticket;		/* last ticket handed out */
+	uint64_t committed_ticket;	/* highest ticket committed */
 	struct ha_deltas_head inflight; /* sent, not yet acked */
 	struct ha_deltas_head pending;	/* to send, in order */
 	struct ha_deltas_head deferred; /* deltas that came during a bulk */
@@ -84,8 +84,8 @@ struct ha_repl {
 	struct event *t_quiesce;
 
 	/* receiving (standby) side */
-	uint64_t rx_seq;	 /* last delta committed */
-	uint64_t applied_seq;	 /* last delta applied */
+	uint64_t rx_seq;      /* last delta committed */
+	uint64_t applied_seq; /* last delta applied */
 	uint64_t ack_sent_seq, ack_sent_applied;
 	struct ha_deltas_head committed; /* committed, not yet applied */
 	struct event *t_apply, *t_ack;
@@ -109,10 +109,9 @@ static void ha_repl_notify(struct ha_repl *repl, bool state_changed)
 		repl->status_cb(repl, state_changed, repl->status_arg);
 }
 
-static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, const char *fmt,
-			      ...) PRINTFRR(3, 4);
-static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, const char *fmt,
-			      ...)
+static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, const char *fmt, ...)
+	PRINTFRR(3, 4);
+static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, const char *fmt, ...)
 {
 	bool changed = repl->state != state;
 	va_list ap;
@@ -128,8 +127,8 @@ static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, co
 	ha_repl_notify(repl, changed);
 }
 
-static struct ha_delta *ha_delta_new(uint8_t kind, uint16_t cls, uint16_t subtype,
-				     const void *data, size_t len)
+static struct ha_delta *ha_delta_new(uint8_t kind, uint16_t cls, uint16_t subtype, const void *data,
+				     size_t len)
 {
 	struct ha_delta *d = XMALLOC(MTYPE_HA_DELTA, sizeof(*d) + HA_DELTA_HDR_LEN + len);
 
@@ -482,8 +481,8 @@ void ha_repl_quiesce(struct ha_repl *repl, ha_repl_quiesce_cb cb, void *arg)
 		return;
 	}
 	if (repl->state != HA_REPL_SYNCED) {
-		snprintf(why, sizeof(why), "replication is %s (%s)", ha_repl_state_name(repl->state),
-			 repl->detail);
+		snprintf(why, sizeof(why), "replication is %s (%s)",
+			 ha_repl_state_name(repl->state), repl->detail);
 		cb(false, why, arg);
 		return;
 	}
@@ -627,7 +626,8 @@ static void ha_repl_compare_digests(struct ha_repl *repl, struct ha_delta *d)
 			if (j == theirs.count) {
 				res.match = 0;
 				snprintf(res.detail, sizeof(res.detail),
-					 "the active does not replicate class %u", ours.entry[i].cls);
+					 "the active does not replicate class %u",
+					 ours.entry[i].cls);
 			} else if (theirs.entry[j].items != ours.entry[i].items ||
 				   memcmp(theirs.entry[j].digest, ours.entry[i].digest,
 					  HA_DIGEST_LEN)) {
@@ -679,14 +679,15 @@ static void ha_repl_apply_some(struct ha_repl *repl, bool drain)
 			if (!cls) {
 				repl->applied_seq = d->seq;
 				if (repl->conn)
-					ha_repl_refuse(repl, "delta #%" PRIu64 " of unknown class %u",
+					ha_repl_refuse(repl,
+						       "delta #%" PRIu64 " of unknown class %u",
 						       d->seq, d->cls);
 				XFREE(MTYPE_HA_DELTA, d);
 				ha_deltas_free_all(&repl->committed);
 				goto out;
 			}
-			if (!cls->apply(repl, d->kind, d->subtype, d->buf + HA_DELTA_HDR_LEN, d->len,
-					err, sizeof(err), cls->arg)) {
+			if (!cls->apply(repl, d->kind, d->subtype, d->buf + HA_DELTA_HDR_LEN,
+					d->len, err, sizeof(err), cls->arg)) {
 				repl->applied_seq = d->seq;
 				if (repl->conn)
 					ha_repl_refuse(repl, "%s delta #%" PRIu64 " (type %u): %s",
@@ -778,8 +779,8 @@ static bool ha_repl_rx_delta(struct ha_repl *repl, const uint8_t *payload, uint3
 	return true;
 }
 
-static bool ha_repl_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
-			  uint32_t len, void *arg)
+static bool ha_repl_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len,
+			  void *arg)
 {
 	struct ha_repl *repl = arg;
 

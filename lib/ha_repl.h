@@ -94,8 +94,8 @@ extern bool ha_repl_attached(const struct ha_repl *repl);
  * Active: replicate one delta.  Returns its ticket for ha_repl_gate(), or
  * 0 when there is no standby to replicate to (then gates run at once).
  */
-extern uint64_t ha_repl_send(struct ha_repl *repl, uint16_t cls, uint16_t subtype,
-			     const void *data, size_t len);
+extern uint64_t ha_repl_send(struct ha_repl *repl, uint16_t cls, uint16_t subtype, const void *data,
+			     size_t len);
 /* Active, inside class->bulk: one item of the bulk copy. */
 extern void ha_repl_bulk_item(struct ha_repl *repl, uint16_t cls, uint16_t subtype,
 			      const void *data, size_t len);
