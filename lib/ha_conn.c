@@ -339,7 +339,7 @@ static ssize_t ha_conn_write_some(struct ha_conn *conn, size_t end, int fd)
 	struct cmsghdr *cmsg;
 
 	if (fd < 0)
-		return write(conn->fd, iov.iov_base, iov.iov_len);
+		return send(conn->fd, iov.iov_base, iov.iov_len, MSG_NOSIGNAL);
 	msg.msg_control = cbuf.buf;
 	msg.msg_controllen = sizeof(cbuf.buf);
 	cmsg = CMSG_FIRSTHDR(&msg);

@@ -19,11 +19,19 @@ mkdir -p "$OUT"
 status=0
 for src in "$TOP"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
-	# every target fuzzes one pure decoder file of lib/: fuzz_ha_X -> ha_X.c
-	lib=$TOP/lib/${name#fuzz_}.c
+	# a target fuzzes the pure decoder file of lib/ it is named after
+	# (fuzz_ha_X -> ha_X.c) or the sources its "fuzz-sources:" line names
+	srcs=$(sed -n 's/^ \* fuzz-sources: //p' "$src")
+	libs=$(sed -n 's/^ \* fuzz-libs: //p' "$src")
+	if [ -n "$srcs" ]; then
+		srcs=$(for f in $srcs; do echo "$TOP/$f"; done)
+	else
+		srcs=$TOP/lib/${name#fuzz_}.c
+	fi
+	# shellcheck disable=SC2086
 	"$CLANG" -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -I"$TOP/lib" \
-		"$src" "$lib" -o "$OUT/$name"
+		-fno-sanitize-recover=undefined -I"$TOP/lib" -I"$TOP/proto" \
+		"$src" $srcs -o "$OUT/$name" $libs
 	corpus=$OUT/corpus-$name
 	mkdir -p "$corpus"
 	echo "fuzz: $name for $SECS s"

@@ -21,6 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_msg_hello hello;
 	struct ha_msg_heartbeat hb;
 	struct ha_msg_switchover swo;
+	struct ha_msg_data_open dopen;
+	struct ha_msg_data_channel dchan;
+	struct ha_msg_repl_status rst;
+	struct ha_msg_quiesce q;
+	struct ha_msg_quiesce_done qd;
+	struct ha_msg_delta delta;
+	struct ha_msg_ack rack;
+	struct ha_msg_digest_result dres;
+	struct ha_digest_list dlist;
 	uint8_t out[HA_MSG_CONTROL_MAX];
 	const uint8_t *payload;
 	size_t plen;
@@ -73,6 +82,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ha_msg_switchover_decode(payload, plen, &swo) == HA_DECODE_OK) {
 			n = ha_msg_switchover_encode(&swo, out, sizeof(out));
 			assert(n == (ssize_t)plen && memcmp(out, payload, plen) == 0);
+		}
+		break;
+#define ROUNDTRIP(decode, encode, msg)                                                             \
+	do {                                                                                       \
+		if (decode(payload, plen, &msg) == HA_DECODE_OK) {                                 \
+			n = encode(&msg, out, sizeof(out));                                        \
+			assert(n == (ssize_t)plen && memcmp(out, payload, plen) == 0);             \
+		}                                                                                  \
+	} while (0)
+	case HA_MSG_DATA_OPEN:
+		ROUNDTRIP(ha_msg_data_open_decode, ha_msg_data_open_encode, dopen);
+		break;
+	case HA_MSG_DATA_CHANNEL:
+		ROUNDTRIP(ha_msg_data_channel_decode, ha_msg_data_channel_encode, dchan);
+		break;
+	case HA_MSG_REPL_STATUS:
+		ROUNDTRIP(ha_msg_repl_status_decode, ha_msg_repl_status_encode, rst);
+		break;
+	case HA_MSG_QUIESCE:
+		ROUNDTRIP(ha_msg_quiesce_decode, ha_msg_quiesce_encode, q);
+		break;
+	case HA_MSG_QUIESCE_DONE:
+		ROUNDTRIP(ha_msg_quiesce_done_decode, ha_msg_quiesce_done_encode, qd);
+		break;
+	case HA_MSG_ACK:
+		ROUNDTRIP(ha_msg_ack_decode, ha_msg_ack_encode, rack);
+		break;
+	case HA_MSG_DIGEST_RESULT:
+		ROUNDTRIP(ha_msg_digest_result_decode, ha_msg_digest_result_encode, dres);
+		break;
+	case HA_MSG_DELTA:
+		if (ha_msg_delta_decode(payload, plen, &delta) == HA_DECODE_OK) {
+			/* the data stays inside the buffer it came in */
+			assert(delta.data >= payload && delta.data + delta.len == payload + plen);
+			n = ha_msg_delta_hdr_encode(&delta, out, sizeof(out));
+			assert(n == HA_DELTA_HDR_LEN && memcmp(out, payload, n) == 0);
+			if (delta.kind == HA_DELTA_DIGEST &&
+			    ha_digest_list_decode(delta.data, delta.len, &dlist) == HA_DECODE_OK) {
+				n = ha_digest_list_encode(&dlist, out, sizeof(out));
+				assert(n == (ssize_t)delta.len && memcmp(out, delta.data, n) == 0);
+			}
 		}
 		break;
 	default:

@@ -253,6 +253,134 @@ static void test_header_reports_bad_version(void **state)
 	assert_int_equal(hdr.version, 9); /* said in the refusal */
 }
 
+/* Every truncation of a valid encoding is refused. */
+#define ASSERT_TRUNCATIONS_REFUSED(decode, buf, len, msgp)                                         \
+	do {                                                                                       \
+		for (ssize_t cut = 0; cut < (len); cut++)                                          \
+			assert_int_not_equal(decode(buf, cut, msgp), HA_DECODE_OK);                \
+	} while (0)
+
+static void test_data_channel_messages(void **state)
+{
+	struct ha_msg_data_open open = { .daemon = "bgpd", .slot = 2 }, open2;
+	struct ha_msg_data_channel ch = { .up = 1, .peer_slot = 2, .generation = 9 }, ch2;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	memset(open.nonce, 0xab, sizeof(open.nonce));
+	len = ha_msg_data_open_encode(&open, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(ha_msg_data_open_decode(buf, len, &open2), HA_DECODE_OK);
+	assert_string_equal(open2.daemon, "bgpd");
+	assert_int_equal(open2.slot, 2);
+	assert_memory_equal(open2.nonce, open.nonce, HA_NONCE_LEN);
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_data_open_decode, buf, len, &open2);
+	buf[1] = 'B'; /* daemon names are lower case */
+	assert_int_equal(ha_msg_data_open_decode(buf, len, &open2), HA_DECODE_MALFORMED);
+	strcpy(open.daemon, "../x");
+	assert_true(ha_msg_data_open_encode(&open, buf, sizeof(buf)) < 0);
+
+	memset(ch.key, 0x11, sizeof(ch.key));
+	len = ha_msg_data_channel_encode(&ch, buf, sizeof(buf));
+	assert_int_equal(ha_msg_data_channel_decode(buf, len, &ch2), HA_DECODE_OK);
+	assert_int_equal(ch2.generation, 9);
+	assert_memory_equal(ch2.key, ch.key, HA_CHANNEL_KEY_LEN);
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_data_channel_decode, buf, len, &ch2);
+	buf[0] = 2;
+	assert_int_equal(ha_msg_data_channel_decode(buf, len, &ch2), HA_DECODE_MALFORMED);
+}
+
+static void test_repl_status_and_quiesce(void **state)
+{
+	struct ha_msg_repl_status st = { .role = HA_ROLE_ACTIVE,
+					 .state = HA_REPL_SYNCED,
+					 .digest = HA_DIGEST_MATCH,
+					 .channel = 3,
+					 .sent = 1ULL << 40,
+					 .committed = 5,
+					 .applied = 4,
+					 .queue = 7,
+					 .detail = "fine" },
+				  st2;
+	struct ha_msg_quiesce_done qd = { .id = 4, .ok = 1, .reason = "digests match" }, qd2;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	len = ha_msg_repl_status_encode(&st, buf, sizeof(buf));
+	assert_int_equal(ha_msg_repl_status_decode(buf, len, &st2), HA_DECODE_OK);
+	assert_true(st2.sent == st.sent);
+	assert_int_equal(st2.channel, 3);
+	assert_string_equal(st2.detail, "fine");
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_repl_status_decode, buf, len, &st2);
+	buf[1] = HA_REPL_STATE_MAX;
+	assert_int_equal(ha_msg_repl_status_decode(buf, len, &st2), HA_DECODE_MALFORMED);
+	st.state = HA_REPL_STATE_MAX;
+	assert_true(ha_msg_repl_status_encode(&st, buf, sizeof(buf)) < 0);
+
+	len = ha_msg_quiesce_done_encode(&qd, buf, sizeof(buf));
+	assert_int_equal(ha_msg_quiesce_done_decode(buf, len, &qd2), HA_DECODE_OK);
+	assert_string_equal(qd2.reason, "digests match");
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_quiesce_done_decode, buf, len, &qd2);
+	buf[4] = 2; /* ok is a boolean */
+	assert_int_equal(ha_msg_quiesce_done_decode(buf, len, &qd2), HA_DECODE_MALFORMED);
+}
+
+static void test_delta_ack_digest(void **state)
+{
+	struct ha_msg_delta d = { .seq = 42, .kind = HA_DELTA_UPDATE, .cls = 1, .subtype = 2 }, d2;
+	struct ha_msg_ack ack = { .committed = 42, .applied = 40 }, ack2;
+	struct ha_digest_list list = { .count = 2 }, list2;
+	struct ha_msg_digest_result res = { .seq = 9, .match = 0, .cls = 1, .detail = "x" }, res2;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	len = ha_msg_delta_hdr_encode(&d, buf, sizeof(buf));
+	assert_int_equal(len, HA_DELTA_HDR_LEN);
+	memcpy(buf + len, "data", 4);
+	assert_int_equal(ha_msg_delta_decode(buf, len + 4, &d2), HA_DECODE_OK);
+	assert_true(d2.seq == 42);
+	assert_int_equal(d2.len, 4);
+	assert_ptr_equal(d2.data, buf + len);
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_delta_decode, buf, HA_DELTA_HDR_LEN, &d2);
+	d.seq = 0; /* sequence numbers start at 1 */
+	assert_true(ha_msg_delta_hdr_encode(&d, buf, sizeof(buf)) < 0);
+	buf[7] = 0;
+	assert_int_equal(ha_msg_delta_decode(buf, len, &d2), HA_DECODE_MALFORMED);
+	d.seq = 1;
+	d.kind = HA_DELTA_KIND_MAX;
+	assert_true(ha_msg_delta_hdr_encode(&d, buf, sizeof(buf)) < 0);
+
+	len = ha_msg_ack_encode(&ack, buf, sizeof(buf));
+	assert_int_equal(ha_msg_ack_decode(buf, len, &ack2), HA_DECODE_OK);
+	assert_true(ack2.applied == 40);
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_ack_decode, buf, len, &ack2);
+	ack.applied = 43; /* applied more than committed: a lie */
+	assert_true(ha_msg_ack_encode(&ack, buf, sizeof(buf)) < 0);
+
+	list.entry[0].cls = 1;
+	list.entry[0].items = 10;
+	list.entry[1].cls = 2;
+	memset(list.entry[1].digest, 7, HA_DIGEST_LEN);
+	len = ha_digest_list_encode(&list, buf, sizeof(buf));
+	assert_int_equal(ha_digest_list_decode(buf, len, &list2), HA_DECODE_OK);
+	assert_int_equal(list2.count, 2);
+	assert_memory_equal(list2.entry[1].digest, list.entry[1].digest, HA_DIGEST_LEN);
+	ASSERT_TRUNCATIONS_REFUSED(ha_digest_list_decode, buf, len, &list2);
+	list.entry[1].cls = 1; /* a class twice */
+	len = ha_digest_list_encode(&list, buf, sizeof(buf));
+	assert_int_equal(ha_digest_list_decode(buf, len, &list2), HA_DECODE_MALFORMED);
+	buf[0] = HA_DIGEST_MAX_CLS + 1;
+	assert_int_equal(ha_digest_list_decode(buf, len, &list2), HA_DECODE_MALFORMED);
+
+	len = ha_msg_digest_result_encode(&res, buf, sizeof(buf));
+	assert_int_equal(ha_msg_digest_result_decode(buf, len, &res2), HA_DECODE_OK);
+	assert_int_equal(res2.cls, 1);
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_digest_result_decode, buf, len, &res2);
+	assert_string_equal(ha_repl_state_name(HA_REPL_SYNCED), "synced");
+	assert_string_equal(ha_delta_kind_name(HA_DELTA_DIGEST), "digest");
+	assert_string_equal(ha_msg_type_name(HA_MSG_DIGEST_RESULT), "digest-result");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +396,9 @@ int main(void)
 		cmocka_unit_test(test_hello_hostile_strings),
 		cmocka_unit_test(test_heartbeat_role_switchover),
 		cmocka_unit_test(test_header_reports_bad_version),
+		cmocka_unit_test(test_data_channel_messages),
+		cmocka_unit_test(test_repl_status_and_quiesce),
+		cmocka_unit_test(test_delta_ack_digest),
 	};
 
 	return cmocka_run_group_tests_name("ha_wire", tests, NULL, NULL);

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of the replication engine (lib/ha_repl.c): two engines, an
+ * active and a standby, on the two ends of a socketpair, in one FRR event
+ * loop.  Sequence numbers and cumulative commit acks, gating, flow control,
+ * bulk copy with the deltas of meanwhile queued, digest comparison with one
+ * resync, refusal of bad input, drain on takeover, role swap, quiesce.
+ */
+#include <zebra.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#include "frrevent.h"
+#include "memory.h"
+#include "monotime.h"
+
+#include "ha_auth.h"
+#include "ha_repl.h"
+#include "ha_wire.h"
+
+#define KV_SIZE	 2048
+#define KV_CLASS 7
+
+/* A toy module: a table key -> value, replicated. */
+struct kv_side {
+	struct ha_repl *repl;
+	uint32_t kv[KV_SIZE];
+	bool lie_about_13; /* standby: store a wrong value for key 13 */
+	unsigned int applied;
+	unsigned int resets;
+};
+
+static struct event_loop *loop;
+static struct kv_side A, B;
+
+struct kv_msg {
+	uint32_t key, value;
+};
+
+static bool kv_bulk(struct ha_repl *repl, void **cursor, void *arg)
+{
+	struct kv_side *s = arg;
+	uintptr_t i = (uintptr_t)*cursor;
+	unsigned int n = 0;
+
+	/* yield every 100 items, as a big table would */
+	for (; i < KV_SIZE && n < 100; i++) {
+		struct kv_msg m = { .key = i, .value = s->kv[i] };
+
+		if (!s->kv[i])
+			continue;
+		ha_repl_bulk_item(repl, KV_CLASS, 1, &m, sizeof(m));
+		n++;
+	}
+	*cursor = (void *)i;
+	return i >= KV_SIZE;
+}
+
+static void kv_reset(struct ha_repl *repl, void *arg)
+{
+	struct kv_side *s = arg;
+
+	memset(s->kv, 0, sizeof(s->kv));
+	s->resets++;
+}
+
+static bool kv_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, const uint8_t *data,
+		     size_t len, char *err, size_t errlen, void *arg)
+{
+	struct kv_side *s = arg;
+	struct kv_msg m;
+
+	if (len != sizeof(m)) {
+		snprintf(err, errlen, "bad length %zu", len);
+		return false;
+	}
+	memcpy(&m, data, sizeof(m));
+	if (m.key >= KV_SIZE) {
+		snprintf(err, errlen, "key %u out of range", m.key);
+		return false;
+	}
+	s->kv[m.key] = (s->lie_about_13 && m.key == 13) ? m.value + 1 : m.value;
+	s->applied++;
+	return true;
+}
+
+static void kv_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, void *arg)
+{
+	struct kv_side *s = arg;
+
+	for (uint32_t i = 0; i < KV_SIZE; i++) {
+		if (!s->kv[i])
+			continue;
+		ha_hash_update(h, &i, sizeof(i));
+		ha_hash_update(h, &s->kv[i], sizeof(s->kv[i]));
+		(*items)++;
+	}
+}
+
+static uint64_t kv_set(struct kv_side *s, uint32_t key, uint32_t value)
+{
+	struct kv_msg m = { .key = key, .value = value };
+
+	s->kv[key] = value;
+	return ha_repl_send(s->repl, KV_CLASS, 1, &m, sizeof(m));
+}
+
+static void side_init(struct kv_side *s, const char *name)
+{
+	struct ha_repl_class cls = {
+		.id = KV_CLASS,
+		.name = "kv",
+		.bulk = kv_bulk,
+		.reset = kv_reset,
+		.apply = kv_apply,
+		.digest = kv_digest,
+		.arg = s,
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->repl = ha_repl_new(loop, name);
+	ha_repl_register_class(s->repl, &cls);
+}
+
+/* ---- driving the loop ---- */
+
+static struct event *t_tick;
+
+static void tick(struct event *ev)
+{
+	event_add_timer_msec(loop, tick, NULL, 1, &t_tick);
+}
+
+typedef bool (*cond_fn)(void);
+
+static bool run_until(cond_fn cond, int msec)
+{
+	struct timeval start;
+	struct event ev;
+
+	monotime(&start);
+	event_add_timer_msec(loop, tick, NULL, 1, &t_tick);
+	while (!cond()) {
+		if (monotime_since(&start, NULL) > (int64_t)msec * 1000)
+			return false;
+		if (event_fetch(loop, &ev))
+			event_call(&ev);
+	}
+	return true;
+}
+
+static bool both_synced(void)
+{
+	return ha_repl_state(A.repl) == HA_REPL_SYNCED && ha_repl_state(B.repl) == HA_REPL_SYNCED;
+}
+
+static int sv[2];
+
+/* A active, B standby, on a fresh channel (authenticated). */
+static void connect_sides(void)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	ha_repl_set_role(B.repl, HA_ROLE_STANDBY);
+	ha_repl_attach(B.repl, sv[1], key);
+	ha_repl_attach(A.repl, sv[0], key);
+}
+
+static int setup(void **state)
+{
+	side_init(&A, "test-a");
+	side_init(&B, "test-b");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ha_repl_free(&A.repl);
+	ha_repl_free(&B.repl);
+	EVENT_OFF(t_tick);
+	return 0;
+}
+
+static bool kv_equal(void)
+{
+	return memcmp(A.kv, B.kv, sizeof(A.kv)) == 0;
+}
+
+/* ---- tests ---- */
+
+static void test_bulk_makes_both_synced(void **state)
+{
+	struct ha_msg_repl_status st;
+
+	for (uint32_t i = 1; i <= 500; i++)
+		A.kv[i * 3] = i;
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	assert_true(kv_equal());
+	assert_int_equal(B.resets, 1);
+	ha_repl_status(A.repl, &st);
+	assert_int_equal(st.bulks, 1);
+	assert_int_equal(st.resyncs, 0);
+	assert_int_equal(st.digest, HA_DIGEST_MATCH);
+	/* begin + 500 items + end + digest, all committed */
+	assert_int_equal(st.sent, 503);
+}
+
+static bool gate_ran;
+static unsigned int gate_order[8], gate_n;
+
+static void gate_cb(void *arg)
+{
+	gate_ran = true;
+	gate_order[gate_n++] = (uintptr_t)arg;
+}
+
+static bool gate_done(void)
+{
+	return gate_ran;
+}
+
+static bool b_has_77(void)
+{
+	return B.kv[77] == 7777;
+}
+
+static void test_gate_waits_for_commit(void **state)
+{
+	uint64_t t;
+
+	/* no standby: a gate runs at once */
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	gate_ran = false;
+	t = kv_set(&A, 5, 55);
+	assert_int_equal(t, 0);
+	ha_repl_gate(A.repl, t, gate_cb, NULL);
+	assert_true(gate_ran);
+
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	gate_ran = false;
+	gate_n = 0;
+	t = kv_set(&A, 77, 7777);
+	assert_true(t > 0);
+	ha_repl_gate(A.repl, t, gate_cb, (void *)1);
+	/* not before the standby acked it */
+	assert_false(gate_ran);
+	assert_true(run_until(gate_done, 1000));
+	/* committed means stored there; it is applied right after */
+	assert_true(run_until(b_has_77, 1000));
+	/* a gate on something committed already runs at once */
+	gate_ran = false;
+	ha_repl_gate(A.repl, t, gate_cb, (void *)2);
+	assert_true(gate_ran);
+	assert_int_equal(gate_n, 2);
+}
+
+static bool a_drained(void)
+{
+	struct ha_msg_repl_status st;
+
+	ha_repl_status(A.repl, &st);
+	return st.committed == st.sent && !ha_repl_congested(A.repl);
+}
+
+static void test_flow_control_window(void **state)
+{
+	struct ha_msg_repl_status st;
+
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	ha_repl_set_window(A.repl, 1000);
+	for (uint32_t i = 0; i < 1000; i++)
+		kv_set(&A, i, i + 1);
+	/* 1000 x 21 bytes do not fit into a 1000-byte window */
+	assert_true(ha_repl_congested(A.repl));
+	ha_repl_status(A.repl, &st);
+	assert_true(st.queue > 900);
+	assert_true(st.sent < 100);
+	assert_true(run_until(a_drained, 3000));
+	assert_true(run_until(both_synced, 1000));
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_int_equal(B.kv[i], i + 1);
+}
+
+static void test_deltas_during_bulk_are_replayed(void **state)
+{
+	for (uint32_t i = 1; i < 1500; i++)
+		A.kv[i] = i;
+	connect_sides();
+	/* the bulk walk has not run yet: these are queued behind it */
+	for (uint32_t i = 1; i < 50; i++)
+		kv_set(&A, i, 100000 + i);
+	kv_set(&A, 1999, 42);
+	assert_true(run_until(both_synced, 3000));
+	assert_true(kv_equal());
+	assert_int_equal(B.kv[10], 100010);
+	assert_int_equal(B.kv[1999], 42);
+}
+
+static bool a_failed(void)
+{
+	return ha_repl_state(A.repl) == HA_REPL_FAILED;
+}
+
+static void test_digest_mismatch_resync_once_then_failed(void **state)
+{
+	struct ha_msg_repl_status st;
+
+	A.kv[13] = 1300;
+	A.kv[14] = 1400;
+	B.lie_about_13 = true;
+	connect_sides();
+	assert_true(run_until(a_failed, 3000));
+	ha_repl_status(A.repl, &st);
+	assert_int_equal(st.resyncs, 1);
+	assert_int_equal(st.bulks, 2);
+	assert_int_equal(st.digest, HA_DIGEST_MISMATCH);
+	assert_non_null(strstr(st.detail, "digests differ after a resync"));
+	assert_int_equal(ha_repl_state(B.repl), HA_REPL_FAILED);
+	/* a graceful switchover's check refuses */
+	gate_ran = false;
+}
+
+static bool quiesce_ok, quiesce_called;
+static char quiesce_reason[256];
+
+static void quiesce_cb(bool ok, const char *reason, void *arg)
+{
+	quiesce_called = true;
+	quiesce_ok = ok;
+	strlcpy(quiesce_reason, reason, sizeof(quiesce_reason));
+}
+
+static bool quiesce_done(void)
+{
+	return quiesce_called;
+}
+
+static void test_quiesce(void **state)
+{
+	quiesce_called = false;
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	ha_repl_quiesce(A.repl, quiesce_cb, NULL);
+	assert_true(quiesce_called);
+	assert_false(quiesce_ok);
+	assert_non_null(strstr(quiesce_reason, "no data channel"));
+
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	kv_set(&A, 3, 33);
+	quiesce_called = false;
+	ha_repl_quiesce(A.repl, quiesce_cb, NULL);
+	assert_false(quiesce_called);
+	assert_true(run_until(quiesce_done, 2000));
+	assert_true(quiesce_ok);
+	assert_int_equal(B.kv[3], 33);
+}
+
+static bool b_down(void)
+{
+	return !ha_repl_attached(B.repl);
+}
+
+static bool a_down(void)
+{
+	return !ha_repl_attached(A.repl);
+}
+
+/* Frame bytes as the peer module would send them, authenticated. */
+static void send_raw(int fd, uint8_t type, const uint8_t *payload, size_t len, uint64_t seq)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN], frame[256];
+
+	memset(key, 0x5a, sizeof(key));
+	ha_frame_hdr_encode(frame, type, len + HA_AUTH_MAC_LEN);
+	memcpy(frame + HA_FRAME_HDR_LEN, payload, len);
+	assert_true(ha_auth_frame_mac(key, seq, frame, HA_FRAME_HDR_LEN, payload, len,
+				      frame + HA_FRAME_HDR_LEN + len));
+	assert_int_equal(write(fd, frame, HA_FRAME_HDR_LEN + len + HA_AUTH_MAC_LEN),
+			 (ssize_t)(HA_FRAME_HDR_LEN + len + HA_AUTH_MAC_LEN));
+}
+
+static void test_sequence_gap_refused(void **state)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+	struct ha_msg_delta d = { .seq = 5, .kind = HA_DELTA_UPDATE, .cls = KV_CLASS, .subtype = 1 };
+	uint8_t buf[64];
+	struct kv_msg m = { .key = 1, .value = 2 };
+	struct ha_msg_repl_status st;
+	ssize_t n;
+
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ha_repl_set_role(B.repl, HA_ROLE_STANDBY);
+	ha_repl_attach(B.repl, sv[1], key);
+	n = ha_msg_delta_hdr_encode(&d, buf, sizeof(buf));
+	memcpy(buf + n, &m, sizeof(m));
+	/* the first delta of a channel must be #1 */
+	send_raw(sv[0], HA_MSG_DELTA, buf, n + sizeof(m), 0);
+	assert_true(run_until(b_down, 1000));
+	ha_repl_status(B.repl, &st);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.state, HA_REPL_DOWN);
+	assert_non_null(strstr(st.detail, "out of sequence"));
+	assert_int_equal(B.kv[1], 0);
+	close(sv[0]);
+}
+
+static void test_impossible_ack_refused(void **state)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+	struct ha_msg_ack ack = { .committed = 1000000, .applied = 0 };
+	struct ha_msg_repl_status st;
+	uint8_t buf[16];
+
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	ha_repl_attach(A.repl, sv[0], key);
+	ha_msg_ack_encode(&ack, buf, sizeof(buf));
+	send_raw(sv[1], HA_MSG_ACK, buf, sizeof(buf), 0);
+	assert_true(run_until(a_down, 1000));
+	ha_repl_status(A.repl, &st);
+	assert_int_equal(st.refused, 1);
+	close(sv[1]);
+}
+
+static void test_forged_frame_refused(void **state)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+	struct ha_msg_ack ack = { .committed = 0, .applied = 0 };
+	uint8_t buf[16];
+
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	ha_repl_attach(A.repl, sv[0], key);
+	ha_msg_ack_encode(&ack, buf, sizeof(buf));
+	/* right key, replayed sequence number (frame #7 where #0 is due) */
+	send_raw(sv[1], HA_MSG_ACK, buf, sizeof(buf), 7);
+	assert_true(run_until(a_down, 1000));
+	close(sv[1]);
+}
+
+static bool b_committed_50(void)
+{
+	struct ha_msg_repl_status st;
+
+	ha_repl_status(B.repl, &st);
+	return st.committed >= 4 + 50; /* begin, item, end, digest, then 50 */
+}
+
+static void test_drain_on_takeover(void **state)
+{
+	struct ha_msg_repl_status st;
+
+	A.kv[1] = 1;
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	for (uint32_t i = 100; i < 150; i++)
+		kv_set(&A, i, i);
+	/* stop as soon as the standby has stored them: one read event */
+	assert_true(run_until(b_committed_50, 1000));
+	ha_repl_status(B.repl, &st);
+	assert_true(st.applied < st.committed);
+	/* the active card dies; the standby takes over: nothing committed
+	 * is lost, it is applied before the card acts as active */
+	ha_repl_detach(A.repl, "card died");
+	ha_repl_set_role(B.repl, HA_ROLE_ACTIVE);
+	ha_repl_status(B.repl, &st);
+	for (uint32_t i = 100; i < 150; i++)
+		assert_int_equal(B.kv[i], i);
+}
+
+static void test_role_swap_rebulks_the_other_way(void **state)
+{
+	for (uint32_t i = 1; i < 300; i++)
+		A.kv[i] = i;
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	/* graceful switchover: the old active first goes standby */
+	ha_repl_set_role(A.repl, HA_ROLE_STANDBY);
+	ha_repl_set_role(B.repl, HA_ROLE_ACTIVE);
+	B.kv[600] = 6;
+	assert_true(run_until(both_synced, 2000));
+	assert_true(kv_equal());
+	assert_int_equal(A.kv[600], 6);
+	assert_int_equal(A.resets, 1);
+}
+
+static void test_delta_while_active_refused(void **state)
+{
+	struct ha_msg_repl_status st;
+
+	/* both think they are active (a split): neither applies the other's */
+	connect_sides();
+	ha_repl_set_role(B.repl, HA_ROLE_ACTIVE);
+	kv_set(&A, 9, 9);
+	run_until(both_synced, 200);
+	assert_int_equal(B.kv[9], 0);
+	ha_repl_status(B.repl, &st);
+	assert_true(st.refused > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bulk_makes_both_synced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_waits_for_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deltas_during_bulk_are_replayed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_digest_mismatch_resync_once_then_failed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_quiesce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_gap_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_impossible_ack_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_frame_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_on_takeover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_role_swap_rebulks_the_other_way, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delta_while_active_refused, setup, teardown),
+	};
+
+	loop = event_master_create("test_ha_repl");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
