@@ -24,6 +24,7 @@ struct ha_conn {
 
 	ha_conn_frame_cb frame_cb;
 	ha_conn_close_cb close_cb;
+	ha_conn_batch_cb batch_cb;
 	void *arg;
 
 	/* receive buffer: [0, rx_len) holds unparsed bytes */
@@ -323,6 +324,8 @@ static void ha_conn_read(struct event *ev)
 	conn->stats.bytes_rx += n;
 	if (!ha_conn_parse(conn))
 		return;
+	if (conn->batch_cb && !conn->failed)
+		conn->batch_cb(conn, conn->arg);
 	if (!conn->failed)
 		event_add_read(conn->loop, ha_conn_read, conn, conn->fd, &conn->t_read);
 }
@@ -438,4 +441,9 @@ int ha_conn_send_fd(struct ha_conn *conn, uint8_t type, const uint8_t *payload, 
 size_t ha_conn_tx_pending(const struct ha_conn *conn)
 {
 	return conn->tx_len - conn->tx_off;
+}
+
+void ha_conn_set_batch_cb(struct ha_conn *conn, ha_conn_batch_cb cb)
+{
+	conn->batch_cb = cb;
 }

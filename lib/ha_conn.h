@@ -54,6 +54,10 @@ extern void ha_conn_enable_fd_passing(struct ha_conn *conn);
 /* The oldest received descriptor not yet taken, or -1.  A descriptor
  * arrives no later than the first byte of the frame it was sent with. */
 extern int ha_conn_take_fd(struct ha_conn *conn);
+/* Called after the frames of one read were delivered (e.g. to send one
+ * cumulative ack for all of them, at once). */
+typedef void (*ha_conn_batch_cb)(struct ha_conn *conn, void *arg);
+extern void ha_conn_set_batch_cb(struct ha_conn *conn, ha_conn_batch_cb cb);
 /* Bytes queued and not yet written to the socket. */
 extern size_t ha_conn_tx_pending(const struct ha_conn *conn);
 /*

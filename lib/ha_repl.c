@@ -574,9 +574,8 @@ static bool ha_repl_rx_digest_result(struct ha_repl *repl, const uint8_t *payloa
 
 /* ---- receiving side ---- */
 
-static void ha_repl_send_ack(struct event *ev)
+static void ha_repl_send_ack_now(struct ha_repl *repl)
 {
-	struct ha_repl *repl = EVENT_ARG(ev);
 	struct ha_msg_ack ack = { .committed = repl->rx_seq, .applied = repl->applied_seq };
 	uint8_t buf[16];
 
@@ -587,6 +586,11 @@ static void ha_repl_send_ack(struct event *ev)
 	ha_conn_send(repl->conn, HA_MSG_ACK, buf, sizeof(buf));
 	repl->ack_sent_seq = ack.committed;
 	repl->ack_sent_applied = ack.applied;
+}
+
+static void ha_repl_send_ack(struct event *ev)
+{
+	ha_repl_send_ack_now(EVENT_ARG(ev));
 }
 
 static void ha_repl_refuse(struct ha_repl *repl, const char *fmt, ...) PRINTFRR(2, 3);
@@ -757,8 +761,6 @@ static bool ha_repl_rx_delta(struct ha_repl *repl, const uint8_t *payload, uint3
 		return false;
 	}
 	repl->rx_seq = m.seq;
-	if (!repl->t_ack)
-		event_add_event(repl->loop, ha_repl_send_ack, repl, 0, &repl->t_ack);
 	if (m.kind == HA_DELTA_BULK_BEGIN) {
 		/* what is not applied yet is superseded by the bulk copy */
 		ha_deltas_free_all(&repl->committed);
@@ -777,6 +779,16 @@ static bool ha_repl_rx_delta(struct ha_repl *repl, const uint8_t *payload, uint3
 	if (!repl->t_apply)
 		event_add_event(repl->loop, ha_repl_apply_event, repl, 0, &repl->t_apply);
 	return true;
+}
+
+/* The frames of one read are stored: one cumulative ack for all of them,
+ * right away (the active's gates wait for it). */
+static void ha_repl_batch_done(struct ha_conn *conn, void *arg)
+{
+	struct ha_repl *repl = arg;
+
+	EVENT_OFF(repl->t_ack);
+	ha_repl_send_ack_now(repl);
 }
 
 static bool ha_repl_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload, uint32_t len,
@@ -823,6 +835,7 @@ void ha_repl_attach(struct ha_repl *repl, int fd, const uint8_t *key)
 	repl->conn = ha_conn_new(repl->loop, fd, name, ha_repl_frame, ha_repl_conn_closed, repl);
 	if (key)
 		ha_conn_set_auth(repl->conn, key);
+	ha_conn_set_batch_cb(repl->conn, ha_repl_batch_done);
 	repl->tx_seq = repl->acked_seq = repl->acked_applied = 0;
 	repl->rx_seq = repl->ack_sent_seq = repl->ack_sent_applied = 0;
 	repl->applied_seq = 0;

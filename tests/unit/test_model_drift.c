@@ -160,8 +160,8 @@ static void compare(const ProtobufCMessageDescriptor *msg, const struct lysp_nod
 				 leaf->type.name, f->type);
 	}
 	if (leaves != msg->n_fields)
-		fail_msg("message %s has %u fields, grouping %s %u leaves", msg->name, msg->n_fields,
-			 grp->name, leaves);
+		fail_msg("message %s has %u fields, grouping %s %u leaves", msg->name,
+			 msg->n_fields, grp->name, leaves);
 }
 
 static void test_every_delta_grouping_has_its_message(void **state)
