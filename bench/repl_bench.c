@@ -341,8 +341,8 @@ static int run_active(const char *addr, int port, const char *out)
 	       small_mb);
 	printf("  %-44s %12.0f deltas/s  %8.1f MB/s\n", "throughput, 4000-byte deltas", big_ds,
 	       big_mb);
-	printf("  %-44s %12.1f MB/s   (ratio delta/plain %.2f)\n",
-	       "baseline: plain TCP, same link", tcp_mb, big_mb / tcp_mb);
+	printf("  %-44s %12.1f MB/s   (ratio delta/plain %.2f)\n", "baseline: plain TCP, same link",
+	       tcp_mb, big_mb / tcp_mb);
 	printf("  %-44s p50 %7.1f us  p99 %7.1f us  (target p99 <= 200 us)\n",
 	       "gated-ack latency, 100-byte delta", p50, p99);
 	printf("  %-44s p50 %7.1f us  p99 %7.1f us  (ratio p99 %.2f)\n",
