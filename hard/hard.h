@@ -138,8 +138,9 @@ DECLARE_DLIST(hard_daemons, struct hard_daemon, item);
 /* A graceful or non-graceful switchover, as this card saw it. */
 struct hard_switchover {
 	uint32_t id;
-	bool quiescing; /* the active waits for its modules' QUIESCE_DONE */
-	bool releasing; /* the old active waits for its modules to be standby */
+	bool quiescing;	    /* the active waits for its modules' QUIESCE_DONE */
+	bool releasing;	    /* the old active waits for its modules to be standby */
+	bool line_released; /* ... and for the driver to confirm it is off the line */
 	struct event *t_release;
 	bool graceful;
 	bool in_progress;
@@ -209,8 +210,15 @@ extern uint8_t hard_card_flags(void);
 
 /* hard_mship.c: mastership of the line */
 extern const char *hard_mship_driver_name(enum hard_mship_driver d);
-extern bool hard_mship_acquire(bool peer_dead, char *err, size_t errlen);
-extern void hard_mship_release(void);
+/*
+ * Acquire or release mastership; cb(ok, err) when done -- at once for the
+ * bridge and none drivers, when the program exits for the script driver
+ * (hard's event loop runs meanwhile).  cb may be NULL.
+ */
+typedef void (*hard_mship_done_cb)(bool ok, const char *err);
+extern void hard_mship_acquire(bool peer_dead, hard_mship_done_cb cb);
+extern void hard_mship_release(hard_mship_done_cb cb);
+extern bool hard_mship_busy(void); /* a script is running */
 extern bool hard_mship_renew(char *err, size_t errlen);
 extern void hard_mship_config_changed(void);
 

@@ -43,6 +43,7 @@
 
 #include "debug.h"
 #include "json.h"
+#include "network.h"
 #include "log.h"
 #include "privs.h"
 
@@ -50,7 +51,7 @@
 
 #define MSHIP_CLAIM_PREFIX  "frr-ha slot="
 #define MSHIP_NFT_SET	    "bridge frrha offline"
-#define SCRIPT_TIMEOUT_MSEC 5000
+#define SCRIPT_TIMEOUT_MSEC 2000 /* within a switchover step's 3 s */
 
 extern struct zebra_privs_t hard_privs;
 
@@ -505,16 +506,113 @@ static bool mship_bridge_renew(char *err, size_t errlen)
 
 /* --- the script driver ------------------------------------------------- */
 
-static bool mship_script_run(const char *verb, bool force, char *err, size_t errlen)
+/*
+ * The script runs as a child process watched from the event loop, so that
+ * hard goes on sending heartbeats and answering the peer card while it
+ * runs.  One script at a time; its first output line is kept for the
+ * error message.  Killed after SCRIPT_TIMEOUT_MSEC.
+ */
+static struct {
+	pid_t pid;
+	int out;
+	char verb[16];
+	bool force;
+	char line[256];
+	size_t line_len;
+	hard_mship_done_cb cb;
+	struct event *t_read, *t_reap, *t_timeout;
+	int64_t started_usec;
+} script = { .pid = -1, .out = -1 };
+
+static void mship_script_finish(bool ok, const char *err)
+{
+	hard_mship_done_cb cb = script.cb;
+
+	EVENT_OFF(script.t_read);
+	EVENT_OFF(script.t_reap);
+	EVENT_OFF(script.t_timeout);
+	if (script.out >= 0)
+		close(script.out);
+	script.out = -1;
+	script.pid = -1;
+	script.cb = NULL;
+	DEBUGD(&hard_dbg_mship, "redundancy: mastership script %s%s: %s after %" PRId64 " us",
+	       script.verb, script.force ? " force" : "", ok ? "done" : err,
+	       hard_monotime_usec() - script.started_usec);
+	if (cb)
+		cb(ok, err);
+}
+
+static void mship_script_reap(struct event *ev)
+{
+	int status = 0;
+	pid_t r = waitpid(script.pid, &status, WNOHANG);
+	char err[384];
+
+	if (r == 0) {
+		/* output closed, process not gone yet */
+		event_add_timer_msec(hard.master, mship_script_reap, NULL, 2, &script.t_reap);
+		return;
+	}
+	if (r == script.pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		mship_script_finish(true, "");
+		return;
+	}
+	snprintfrr(err, sizeof(err), "%s %s%s exited %d%s%s", hard.cfg.mship.script, script.verb,
+		   script.force ? " force" : "",
+		   r == script.pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		   script.line[0] ? ": " : "", script.line);
+	mship_script_finish(false, err);
+}
+
+static void mship_script_read(struct event *ev)
+{
+	char buf[256];
+	ssize_t n = read(script.out, buf, sizeof(buf));
+
+	if (n > 0) {
+		/* keep the first line */
+		for (ssize_t i = 0; i < n && script.line_len < sizeof(script.line) - 1; i++) {
+			if (buf[i] == '\n') {
+				script.line_len = sizeof(script.line) - 1;
+				break;
+			}
+			script.line[script.line_len++] = buf[i];
+		}
+		event_add_read(hard.master, mship_script_read, NULL, script.out, &script.t_read);
+		return;
+	}
+	if (n < 0 && ERRNO_IO_RETRY(errno)) {
+		event_add_read(hard.master, mship_script_read, NULL, script.out, &script.t_read);
+		return;
+	}
+	/* EOF: the script is exiting */
+	mship_script_reap(NULL);
+}
+
+static void mship_script_timeout(struct event *ev)
+{
+	char err[384];
+	int status;
+
+	kill(script.pid, SIGKILL);
+	waitpid(script.pid, &status, 0);
+	snprintf(err, sizeof(err), "%s %s: timed out after %d ms", hard.cfg.mship.script,
+		 script.verb, SCRIPT_TIMEOUT_MSEC);
+	mship_script_finish(false, err);
+}
+
+static bool mship_script_start(const char *verb, bool force, hard_mship_done_cb cb, char *err,
+			       size_t errlen)
 {
 	char slot[8];
 	int out[2];
 	pid_t pid;
-	int status = 0;
-	char line[256] = "";
-	ssize_t len;
-	int waited = 0;
 
+	if (script.pid > 0) {
+		snprintf(err, errlen, "the mastership script is still running (%s)", script.verb);
+		return false;
+	}
 	snprintf(slot, sizeof(slot), "%u", hard.cfg.slot);
 	if (pipe2(out, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", safe_strerror(errno));
@@ -535,65 +633,89 @@ static bool mship_script_run(const char *verb, bool force, char *err, size_t err
 		_exit(127);
 	}
 	close(out[1]);
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (waited >= SCRIPT_TIMEOUT_MSEC) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(out[0]);
-			snprintf(err, errlen, "%s %s: timed out after %d ms", hard.cfg.mship.script,
-				 verb, SCRIPT_TIMEOUT_MSEC);
-			return false;
-		}
-		usleep(2000);
-		waited += 2;
-	}
-	len = read(out[0], line, sizeof(line) - 1);
-	close(out[0]);
-	if (len > 0) {
-		line[len] = '\0';
-		line[strcspn(line, "\n")] = '\0';
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return true;
-	snprintf(err, errlen, "%s %s%s exited %d%s%s", hard.cfg.mship.script, verb,
-		 force ? " force" : "", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-		 line[0] ? ": " : "", line);
-	return false;
+	set_nonblocking(out[0]);
+	script.pid = pid;
+	script.out = out[0];
+	strlcpy(script.verb, verb, sizeof(script.verb));
+	script.force = force;
+	script.line[0] = '\0';
+	script.line_len = 0;
+	script.cb = cb;
+	script.started_usec = hard_monotime_usec();
+	event_add_read(hard.master, mship_script_read, NULL, script.out, &script.t_read);
+	event_add_timer_msec(hard.master, mship_script_timeout, NULL, SCRIPT_TIMEOUT_MSEC,
+			     &script.t_timeout);
+	return true;
 }
 
 /* --- the interface used by the role machine ---------------------------- */
 
-bool hard_mship_acquire(bool peer_dead, char *err, size_t errlen)
-{
-	bool ok = true;
+static hard_mship_done_cb acquire_cb;
+static bool acquire_peer_dead;
 
-	switch (hard.cfg.mship.driver) {
-	case HARD_MSHIP_NONE:
-		break;
-	case HARD_MSHIP_BRIDGE:
-		ok = mship_bridge_acquire(peer_dead, err, errlen);
-		break;
-	case HARD_MSHIP_SCRIPT:
-		ok = mship_script_run("acquire", peer_dead, err, errlen);
-		break;
-	}
+static void mship_acquired(bool ok, const char *err)
+{
+	hard_mship_done_cb cb = acquire_cb;
+
 	DEBUGD(&hard_dbg_mship, "redundancy: mastership %s acquire%s: %s",
-	       hard_mship_driver_name(hard.cfg.mship.driver), peer_dead ? " (peer dead)" : "",
-	       ok ? "done" : err);
+	       hard_mship_driver_name(hard.cfg.mship.driver),
+	       acquire_peer_dead ? " (peer dead)" : "", ok ? "done" : err);
 	if (ok) {
 		hard.mastership = true;
 		zlog_notice("redundancy: mastership acquired (driver %s%s)",
 			    hard_mship_driver_name(hard.cfg.mship.driver),
-			    peer_dead ? ", peer card declared dead" : "");
+			    acquire_peer_dead ? ", peer card declared dead" : "");
 	}
-	return ok;
+	acquire_cb = NULL;
+	if (cb)
+		cb(ok, err);
 }
 
-void hard_mship_release(void)
+void hard_mship_acquire(bool peer_dead, hard_mship_done_cb cb)
 {
 	char err[256] = "";
 	bool ok = true;
 
+	acquire_cb = cb;
+	acquire_peer_dead = peer_dead;
+	switch (hard.cfg.mship.driver) {
+	case HARD_MSHIP_NONE:
+		break;
+	case HARD_MSHIP_BRIDGE:
+		ok = mship_bridge_acquire(peer_dead, err, sizeof(err));
+		break;
+	case HARD_MSHIP_SCRIPT:
+		if (mship_script_start("acquire", peer_dead, mship_acquired, err, sizeof(err)))
+			return; /* mship_acquired() follows */
+		ok = false;
+		break;
+	}
+	mship_acquired(ok, err);
+}
+
+static hard_mship_done_cb release_cb;
+
+static void mship_released(bool ok, const char *err)
+{
+	hard_mship_done_cb cb = release_cb;
+
+	if (ok)
+		zlog_notice("redundancy: mastership released");
+	else
+		zlog_err("redundancy: mastership release incomplete: %s", err);
+	release_cb = NULL;
+	if (cb)
+		cb(ok, err);
+}
+
+void hard_mship_release(hard_mship_done_cb cb)
+{
+	char err[256] = "";
+	bool ok = true;
+
+	/* from now on this card does not count itself on the line */
+	hard.mastership = false;
+	release_cb = cb;
 	switch (hard.cfg.mship.driver) {
 	case HARD_MSHIP_NONE:
 		break;
@@ -601,14 +723,17 @@ void hard_mship_release(void)
 		ok = mship_bridge_release(err, sizeof(err));
 		break;
 	case HARD_MSHIP_SCRIPT:
-		ok = mship_script_run("release", false, err, sizeof(err));
+		if (mship_script_start("release", false, mship_released, err, sizeof(err)))
+			return;
+		ok = false;
 		break;
 	}
-	hard.mastership = false;
-	if (ok)
-		zlog_notice("redundancy: mastership released");
-	else
-		zlog_err("redundancy: mastership release incomplete: %s", err);
+	mship_released(ok, err);
+}
+
+bool hard_mship_busy(void)
+{
+	return script.pid > 0;
 }
 
 bool hard_mship_renew(char *err, size_t errlen)

@@ -79,44 +79,149 @@ static void hard_renew_timer(struct event *ev)
 	hard_renew_start();
 }
 
+/* What to do once the mastership driver answered a request to become
+ * active (at once, or when the script driver's program exits). */
+enum hard_after {
+	HARD_AFTER_NOTHING,
+	HARD_AFTER_BOOT_WAIT,	/* retry the boot decision if refused */
+	HARD_AFTER_TAKEOVER,	/* end a non-graceful switchover */
+	HARD_AFTER_PEER_FAILED, /* record the takeover from a failed peer */
+	HARD_AFTER_SWO_TIMEOUT, /* back to active after an unconfirmed handover */
+	HARD_AFTER_RELEASED,	/* the standby's side of a graceful switchover */
+	HARD_AFTER_ABORT,	/* back to active after the peer aborted */
+};
+
+static struct {
+	bool pending;	/* the driver has not answered yet */
+	bool cancelled; /* became standby meanwhile */
+	char reason[192];
+	bool peer_dead;
+	enum hard_after after;
+	int64_t t0;
+} acquiring;
+
+static void hard_become_standby(const char *reason, hard_mship_done_cb released);
+static void hard_swo_begin(uint32_t id, bool graceful, bool here, const char *reason);
+static void hard_swo_end(const char *fmt, ...) PRINTFRR(1, 2);
+static void hard_swo_send(enum ha_switchover_step step);
+static void hard_boot_wait_expired(struct event *ev);
+
+static void hard_acquire_done(bool ok, const char *err)
+{
+	enum hard_after after = acquiring.after;
+
+	acquiring.pending = false;
+	if (acquiring.cancelled) {
+		acquiring.cancelled = false;
+		if (ok) {
+			zlog_warn(
+				"redundancy: mastership acquired after this card became standby: releasing it");
+			hard_mship_release(NULL);
+		}
+		return;
+	}
+	if (!ok) {
+		if (!hard.takeover_blocked[0])
+			zlog_warn("redundancy: not becoming active (%s): %s; retrying",
+				  acquiring.reason, err);
+		else
+			DEBUGD(&hard_dbg_mship, "redundancy: still not active: %s", err);
+		strlcpy(hard.takeover_blocked, err, sizeof(hard.takeover_blocked));
+		if (acquiring.peer_dead)
+			event_add_timer_msec(hard.master, hard_takeover_retry, NULL,
+					     MAX(10u, hard.cfg.hb_interval / 10), &hard.t_takeover);
+		hard_role_update_redundancy();
+		switch (after) {
+		case HARD_AFTER_BOOT_WAIT:
+			/* the peer card is on the line: wait for it, retrying */
+			event_add_timer_msec(hard.master, hard_boot_wait_expired, NULL,
+					     hard.cfg.hb_interval, &hard.t_boot_wait);
+			break;
+		case HARD_AFTER_SWO_TIMEOUT:
+		case HARD_AFTER_ABORT:
+			hard_swo_end("failed: %s", hard.takeover_blocked);
+			break;
+		case HARD_AFTER_RELEASED:
+			hard_swo_send(HA_SWO_ABORT);
+			hard_swo_end("aborted: %s", hard.takeover_blocked);
+			break;
+		case HARD_AFTER_NOTHING:
+		case HARD_AFTER_TAKEOVER:
+		case HARD_AFTER_PEER_FAILED:
+			break;
+		}
+		return;
+	}
+	hard.takeover_blocked[0] = '\0';
+	EVENT_OFF(hard.t_takeover);
+	hard_set_role(HA_ROLE_ACTIVE, acquiring.reason);
+	hard_renew_start();
+	switch (after) {
+	case HARD_AFTER_TAKEOVER:
+		if (hard.swo.in_progress && !hard.swo.graceful)
+			hard_swo_end("completed: active on this card");
+		break;
+	case HARD_AFTER_PEER_FAILED:
+		hard_swo_begin(hard.swo.id + 1, false, false, "the active card failed");
+		hard.swo.started_usec = acquiring.t0;
+		hard_swo_end("completed: active on this card");
+		break;
+	case HARD_AFTER_SWO_TIMEOUT:
+		hard_swo_end("aborted: no confirmation from the new active");
+		break;
+	case HARD_AFTER_RELEASED:
+		hard_swo_send(HA_SWO_ACTIVE);
+		hard_swo_end("completed: active on this card");
+		break;
+	case HARD_AFTER_ABORT:
+		hard_swo_end("aborted by the peer card");
+		break;
+	case HARD_AFTER_NOTHING:
+	case HARD_AFTER_BOOT_WAIT:
+		break;
+	}
+}
+
 /*
  * Become active.  peer_dead: the peer card is absent or declared dead, so
  * the driver may fence it.  A takeover the driver refuses (the peer still
  * renews its claim: only the intercard link is down) is retried until it
- * succeeds or the peer card comes back.
+ * succeeds or the peer card comes back.  The driver may answer later (a
+ * script): what follows is in hard_acquire_done(), as after says.
  */
-static bool hard_become_active(const char *reason, bool peer_dead)
+static void hard_become_active(const char *reason, bool peer_dead, enum hard_after after)
 {
-	char err[192] = "";
-
 	EVENT_OFF(hard.t_boot_wait);
-	if (!hard.mastership && !hard_mship_acquire(peer_dead, err, sizeof(err))) {
-		if (!hard.takeover_blocked[0])
-			zlog_warn("redundancy: not becoming active (%s): %s; retrying", reason, err);
-		else
-			DEBUGD(&hard_dbg_mship, "redundancy: still not active: %s", err);
-		strlcpy(hard.takeover_blocked, err, sizeof(hard.takeover_blocked));
-		if (peer_dead)
-			event_add_timer_msec(hard.master, hard_takeover_retry, NULL,
-					     MAX(10u, hard.cfg.hb_interval / 10), &hard.t_takeover);
-		hard_role_update_redundancy();
-		return false;
+	if (acquiring.pending) {
+		/* one request at a time; the running one decides */
+		DEBUGD(&hard_dbg_mship,
+		       "redundancy: already acquiring mastership (%s); not again for: %s",
+		       acquiring.reason, reason);
+		acquiring.cancelled = false;
+		return;
 	}
-	hard.takeover_blocked[0] = '\0';
-	EVENT_OFF(hard.t_takeover);
-	hard_set_role(HA_ROLE_ACTIVE, reason);
-	hard_renew_start();
-	return true;
+	acquiring.pending = true;
+	acquiring.cancelled = false;
+	strlcpy(acquiring.reason, reason, sizeof(acquiring.reason));
+	acquiring.peer_dead = peer_dead;
+	acquiring.after = after;
+	acquiring.t0 = hard_monotime_usec();
+	if (hard.mastership)
+		hard_acquire_done(true, "");
+	else
+		hard_mship_acquire(peer_dead, hard_acquire_done);
 }
 
-static void hard_become_standby(const char *reason)
+static void hard_become_standby(const char *reason, hard_mship_done_cb released)
 {
 	EVENT_OFF(hard.t_boot_wait);
 	EVENT_OFF(hard.t_takeover);
 	EVENT_OFF(hard.t_renew);
 	hard.takeover_blocked[0] = '\0';
+	if (acquiring.pending)
+		acquiring.cancelled = true;
 	if (hard.mastership)
-		hard_mship_release();
+		hard_mship_release(released);
 	hard_set_role(HA_ROLE_STANDBY, reason);
 }
 
@@ -181,8 +286,7 @@ static void hard_takeover_retry(struct event *ev)
 		return;
 	snprintf(reason, sizeof(reason), "active card lost (%s): taking over",
 		 hard.peer.last_down_reason);
-	if (hard_become_active(reason, true) && hard.swo.in_progress && !hard.swo.graceful)
-		hard_swo_end("completed: active on this card");
+	hard_become_active(reason, true, HARD_AFTER_TAKEOVER);
 }
 
 static void hard_boot_wait_expired(struct event *ev)
@@ -192,17 +296,14 @@ static void hard_boot_wait_expired(struct event *ev)
 	if (hard.role != HA_ROLE_INIT)
 		return;
 	if (!hard.cfg.peer_configured) {
-		hard_become_active("no peer card configured: lone card", true);
+		hard_become_active("no peer card configured: lone card", true, HARD_AFTER_NOTHING);
 		return;
 	}
 	if (hard.peer.state == HARD_PEER_UP)
 		return; /* the election decides */
 	snprintf(reason, sizeof(reason), "peer card silent for %u ms at boot: active alone",
 		 hard_boot_wait_msec());
-	if (!hard_become_active(reason, true))
-		/* the peer card is on the line: wait for it, retrying */
-		event_add_timer_msec(hard.master, hard_boot_wait_expired, NULL,
-				     hard.cfg.hb_interval, &hard.t_boot_wait);
+	hard_become_active(reason, true, HARD_AFTER_BOOT_WAIT);
 }
 
 void hard_role_start(void)
@@ -217,7 +318,7 @@ void hard_role_start(void)
 void hard_role_config_changed(void)
 {
 	if (!hard.cfg.peer_configured && hard.role != HA_ROLE_ACTIVE && !hard.t_boot_wait)
-		hard_become_active("peer card unconfigured: lone card", true);
+		hard_become_active("peer card unconfigured: lone card", true, HARD_AFTER_NOTHING);
 	hard_role_update_redundancy();
 }
 
@@ -242,12 +343,12 @@ void hard_role_peer_up(void)
 	case HA_ELECT_LOCAL:
 		snprintf(reason, sizeof(reason), "elected against slot %u (%s)", peer.slot, rule);
 		if (hard.role != HA_ROLE_ACTIVE)
-			hard_become_active(reason, false);
+			hard_become_active(reason, false, HARD_AFTER_NOTHING);
 		break;
 	case HA_ELECT_PEER:
 		snprintf(reason, sizeof(reason), "slot %u elected active (%s)", peer.slot, rule);
 		if (hard.role != HA_ROLE_STANDBY)
-			hard_become_standby(reason);
+			hard_become_standby(reason, NULL);
 		break;
 	case HA_ELECT_INVALID:
 		/* hard_peer refuses such a peer before it is up */
@@ -270,13 +371,7 @@ void hard_role_peer_update(void)
 	 * heartbeat sent in that window must not start a second takeover. */
 	if (hard.role == HA_ROLE_STANDBY && !hard.swo.in_progress &&
 	    hard.peer.hb.role == HA_ROLE_FAILED && !(hard.peer.hb.flags & HA_CARD_F_MASTER)) {
-		int64_t t0 = hard_monotime_usec();
-
-		if (hard_become_active("peer card failed", true)) {
-			hard_swo_begin(hard.swo.id + 1, false, false, "the active card failed");
-			hard.swo.started_usec = t0;
-			hard_swo_end("completed: active on this card");
-		}
+		hard_become_active("peer card failed", true, HARD_AFTER_PEER_FAILED);
 		return;
 	}
 	hard_role_update_redundancy();
@@ -291,8 +386,7 @@ void hard_role_peer_down(const char *reason)
 		snprintf(why, sizeof(why), "active card lost (%s): taking over", reason);
 		if (!hard.swo.in_progress)
 			hard_swo_begin(hard.swo.id + 1, false, false, reason);
-		if (hard_become_active(why, true))
-			hard_swo_end("completed: active on this card");
+		hard_become_active(why, true, HARD_AFTER_TAKEOVER);
 		break;
 	case HA_ROLE_INIT:
 	case HA_ROLE_ACTIVE:
@@ -410,11 +504,8 @@ static void hard_swo_timeout(struct event *ev)
 	 * channel's liveness decides (a lost peer makes us take over) */
 	if (hard.peer.state == HARD_PEER_UP && hard.role == HA_ROLE_STANDBY &&
 	    hard.peer.hb.role != HA_ROLE_ACTIVE) {
-		if (hard_become_active("switchover not confirmed by the peer card: back to active",
-				       false))
-			hard_swo_end("aborted: no confirmation from the new active");
-		else
-			hard_swo_end("failed: %s", hard.takeover_blocked);
+		hard_become_active("switchover not confirmed by the peer card: back to active",
+				   false, HARD_AFTER_SWO_TIMEOUT);
 	}
 }
 
@@ -506,14 +597,51 @@ static void hard_swo_release(bool timed_out)
 
 static void hard_swo_release_timeout(struct event *ev)
 {
+	if (!hard.swo.line_released) {
+		/* the driver has not confirmed this card is off the line: the
+		 * peer must not take it; the switchover timeout decides */
+		event_add_timer_msec(hard.master, hard_swo_release_timeout, NULL,
+				     HARD_RELEASE_WAIT_MSEC, &hard.swo.t_release);
+		return;
+	}
 	hard_swo_release(true);
+}
+
+static char release_error[256];
+
+static void hard_swo_release_failed(struct event *ev)
+{
+	if (!hard.swo.releasing)
+		return;
+	/* not known to be off the line: the peer must not take it */
+	hard.swo.releasing = false;
+	EVENT_OFF(hard.swo.t_release);
+	hard_swo_send(HA_SWO_ABORT);
+	hard_swo_end("aborted: mastership release failed: %s", release_error);
+	hard_become_active("switchover aborted: release failed, back to active", false,
+			   HARD_AFTER_NOTHING);
+}
+
+/* The mastership driver answered the handover's release (perhaps from
+ * inside hard_become_standby(): act on a failure from a fresh event). */
+static void hard_swo_line_released(bool ok, const char *err)
+{
+	if (!hard.swo.releasing)
+		return;
+	if (!ok) {
+		strlcpy(release_error, err, sizeof(release_error));
+		event_add_event(hard.master, hard_swo_release_failed, NULL, 0, NULL);
+		return;
+	}
+	hard.swo.line_released = true;
+	hard_role_module_role_changed();
 }
 
 void hard_role_module_role_changed(void)
 {
 	struct hard_daemon *hd;
 
-	if (!hard.swo.releasing)
+	if (!hard.swo.releasing || !hard.swo.line_released)
 		return;
 	frr_each (hard_daemons, &hard.daemons, hd)
 		if (hd->registered && (!hd->repl_known || hd->repl.role != HA_ROLE_STANDBY))
@@ -536,10 +664,9 @@ static void hard_swo_handover(const char *reason)
 		 reason, hard.peer.hello.slot);
 	EVENT_OFF(hard.t_renew);
 	EVENT_OFF(hard.swo.t_timeout);
-	if (hard.mastership)
-		hard_mship_release();
 	hard.swo.releasing = true;
-	hard_become_standby(why);
+	hard.swo.line_released = !hard.mastership;
+	hard_become_standby(why, hard_swo_line_released);
 	event_add_timer_msec(hard.master, hard_swo_release_timeout, NULL, HARD_RELEASE_WAIT_MSEC,
 			     &hard.swo.t_release);
 	hard_role_module_role_changed();
@@ -576,13 +703,7 @@ void hard_role_switchover_msg(const struct ha_msg_switchover *msg)
 		hard_swo_step(HA_SWO_RELEASED);
 		snprintf(why, sizeof(why), "switchover #%u: took over from slot %u", msg->id,
 			 hard.peer.hello.slot);
-		if (!hard_become_active(why, false)) {
-			hard_swo_send(HA_SWO_ABORT);
-			hard_swo_end("aborted: %s", hard.takeover_blocked);
-			return;
-		}
-		hard_swo_send(HA_SWO_ACTIVE);
-		hard_swo_end("completed: active on this card");
+		hard_become_active(why, false, HARD_AFTER_RELEASED);
 		return;
 	case HA_SWO_ACTIVE:
 		if (!swo->in_progress || msg->id != swo->id)
@@ -595,11 +716,9 @@ void hard_role_switchover_msg(const struct ha_msg_switchover *msg)
 		if (!swo->in_progress || msg->id != swo->id)
 			break;
 		if (swo->initiated_here && hard.role == HA_ROLE_STANDBY) {
-			if (!hard_become_active("switchover aborted by the peer card: back to active",
-						false)) {
-				hard_swo_end("failed: %s", hard.takeover_blocked);
-				return;
-			}
+			hard_become_active("switchover aborted by the peer card: back to active",
+					   false, HARD_AFTER_ABORT);
+			return;
 		}
 		hard_swo_end("aborted by the peer card");
 		return;

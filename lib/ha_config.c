@@ -239,8 +239,10 @@ static bool ha_config_apply_command(const uint8_t *data, size_t len, char *err, 
 	bool ok = false;
 	int ret;
 
-	if (!msg || !msg->line) {
-		snprintf(err, errlen, "undecodable configuration command");
+	if (!msg || !msg->line || msg->base.n_unknown_fields) {
+		/* unknown fields: another schema than ours, not to be guessed at */
+		snprintf(err, errlen, "undecodable configuration command%s",
+			 msg && msg->base.n_unknown_fields ? " (unknown fields)" : "");
 		goto out;
 	}
 	s = ha_config_session_find(hcfg.replay, msg->session, NULL);
@@ -297,8 +299,9 @@ static bool ha_config_apply_snapshot(const uint8_t *data, size_t len, char *err,
 	char *ours;
 	FILE *fp;
 
-	if (!msg || !msg->text) {
-		snprintf(err, errlen, "undecodable configuration snapshot");
+	if (!msg || !msg->text || msg->base.n_unknown_fields) {
+		snprintf(err, errlen, "undecodable configuration snapshot%s",
+			 msg && msg->base.n_unknown_fields ? " (unknown fields)" : "");
 		if (msg)
 			frrha__delta_config_snapshot__free_unpacked(msg, NULL);
 		return false;

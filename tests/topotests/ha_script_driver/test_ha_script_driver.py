@@ -106,6 +106,48 @@ def test_refused_acquire_rolls_back():
     assert ok, diff
 
 
+def test_slow_script_keeps_heartbeats_flowing():
+    "A script slower than the heartbeat dead time (200 ms) does not get its card declared lost."
+    # (with the script driver the bridge ports do not move: roles only)
+    ok, diff = wait_for(
+        lambda: {"a": R1.role("a"), "redundant": R1.redundancy("a")["redundant"]},
+        {"a": "active", "redundant": True},
+        title="redundant before the slow switchover",
+    )
+    assert ok, diff
+    ups = {side: R1.redundancy(side)["peer"]["ups"] for side in ("a", "b")}
+    with open(RUN + "/run/delay", "w", encoding="ascii") as f:
+        f.write("0.6\n")
+    try:
+        before = len(_calls())
+        assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+        ok, diff = wait_for(
+            lambda: {
+                "a": R1.role("a"),
+                "b": R1.role("b"),
+                "result": R1.redundancy("a").get("lastSwitchover", {}).get("result", ""),
+            },
+            {"a": "standby", "b": "active", "result": "completed: slot 2 is active"},
+            title="slow switchover to b",
+        )
+        assert ok, diff
+        assert _calls()[before:] == ["release 1", "acquire 2"], _calls()
+        # hard answered heartbeats while each script ran for 600 ms
+        for side in ("a", "b"):
+            peer = R1.redundancy(side)["peer"]
+            assert peer["connected"] and peer["ups"] == ups[side], (side, peer)
+        duration = R1.redundancy("a")["lastSwitchover"]["durationUsec"]
+        assert duration >= 1200000, duration  # both scripts ran in full
+    finally:
+        os.unlink(RUN + "/run/delay")
+    ok, diff = wait_for(
+        lambda: {"b": R1.role("b"), "redundant": R1.redundancy("b")["redundant"]},
+        {"b": "active", "redundant": True},
+        title="redundant after the slow switchover",
+    )
+    assert ok, diff
+
+
 if __name__ == "__main__":
     args = ["-s"] + sys.argv[1:]
     sys.exit(pytest.main(args))
