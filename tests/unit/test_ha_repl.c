@@ -387,66 +387,67 @@ static void send_raw(int fd, uint8_t type, const uint8_t *payload, size_t len, u
 			 (ssize_t)(HA_FRAME_HDR_LEN + len + HA_AUTH_MAC_LEN));
 }
 
-static void test_sequence_gap_refused(void **state)
+/* One engine on a socketpair in role; the test plays the peer module on
+ * the other end (returned). */
+static int attach_alone(struct kv_side *s, enum ha_role role)
 {
 	uint8_t key[HA_CHANNEL_KEY_LEN];
+
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ha_repl_set_role(s->repl, role);
+	ha_repl_attach(s->repl, sv[0], key);
+	return sv[1];
+}
+
+static void test_sequence_gap_refused(void **state)
+{
 	struct ha_msg_delta d = { .seq = 5, .kind = HA_DELTA_UPDATE, .cls = KV_CLASS, .subtype = 1 };
 	uint8_t buf[64];
 	struct kv_msg m = { .key = 1, .value = 2 };
 	struct ha_msg_repl_status st;
+	int peer = attach_alone(&B, HA_ROLE_STANDBY);
 	ssize_t n;
 
-	memset(key, 0x5a, sizeof(key));
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ha_repl_set_role(B.repl, HA_ROLE_STANDBY);
-	ha_repl_attach(B.repl, sv[1], key);
 	n = ha_msg_delta_hdr_encode(&d, buf, sizeof(buf));
 	memcpy(buf + n, &m, sizeof(m));
 	/* the first delta of a channel must be #1 */
-	send_raw(sv[0], HA_MSG_DELTA, buf, n + sizeof(m), 0);
+	send_raw(peer, HA_MSG_DELTA, buf, n + sizeof(m), 0);
 	assert_true(run_until(b_down, 1000));
 	ha_repl_status(B.repl, &st);
 	assert_int_equal(st.refused, 1);
 	assert_int_equal(st.state, HA_REPL_DOWN);
 	assert_non_null(strstr(st.detail, "out of sequence"));
 	assert_int_equal(B.kv[1], 0);
-	close(sv[0]);
+	close(peer);
 }
 
 static void test_impossible_ack_refused(void **state)
 {
-	uint8_t key[HA_CHANNEL_KEY_LEN];
 	struct ha_msg_ack ack = { .committed = 1000000, .applied = 0 };
 	struct ha_msg_repl_status st;
+	int peer = attach_alone(&A, HA_ROLE_ACTIVE);
 	uint8_t buf[16];
 
-	memset(key, 0x5a, sizeof(key));
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
-	ha_repl_attach(A.repl, sv[0], key);
 	ha_msg_ack_encode(&ack, buf, sizeof(buf));
-	send_raw(sv[1], HA_MSG_ACK, buf, sizeof(buf), 0);
+	send_raw(peer, HA_MSG_ACK, buf, sizeof(buf), 0);
 	assert_true(run_until(a_down, 1000));
 	ha_repl_status(A.repl, &st);
 	assert_int_equal(st.refused, 1);
-	close(sv[1]);
+	close(peer);
 }
 
 static void test_forged_frame_refused(void **state)
 {
-	uint8_t key[HA_CHANNEL_KEY_LEN];
 	struct ha_msg_ack ack = { .committed = 0, .applied = 0 };
+	int peer = attach_alone(&A, HA_ROLE_ACTIVE);
 	uint8_t buf[16];
 
-	memset(key, 0x5a, sizeof(key));
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
-	ha_repl_attach(A.repl, sv[0], key);
 	ha_msg_ack_encode(&ack, buf, sizeof(buf));
 	/* right key, replayed sequence number (frame #7 where #0 is due) */
-	send_raw(sv[1], HA_MSG_ACK, buf, sizeof(buf), 7);
+	send_raw(peer, HA_MSG_ACK, buf, sizeof(buf), 7);
 	assert_true(run_until(a_down, 1000));
-	close(sv[1]);
+	close(peer);
 }
 
 static bool b_committed_50(void)

@@ -70,6 +70,20 @@ def _configure(side, lines):
     return R1.card(side).cmd("vtysh %s 2>&1" % args)
 
 
+def _restart_standby_daemon(daemon):
+    "kill -9 the daemon on card b, wait until hard saw it go, start it again."
+    card = R1.card("b")
+    pid = R1.redundancy("b")["daemons"][daemon]["pid"]
+    card.cmd_raises("kill -9 %d" % pid)
+    ok, diff = wait_for(
+        lambda: {"gone": daemon not in R1.redundancy("b")["daemons"]},
+        {"gone": True},
+        title="standby %s gone" % daemon,
+    )
+    assert ok, diff
+    card.net.startRouterDaemons(daemons=[daemon])
+
+
 def _wait_synced(side, title):
     expected = {d: {"replication": {"state": "synced", "lastDigest": "match"}} for d in DAEMONS}
     ok, diff = wait_for(
@@ -148,16 +162,7 @@ def test_restarted_standby_daemon_is_brought_current():
     "A standby bgpd restarted without configuration gets the active's by a bulk copy."
     _skip_on_failure()
     bulks = _repl("a", "bgpd")["bulks"]
-    card = R1.card("b")
-    pid = R1.redundancy("b")["daemons"]["bgpd"]["pid"]
-    card.cmd_raises("kill -9 %d" % pid)
-    ok, diff = wait_for(
-        lambda: {"gone": "bgpd" not in R1.redundancy("b")["daemons"]},
-        {"gone": True},
-        title="standby bgpd gone",
-    )
-    assert ok, diff
-    card.net.startRouterDaemons(daemons=["bgpd"])
+    _restart_standby_daemon("bgpd")
     ok, diff = wait_for(
         lambda: {"line": "neighbor 10.0.1.50 remote-as 65050" in _running("b", "bgpd")},
         {"line": True},
@@ -180,14 +185,7 @@ def test_standby_that_cannot_match_is_reported_and_blocks_switchover():
     options = card.net.daemons_options.get("bgpd", "")
     card.net.daemons_options["bgpd"] = options + " -f " + extra
     resyncs = _repl("a", "bgpd")["resyncs"]
-    pid = R1.redundancy("b")["daemons"]["bgpd"]["pid"]
-    card.cmd_raises("kill -9 %d" % pid)
-    wait_for(
-        lambda: {"gone": "bgpd" not in R1.redundancy("b")["daemons"]},
-        {"gone": True},
-        title="standby bgpd gone",
-    )
-    card.net.startRouterDaemons(daemons=["bgpd"])
+    _restart_standby_daemon("bgpd")
     ok, diff = wait_for(
         lambda: {"state": _repl("a", "bgpd")["state"], "digest": _repl("a", "bgpd")["lastDigest"]},
         {"state": "failed", "digest": "mismatch"},
@@ -204,14 +202,7 @@ def test_standby_that_cannot_match_is_reported_and_blocks_switchover():
     assert R1.role("a") == "active"
     # repair: the standby bgpd without its own file starts empty, then synced
     card.net.daemons_options["bgpd"] = options
-    pid = R1.redundancy("b")["daemons"]["bgpd"]["pid"]
-    card.cmd_raises("kill -9 %d" % pid)
-    wait_for(
-        lambda: {"gone": "bgpd" not in R1.redundancy("b")["daemons"]},
-        {"gone": True},
-        title="standby bgpd gone",
-    )
-    card.net.startRouterDaemons(daemons=["bgpd"])
+    _restart_standby_daemon("bgpd")
     R1.wait_active("a", "redundant again after the repair")
 
 
