@@ -198,6 +198,7 @@ extern void hard_data_module_status(struct hard_daemon *hd, const struct ha_msg_
 extern struct hard_daemon *hard_registry_find(const char *name);
 extern unsigned int hard_registry_quiesce(uint32_t id);
 extern void hard_role_module_role_changed(void);
+extern const char *hard_card_sync_state(void);
 extern void hard_role_quiesce_done(struct hard_daemon *hd, uint32_t id, bool ok, const char *reason);
 
 /* hard_peer.c: the intercard control channel */

@@ -419,6 +419,27 @@ static bool hard_role_daemons_synced(char *why, size_t len)
 	return true;
 }
 
+/* Where this card is in the redundancy: a standby is "syncing" until
+ * every local module's state matched the active's digests. */
+const char *hard_card_sync_state(void)
+{
+	char why[8];
+
+	switch (hard.role) {
+	case HA_ROLE_ACTIVE:
+		return hard.redundant ? "redundant" : "not redundant";
+	case HA_ROLE_STANDBY:
+		return hard.peer.state == HARD_PEER_UP && hard_role_daemons_synced(why, sizeof(why))
+			       ? "redundant"
+			       : "syncing";
+	case HA_ROLE_INIT:
+	case HA_ROLE_FAILED:
+	case HA_ROLE_MAX:
+		break;
+	}
+	return "-";
+}
+
 void hard_role_update_redundancy(void)
 {
 	struct ha_daemon_set local = {};

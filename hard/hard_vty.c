@@ -412,6 +412,7 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		json_object_int_add(jcard, "priority", hard.cfg.priority);
 		json_object_string_add(jcard, "role", ha_role_name(hard.role));
 		json_object_boolean_add(jcard, "mastership", hard.mastership);
+		json_object_string_add(jcard, "syncState", hard_card_sync_state());
 		json_object_object_add(json, "card", jcard);
 		json_object_boolean_add(json, "redundant", hard.redundant);
 		if (!hard.redundant)
@@ -457,8 +458,8 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 	}
 
 	vty_out(vty, "Redundancy (frr-ha %s), hard pid %d\n", FRRHA_VERSION, getpid());
-	vty_out(vty, "  This card: slot %u, priority %u, role %s%s\n", hard.cfg.slot,
-		hard.cfg.priority, ha_role_name(hard.role),
+	vty_out(vty, "  This card: slot %u, priority %u, role %s (%s)%s\n", hard.cfg.slot,
+		hard.cfg.priority, ha_role_name(hard.role), hard_card_sync_state(),
 		hard.mastership ? ", holds mastership" : "");
 	if (hard.redundant)
 		vty_out(vty, "  Router is redundant\n");

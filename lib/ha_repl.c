@@ -75,6 +75,7 @@ struct ha_repl {
 	struct event *t_bulk;
 	uint64_t digest_seq; /* the DIGEST delta whose result we wait for */
 	bool resynced;	     /* the one resync of this channel is used */
+	bool handover_flush; /* no longer active, still sending what it made */
 	struct ha_gates_head gates;
 	uint32_t last_rtt_usec;
 
@@ -94,6 +95,7 @@ struct ha_repl {
 static void ha_repl_pump(struct ha_repl *repl);
 static void ha_repl_bulk_run(struct event *ev);
 static void ha_repl_bulk_start(struct ha_repl *repl);
+static void ha_repl_handover_flushed(struct ha_repl *repl);
 
 static int64_t ha_repl_now_usec(void)
 {
@@ -524,10 +526,26 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 	if (any)
 		ha_repl_run_gates(repl, false);
 	ha_repl_pump(repl);
+	if (repl->handover_flush && !ha_deltas_count(&repl->inflight) &&
+	    !ha_deltas_count(&repl->pending)) {
+		ha_repl_handover_flushed(repl);
+		return true;
+	}
 	if (repl->bulk_running && !repl->t_bulk)
 		event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
 	ha_repl_notify(repl, false);
 	return true;
+}
+
+/* Handing over, every delta made while active is committed on the peer:
+ * now act as standby (and say so: hard waits for it). */
+static void ha_repl_handover_flushed(struct ha_repl *repl)
+{
+	repl->handover_flush = false;
+	ha_repl_tx_reset(repl);
+	if (repl->conn)
+		ha_repl_set_state(repl, HA_REPL_BULK, "waiting for the bulk copy from the active");
+	ha_repl_notify(repl, true);
 }
 
 static bool ha_repl_rx_digest_result(struct ha_repl *repl, const uint8_t *payload, uint32_t len)
@@ -827,6 +845,7 @@ void ha_repl_attach(struct ha_repl *repl, int fd, const uint8_t *key)
 	if (repl->conn) {
 		zlog_info("frr-ha %s: data channel replaced by a new one", repl->name);
 		ha_conn_free(&repl->conn);
+		repl->handover_flush = false;
 		EVENT_OFF(repl->t_ack);
 		ha_repl_tx_reset(repl);
 		ha_repl_quiesce_finish(repl, false, "data channel replaced");
@@ -854,6 +873,11 @@ void ha_repl_detach(struct ha_repl *repl, const char *reason)
 	if (!repl->conn)
 		return;
 	ha_conn_free(&repl->conn);
+	if (repl->handover_flush) {
+		/* nothing more can reach the peer: report the new role */
+		repl->handover_flush = false;
+		ha_repl_notify(repl, true);
+	}
 	EVENT_OFF(repl->t_ack);
 	ha_repl_tx_reset(repl);
 	ha_repl_quiesce_finish(repl, false, "data channel lost");
@@ -877,8 +901,26 @@ void ha_repl_set_role(struct ha_repl *repl, enum ha_role role)
 	}
 	repl->role = role;
 	if (old == HA_ROLE_ACTIVE) {
-		ha_repl_tx_reset(repl);
 		ha_repl_quiesce_finish(repl, false, "no longer active");
+		/* Handing over: what was produced while active is still sent and
+		 * must be committed on the peer before the peer takes over (hard
+		 * sends RELEASED only once this module reports the new role).
+		 * The bulk copy is over: nothing is queued behind it any more. */
+		repl->bulk_running = false;
+		EVENT_OFF(repl->t_bulk);
+		while (ha_deltas_count(&repl->deferred)) {
+			struct ha_delta *d = ha_deltas_pop(&repl->deferred);
+
+			ha_repl_enqueue(repl, &repl->pending, d);
+		}
+		ha_repl_run_gates(repl, true);
+		if (repl->conn &&
+		    (ha_deltas_count(&repl->inflight) || ha_deltas_count(&repl->pending))) {
+			repl->handover_flush = true;
+			ha_repl_pump(repl);
+			return; /* ha_repl_handover_flushed() continues */
+		}
+		ha_repl_tx_reset(repl);
 	}
 	if (!repl->conn)
 		return;
@@ -912,13 +954,15 @@ void ha_repl_status(const struct ha_repl *repl, struct ha_msg_repl_status *st)
 	const struct ha_delta *oldest = ha_deltas_const_first(&repl->inflight);
 
 	memset(st, 0, sizeof(*st));
-	st->role = repl->role;
+	/* until the handover flush is done, this module still acts for an
+	 * active card: hard must not let the peer take over yet */
+	st->role = repl->handover_flush ? HA_ROLE_ACTIVE : repl->role;
 	st->state = repl->state;
 	st->digest = repl->digest;
 	st->bulks = repl->bulks;
 	st->resyncs = repl->resyncs;
 	st->refused = repl->refused;
-	if (repl->role == HA_ROLE_ACTIVE) {
+	if (repl->role == HA_ROLE_ACTIVE || repl->handover_flush) {
 		st->sent = repl->tx_seq;
 		st->committed = repl->acked_seq;
 		st->applied = repl->acked_applied;

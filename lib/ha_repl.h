@@ -79,8 +79,13 @@ extern void ha_repl_register_class(struct ha_repl *repl, const struct ha_repl_cl
 extern void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, void *arg);
 extern void ha_repl_set_window(struct ha_repl *repl, size_t bytes);
 
-/* The card's role (from hard).  Going active drains every committed delta
- * into the daemon first; an active engine with a channel starts a bulk. */
+/*
+ * The card's role (from hard).  Going active drains every committed delta
+ * into the daemon first; an active engine with a channel starts a bulk.
+ * Going from active to standby first gets every delta made while active
+ * committed on the peer (ha_repl_status() reports the old role until
+ * then, and the status callback says when it is done).
+ */
 extern void ha_repl_set_role(struct ha_repl *repl, enum ha_role role);
 extern enum ha_role ha_repl_role(const struct ha_repl *repl);
 

@@ -496,6 +496,42 @@ static void test_role_swap_rebulks_the_other_way(void **state)
 	assert_int_equal(A.resets, 1);
 }
 
+static bool a_reports_standby(void)
+{
+	struct ha_msg_repl_status st;
+
+	ha_repl_status(A.repl, &st);
+	return st.role == HA_ROLE_STANDBY;
+}
+
+static void test_handover_flushes_before_reporting_standby(void **state)
+{
+	struct ha_msg_repl_status st;
+
+	uint64_t before;
+
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	ha_repl_status(A.repl, &st);
+	before = st.sent;
+	ha_repl_set_window(A.repl, 200);
+	for (uint32_t i = 0; i < 300; i++)
+		kv_set(&A, i, 5000 + i);
+	/* hard makes the card standby while deltas are still unacknowledged */
+	ha_repl_set_role(A.repl, HA_ROLE_STANDBY);
+	ha_repl_status(A.repl, &st);
+	assert_int_equal(st.role, HA_ROLE_ACTIVE);
+	/* nothing new is replicated by a module that is no longer active */
+	assert_int_equal(kv_set(&A, 1000, 1), 0);
+	assert_true(run_until(a_reports_standby, 2000));
+	/* by then the peer has committed every delta made while active */
+	ha_repl_status(B.repl, &st);
+	assert_true(st.committed == before + 300);
+	ha_repl_set_role(B.repl, HA_ROLE_ACTIVE);
+	for (uint32_t i = 0; i < 300; i++)
+		assert_int_equal(B.kv[i], 5000 + i);
+}
+
 static void test_delta_while_active_refused(void **state)
 {
 	struct ha_msg_repl_status st;
@@ -528,6 +564,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_role_swap_rebulks_the_other_way, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delta_while_active_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handover_flushes_before_reporting_standby,
+						setup, teardown),
 	};
 
 	loop = event_master_create("test_ha_repl");

@@ -101,6 +101,12 @@ def test_modules_synced_on_both_cards():
     assert st["moduleRole"] == "active" and st["channel"] >= 1, st
     assert st["bulks"] >= 1 and st["deltasCommitted"] == st["deltasSent"], st
     assert _repl("b", "bgpd")["moduleRole"] == "standby"
+    ok, diff = wait_for(
+        lambda: {s: R1.redundancy(s)["card"]["syncState"] for s in ("a", "b")},
+        {"a": "redundant", "b": "redundant"},
+        title="both cards say redundant",
+    )
+    assert ok, diff
     out = R1.card("a").vtysh_cmd("show redundancy")
     assert "Replication to the peer card's modules" in out, out
     assert "Router is redundant" in out, out
