@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Benchmark of a data channel between two "cards": two network namespaces
+# Benchmark of the delta codec (protobuf-c against libyang's LYB on the
+# same model, bench/codec_bench.c -> bench/results/codec.json) and of a
+# data channel between two "cards": two network namespaces
 # joined by a veth pair, a standby engine in one, an active one in the
 # other (bench/repl_bench.c).  Prints deltas/s, MB/s and gated-ack latency
 # p50/p99, each with a plain-TCP baseline measured on the same link in the
@@ -33,6 +35,9 @@ for ns in $A $B; do
 done
 ip -n $A link set bench-a up
 ip -n $B link set bench-b up
+
+"$TOP/bench/codec_bench" "$TOP" "$TOP/bench/results/codec.json"
+echo
 
 ip netns exec $B "$TOP/bench/repl_bench" standby $PORT &
 ip netns exec $A "$TOP/bench/repl_bench" active 10.77.0.2 $PORT "$OUT"
