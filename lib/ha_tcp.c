@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TCP connection state with Linux TCP_REPAIR, see ha_tcp.h.
+ *
+ * The order of the steps follows the kernel's rules for repair mode
+ * (Documentation/networking and CRIU's soccr, read for reference): the
+ * queue sequence numbers must be set before connect(), the options and
+ * the window after it, the queues' contents while still in repair mode,
+ * and only bytes the peer has never seen are sent after leaving it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+
+#include "ha_tcp.h"
+
+#ifndef TCPOPT_MAXSEG
+#define TCPOPT_MAXSEG 2
+#endif
+#ifndef TCPOPT_WINDOW
+#define TCPOPT_WINDOW 3
+#endif
+#ifndef TCPOPT_SACK_PERMITTED
+#define TCPOPT_SACK_PERMITTED 4
+#endif
+#ifndef TCPOPT_TIMESTAMP
+#define TCPOPT_TIMESTAMP 8
+#endif
+
+enum { HA_TCP_NO_QUEUE, HA_TCP_RECV_QUEUE, HA_TCP_SEND_QUEUE };
+
+static int ha_tcp_fail(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	return -1;
+}
+
+int ha_tcp_freeze(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on));
+}
+
+int ha_tcp_thaw(int fd)
+{
+	int off = 0;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off));
+}
+
+void ha_tcp_state_clear(struct ha_tcp_state *st)
+{
+	free(st->sndq);
+	free(st->rcvq);
+	memset(st, 0, sizeof(*st));
+}
+
+static int ha_tcp_queue_select(int fd, int queue)
+{
+	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue, sizeof(queue));
+}
+
+/* Read a selected queue's whole contents without consuming them. */
+static int ha_tcp_queue_peek(int fd, int queue, uint32_t len, uint8_t **out)
+{
+	uint32_t got = 0;
+
+	*out = NULL;
+	if (!len)
+		return 0;
+	*out = malloc(len);
+	if (!*out || ha_tcp_queue_select(fd, queue) < 0)
+		return -1;
+	while (got < len) {
+		ssize_t n = recv(fd, *out + got, len - got, MSG_PEEK | MSG_DONTWAIT);
+
+		if (n <= 0)
+			return -1;
+		/* MSG_PEEK starts from the head each time: one call must do */
+		got = n;
+		if (got < len) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	struct tcp_info ti;
+	struct tcp_repair_window win;
+	socklen_t len;
+	int outq, unsent, inq, mss;
+	uint32_t seq;
+
+	memset(st, 0, sizeof(*st));
+	len = sizeof(ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return ha_tcp_fail(err, errlen, "TCP_INFO");
+	if (ti.tcpi_state != 1 /* TCP_ESTABLISHED */) {
+		snprintf(err, errlen, "connection not established (state %u)", ti.tcpi_state);
+		return -1;
+	}
+	st->addrlen = sizeof(st->local);
+	if (getsockname(fd, (struct sockaddr *)&st->local, &st->addrlen) < 0)
+		return ha_tcp_fail(err, errlen, "getsockname");
+	len = sizeof(st->remote);
+	if (getpeername(fd, (struct sockaddr *)&st->remote, &len) < 0)
+		return ha_tcp_fail(err, errlen, "getpeername");
+	st->sack = !!(ti.tcpi_options & TCPI_OPT_SACK);
+	st->tstamp = !!(ti.tcpi_options & TCPI_OPT_TIMESTAMPS);
+	st->wscale = !!(ti.tcpi_options & TCPI_OPT_WSCALE);
+	st->snd_wscale = ti.tcpi_snd_wscale;
+	st->rcv_wscale = ti.tcpi_rcv_wscale;
+	len = sizeof(mss);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) < 0)
+		return ha_tcp_fail(err, errlen, "TCP_MAXSEG");
+	st->mss = mss;
+
+	if (ioctl(fd, SIOCOUTQ, &outq) < 0 || ioctl(fd, SIOCOUTQNSD, &unsent) < 0 ||
+	    ioctl(fd, SIOCINQ, &inq) < 0)
+		return ha_tcp_fail(err, errlen, "queue sizes");
+	st->sndq_len = outq;
+	st->unsent_len = unsent;
+	st->rcvq_len = inq;
+
+	len = sizeof(seq);
+	if (ha_tcp_queue_select(fd, HA_TCP_SEND_QUEUE) < 0 ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, &len) < 0)
+		return ha_tcp_fail(err, errlen, "send queue sequence number");
+	st->snd_seq = seq - st->sndq_len;
+	len = sizeof(seq);
+	if (ha_tcp_queue_select(fd, HA_TCP_RECV_QUEUE) < 0 ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, &len) < 0)
+		return ha_tcp_fail(err, errlen, "receive queue sequence number");
+	st->rcv_seq = seq - st->rcvq_len;
+
+	if (ha_tcp_queue_peek(fd, HA_TCP_SEND_QUEUE, st->sndq_len, &st->sndq) < 0 ||
+	    ha_tcp_queue_peek(fd, HA_TCP_RECV_QUEUE, st->rcvq_len, &st->rcvq) < 0) {
+		ha_tcp_fail(err, errlen, "reading the queues");
+		ha_tcp_state_clear(st);
+		return -1;
+	}
+	ha_tcp_queue_select(fd, HA_TCP_NO_QUEUE);
+
+	if (st->tstamp) {
+		len = sizeof(st->timestamp);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &st->timestamp, &len) < 0) {
+			ha_tcp_fail(err, errlen, "TCP_TIMESTAMP");
+			ha_tcp_state_clear(st);
+			return -1;
+		}
+	}
+	len = sizeof(win);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_REPAIR_WINDOW, &win, &len) == 0) {
+		st->have_window = true;
+		st->snd_wl1 = win.snd_wl1;
+		st->snd_wnd = win.snd_wnd;
+		st->max_window = win.max_window;
+		st->rcv_wnd = win.rcv_wnd;
+		st->rcv_wup = win.rcv_wup;
+	}
+	return 0;
+}
+
+/* Write data into the selected queue of a socket in repair mode. */
+static int ha_tcp_queue_fill(int fd, int queue, const uint8_t *data, uint32_t len)
+{
+	uint32_t done = 0;
+
+	if (!len)
+		return 0;
+	if (ha_tcp_queue_select(fd, queue) < 0)
+		return -1;
+	while (done < len) {
+		ssize_t n = send(fd, data + done, len - done, 0);
+
+		if (n <= 0)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	struct tcp_repair_opt opts[4];
+	unsigned int nopts = 0;
+	int fd;
+	uint32_t seq;
+
+	fd = socket(st->local.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ha_tcp_fail(err, errlen, "socket");
+	/* repair mode also lets the socket share its local port with a
+	 * listener (the daemon's own): the kernel forces port reuse for it,
+	 * which SO_REUSEADDR set afterwards would undo */
+	if (ha_tcp_freeze(fd) < 0) {
+		ha_tcp_fail(err, errlen, "TCP_REPAIR (needs CAP_NET_ADMIN)");
+		goto fail;
+	}
+	if (bind(fd, (const struct sockaddr *)&st->local, st->addrlen) < 0) {
+		ha_tcp_fail(err, errlen, "bind to the connection's local address");
+		goto fail;
+	}
+	seq = st->snd_seq;
+	if (ha_tcp_queue_select(fd, HA_TCP_SEND_QUEUE) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, sizeof(seq)) < 0) {
+		ha_tcp_fail(err, errlen, "send sequence number");
+		goto fail;
+	}
+	seq = st->rcv_seq;
+	if (ha_tcp_queue_select(fd, HA_TCP_RECV_QUEUE) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, sizeof(seq)) < 0) {
+		ha_tcp_fail(err, errlen, "receive sequence number");
+		goto fail;
+	}
+	/* in repair mode connect() sends no SYN: the socket is established */
+	if (connect(fd, (const struct sockaddr *)&st->remote, st->addrlen) < 0) {
+		ha_tcp_fail(err, errlen, "connect (repair)");
+		goto fail;
+	}
+	opts[nopts].opt_code = TCPOPT_MAXSEG;
+	opts[nopts++].opt_val = st->mss;
+	if (st->wscale) {
+		opts[nopts].opt_code = TCPOPT_WINDOW;
+		opts[nopts++].opt_val = st->snd_wscale | (uint32_t)st->rcv_wscale << 16;
+	}
+	if (st->sack) {
+		opts[nopts].opt_code = TCPOPT_SACK_PERMITTED;
+		opts[nopts++].opt_val = 0;
+	}
+	if (st->tstamp) {
+		opts[nopts].opt_code = TCPOPT_TIMESTAMP;
+		opts[nopts++].opt_val = 0;
+	}
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_OPTIONS, opts, nopts * sizeof(opts[0])) < 0) {
+		ha_tcp_fail(err, errlen, "TCP_REPAIR_OPTIONS");
+		goto fail;
+	}
+	if (st->tstamp && setsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &st->timestamp,
+				     sizeof(st->timestamp)) < 0) {
+		ha_tcp_fail(err, errlen, "TCP_TIMESTAMP");
+		goto fail;
+	}
+	/* what was received and acknowledged but not read, and what was sent
+	 * and may not be acknowledged yet: back into the queues */
+	if (ha_tcp_queue_fill(fd, HA_TCP_RECV_QUEUE, st->rcvq, st->rcvq_len) < 0 ||
+	    ha_tcp_queue_fill(fd, HA_TCP_SEND_QUEUE, st->sndq, st->sndq_len - st->unsent_len) < 0) {
+		ha_tcp_fail(err, errlen, "restoring the queues");
+		goto fail;
+	}
+	ha_tcp_queue_select(fd, HA_TCP_NO_QUEUE);
+	if (st->have_window) {
+		struct tcp_repair_window win = {
+			.snd_wl1 = st->snd_wl1,
+			.snd_wnd = st->snd_wnd,
+			.max_window = st->max_window,
+			.rcv_wnd = st->rcv_wnd,
+			.rcv_wup = st->rcv_wup,
+		};
+
+		if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_WINDOW, &win, sizeof(win)) < 0) {
+			ha_tcp_fail(err, errlen, "TCP_REPAIR_WINDOW");
+			goto fail;
+		}
+	}
+	if (ha_tcp_thaw(fd) < 0) {
+		ha_tcp_fail(err, errlen, "leaving repair mode");
+		goto fail;
+	}
+	/* bytes the peer never saw go out normally now */
+	if (st->unsent_len) {
+		const uint8_t *p = st->sndq + st->sndq_len - st->unsent_len;
+		uint32_t done = 0;
+
+		while (done < st->unsent_len) {
+			ssize_t n = send(fd, p + done, st->unsent_len - done, MSG_NOSIGNAL);
+
+			if (n <= 0) {
+				ha_tcp_fail(err, errlen, "sending the unsent bytes");
+				goto fail;
+			}
+			done += n;
+		}
+	}
+	return fd;
+fail:
+	/* still in repair mode if it failed early: closing sends nothing */
+	close(fd);
+	return -1;
+}

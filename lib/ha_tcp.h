@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * TCP connection state with Linux TCP_REPAIR: freeze a connected socket,
+ * read its exact state (sequence numbers, windows, options, timestamp,
+ * both queues), and re-create the same connection on another socket --
+ * on the same card after a daemon crash, or on the other card, which has
+ * the same addresses -- without the peer seeing anything: no SYN, no FIN,
+ * no RST.
+ *
+ * The building block of BGP non-stop routing (bgpd-ha): the standby
+ * re-creates each session's connection from this state.  Pure Linux
+ * socket code without libfrr, unit-tested in a private network namespace.
+ */
+#ifndef FRRHA_TCP_H
+#define FRRHA_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct ha_tcp_state {
+	struct sockaddr_storage local, remote;
+	socklen_t addrlen;
+
+	uint32_t snd_seq; /* sequence number of the first byte of sndq */
+	uint32_t rcv_seq; /* sequence number of the first byte of rcvq */
+	uint32_t mss;
+	bool sack, tstamp, wscale;
+	uint8_t snd_wscale, rcv_wscale;
+	uint32_t timestamp; /* the socket's TCP timestamp clock now */
+
+	bool have_window;
+	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup;
+
+	/* send queue: [0, sndq_len) sent and not yet acknowledged or not
+	 * sent yet (the last unsent_len bytes); receive queue: received and
+	 * acknowledged, not yet read by the application */
+	uint8_t *sndq;
+	uint32_t sndq_len, unsent_len;
+	uint8_t *rcvq;
+	uint32_t rcvq_len;
+};
+
+/* Put a connected socket in repair mode: from now on it sends nothing, and
+ * closing it sends neither FIN nor RST.  0 or -1 (errno). */
+extern int ha_tcp_freeze(int fd);
+/* Leave repair mode again (the connection goes on where it was). */
+extern int ha_tcp_thaw(int fd);
+
+/* Read the state of a frozen, established socket.  Allocates the queues
+ * (ha_tcp_state_clear frees them).  0, or -1 with the reason in err. */
+extern int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen);
+
+/* A new socket carrying the connection of st (bound to the same local
+ * address and port: the old socket must be gone from this network
+ * namespace, or be in another one).  Returns the connected socket, out of
+ * repair mode, or -1 with the reason in err. */
+extern int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen);
+
+extern void ha_tcp_state_clear(struct ha_tcp_state *st);
+
+#endif /* FRRHA_TCP_H */

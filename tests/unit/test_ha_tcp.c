@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit test of lib/ha_tcp.c: a TCP connection frozen, dumped, its socket
+ * closed, and re-created on a new socket; the other end notices nothing
+ * (no RST, no FIN: it keeps talking to the same connection) and bytes
+ * queued in either direction survive.  Runs in a private network namespace
+ * (needs root: CAP_SYS_ADMIN for the namespace, CAP_NET_ADMIN for
+ * TCP_REPAIR), on loopback.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/sockios.h>
+#include <cmocka.h>
+
+#include "ha_tcp.h"
+
+#define PORT 17900
+
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int ret;
+
+	ioctl(fd, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	return ret;
+}
+
+static int setup(void **state)
+{
+	if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0) {
+		fprintf(stderr, "test_ha_tcp: cannot make a network namespace (%s): run as root\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* wait until fd has n bytes to read */
+static void wait_inq(int fd, int n)
+{
+	for (int i = 0; i < 2000; i++) {
+		int inq = 0;
+
+		ioctl(fd, SIOCINQ, &inq);
+		if (inq >= n)
+			return;
+		usleep(1000);
+	}
+	fail_msg("bytes did not arrive");
+}
+
+static void read_exact(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		assert_int_equal(poll(&p, 1, 2000), 1);
+		r = recv(fd, buf + got, n - got, 0);
+		if (r <= 0)
+			fail_msg("recv: %zd (%s): the connection was reset or closed", r,
+				 strerror(errno));
+		got += r;
+	}
+}
+
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	return ti.tcpi_state;
+}
+
+/* A listener, a client, the accepted server side. */
+static void connect_pair(int *lfd, int *client, int *server)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(PORT),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1;
+
+	*lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(*lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(*lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(*lfd, 1), 0);
+	*client = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(*client, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	*server = accept(*lfd, NULL, NULL);
+	assert_true(*server >= 0);
+}
+
+static void test_connection_moves_to_a_new_socket(void **state)
+{
+	struct ha_tcp_state st;
+	char err[256] = "", buf[64];
+	int lfd, client, server, restored;
+
+	connect_pair(&lfd, &client, &server);
+	/* traffic both ways, and 5 bytes the server has not read yet */
+	assert_int_equal(send(server, "ping", 4, 0), 4);
+	read_exact(client, buf, 4);
+	assert_int_equal(send(client, "hello", 5, 0), 5);
+	wait_inq(server, 5);
+
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.rcvq_len, 5);
+	assert_memory_equal(st.rcvq, "hello", 5);
+	assert_int_equal(st.sndq_len, 0);
+	assert_true(st.mss > 0);
+	/* the daemon holding it dies: a socket in repair mode closes silently */
+	close(server);
+
+	/* the listener stays: the restored socket shares its port */
+	restored = ha_tcp_restore(&st, err, sizeof(err));
+	if (restored < 0)
+		fail_msg("restore: %s", err);
+	ha_tcp_state_clear(&st);
+
+	/* the unread bytes are there, in order, and the stream goes on */
+	read_exact(restored, buf, 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(send(client, "more", 4, 0), 4);
+	read_exact(restored, buf, 4);
+	assert_memory_equal(buf, "more", 4);
+	assert_int_equal(send(restored, "pong", 4, 0), 4);
+	read_exact(client, buf, 4);
+	assert_memory_equal(buf, "pong", 4);
+	/* the client never saw a reset or a close */
+	assert_int_equal(tcp_state(client), 1 /* TCP_ESTABLISHED */);
+	close(client);
+	close(restored);
+	close(lfd);
+}
+
+/* The server has far more queued than the client's window takes: sent
+ * and unacknowledged bytes, and bytes never sent.  All follow the
+ * connection to the new socket and reach the client once, in order. */
+static void test_send_queue_follows(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(PORT + 1),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static uint8_t out[1 << 20], in[1 << 20];
+	struct ha_tcp_state st;
+	char err[256] = "";
+	int lfd, client, server, restored, one = 1, small = 4096;
+	size_t written = 0, got = 0;
+
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + i / 251);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	client = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_int_equal(connect(client, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	server = accept(lfd, NULL, NULL);
+	setsockopt(server, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	fcntl(server, F_SETFL, O_NONBLOCK);
+	while (written < sizeof(out)) {
+		ssize_t n = send(server, out + written, sizeof(out) - written, 0);
+
+		if (n <= 0)
+			break;
+		written += n;
+	}
+	assert_true(written < sizeof(out)); /* the window is full */
+	usleep(20000);
+
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
+	assert_true(st.sndq_len > 0);
+	/* both kinds: sent and not acknowledged, and never sent */
+	print_message("send queue %u bytes, %u of them unsent\n", st.sndq_len, st.unsent_len);
+	assert_true(st.unsent_len > 0 && st.unsent_len < st.sndq_len);
+	close(server);
+	restored = ha_tcp_restore(&st, err, sizeof(err));
+	if (restored < 0)
+		fail_msg("restore: %s", err);
+	ha_tcp_state_clear(&st);
+
+	/* the client reads everything written before the move, and then
+	 * what the new socket writes, once and in order */
+	fcntl(restored, F_SETFL, 0);
+	while (got < written) {
+		struct pollfd p = { .fd = client, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 3000) != 1)
+			fail_msg("stalled after %zu of %zu bytes", got, written);
+		n = recv(client, in + got, written - got, 0);
+		if (n <= 0)
+			fail_msg("recv: %zd (%s)", n, strerror(errno));
+		got += n;
+	}
+	assert_memory_equal(in, out, written);
+	assert_int_equal(send(restored, "end", 3, 0), 3);
+	read_exact(client, (char *)in, 3);
+	assert_memory_equal(in, "end", 3);
+	assert_int_equal(tcp_state(client), 1 /* TCP_ESTABLISHED */);
+	close(client);
+	close(restored);
+	close(lfd);
+}
+
+static void test_refusals(void **state)
+{
+	struct ha_tcp_state st;
+	char err[256] = "";
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* a socket that is not connected has no connection to dump */
+	assert_int_equal(ha_tcp_freeze(fd), 0);
+	assert_int_equal(ha_tcp_dump(fd, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not established"));
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connection_moves_to_a_new_socket),
+		cmocka_unit_test(test_send_queue_follows),
+		cmocka_unit_test(test_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
