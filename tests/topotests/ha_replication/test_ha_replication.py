@@ -139,6 +139,27 @@ def test_config_change_reaches_the_standby():
         title="ospf network replicated to card b",
     )
     assert ok, diff
+    # nested nodes: the replay follows the session into address-family
+    out = _configure(
+        "a",
+        [
+            "router bgp 65001",
+            "address-family ipv4 unicast",
+            "network 10.77.0.0/16",
+            "exit-address-family",
+            "timers bgp 10 30",
+        ],
+    )
+    assert "%" not in out, out
+    ok, diff = wait_for(
+        lambda: {
+            "af": "  network 10.77.0.0/16" in _running("b", "bgpd"),
+            "timers": " timers bgp 10 30" in _running("b", "bgpd"),
+        },
+        {"af": True, "timers": True},
+        title="address-family network replicated to card b",
+    )
+    assert ok, diff
     out = _configure("a", ["router bgp 65001", "no neighbor 10.0.1.60 remote-as 65060"])
     ok, diff = wait_for(
         lambda: {"line": "10.0.1.60" in _running("b", "bgpd")},
