@@ -2,20 +2,493 @@
 /*
  * bgpd_ha: bgpd's frr-ha module, loaded with "bgpd -M ha".
  *
- * Its job is to replicate BGP sessions, their TCP connections and RIBs to the standby card (not built yet).
- * Today it registers bgpd with the card's hard, which thereby knows the
- * daemon runs and notices at once when it dies.
+ * Registers bgpd with the card's hard, replicates its configuration (as
+ * every module does, lib/ha_config.c) and, on the active card, its BGP
+ * sessions (class "bgp-session"):
+ *
+ *  - per session: the FSM state and both OPEN messages as raw PDUs, set
+ *    again on every state change (frrha.DeltaBgpSession);
+ *  - every message the peer sends on an established session (raw PDU,
+ *    keepalives excepted), replicated from bgpd's packet hook before bgpd
+ *    processes it (frrha.DeltaBgpMessage), so the standby holds the
+ *    session's inbound stream: what it needs to build the same
+ *    Adj-RIB-In through FRR's own receive path.
+ *
+ * Not yet (issue 4): the TCP connections themselves (lib/ha_tcp.c can
+ * freeze and re-create them), gating the kernel's ACKs on the standby's
+ * commit, the outbound stream, feeding the replicated messages to the
+ * standby's bgpd, and taking sessions over.  The standby's bgpd still runs
+ * its own sessions into its blocked port.
+ *
+ * "show redundancy bgp [json]" shows the replicated sessions on both cards.
  */
 #include <zebra.h>
 
+#include "command.h"
+#include "json.h"
 #include "libfrr.h"
+#include "memory.h"
 #include "module.h"
+#include "stream.h"
+#include "typesafe.h"
+#include "vty.h"
 
+#include "bgpd/bgpd.h"
+#include "bgpd/bgp_debug.h"
+#include "bgpd/bgp_fsm.h"
+#include "bgpd/bgp_packet.h"
+
+#include "frrha.pb-c.h"
+#include "ha_auth.h"
 #include "ha_client.h"
+#include "ha_repl.h"
+
+DEFINE_MGROUP(BGPD_HA, "bgpd frr-ha");
+DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_SESSION, "bgp-ha replicated session");
+DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_MSG, "bgp-ha replicated message");
+
+#define BGP_HA_CLASS_SESSION 2
+
+enum bgp_ha_subtype {
+	BGP_HA_SESSION = 1, /* frrha.DeltaBgpSession */
+	BGP_HA_MESSAGE = 2, /* frrha.DeltaBgpMessage */
+};
+
+PREDECL_DLIST(bgp_ha_msgs);
+struct bgp_ha_msg {
+	struct bgp_ha_msgs_item item;
+	uint8_t type;
+	size_t len;
+	uint8_t data[];
+};
+DECLARE_DLIST(bgp_ha_msgs, struct bgp_ha_msg, item);
+
+PREDECL_DLIST(bgp_ha_sessions);
+/* A session as replicated: on the active, what its bgpd has; on the
+ * standby, what it received. */
+struct bgp_ha_session {
+	struct bgp_ha_sessions_item item;
+	char peer[64];
+	char state[32];
+	uint32_t local_as, remote_as;
+	uint8_t *open_sent, *open_rcvd;
+	size_t open_sent_len, open_rcvd_len;
+	struct bgp_ha_msgs_head log; /* since the session was established */
+	uint64_t log_bytes;
+	uint64_t keepalives; /* active only: not replicated one by one */
+	bool announced;	     /* active: the standby has heard of it */
+};
+DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
+
+static struct bgp_ha_sessions_head sessions = INIT_DLIST(sessions);
+
+static bool bgp_ha_active(void)
+{
+	struct ha_repl *repl = ha_module_repl();
+
+	return repl && ha_repl_role(repl) == HA_ROLE_ACTIVE;
+}
+
+static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
+{
+	struct bgp_ha_session *s;
+
+	frr_each (bgp_ha_sessions, &sessions, s)
+		if (strcmp(s->peer, peer) == 0)
+			return s;
+	if (!create)
+		return NULL;
+	s = XCALLOC(MTYPE_BGP_HA_SESSION, sizeof(*s));
+	strlcpy(s->peer, peer, sizeof(s->peer));
+	strlcpy(s->state, "Idle", sizeof(s->state));
+	bgp_ha_msgs_init(&s->log);
+	bgp_ha_sessions_add_tail(&sessions, s);
+	return s;
+}
+
+static void bgp_ha_log_clear(struct bgp_ha_session *s)
+{
+	struct bgp_ha_msg *m;
+
+	while ((m = bgp_ha_msgs_pop(&s->log)))
+		XFREE(MTYPE_BGP_HA_MSG, m);
+	s->log_bytes = 0;
+	s->keepalives = 0;
+}
+
+static void bgp_ha_session_free(struct bgp_ha_session *s)
+{
+	bgp_ha_log_clear(s);
+	bgp_ha_msgs_fini(&s->log);
+	XFREE(MTYPE_BGP_HA_MSG, s->open_sent);
+	XFREE(MTYPE_BGP_HA_MSG, s->open_rcvd);
+	bgp_ha_sessions_del(&sessions, s);
+	XFREE(MTYPE_BGP_HA_SESSION, s);
+}
+
+static void bgp_ha_set_bytes(uint8_t **dst, size_t *dstlen, const uint8_t *src, size_t len)
+{
+	XFREE(MTYPE_BGP_HA_MSG, *dst);
+	*dstlen = len;
+	if (len) {
+		*dst = XMALLOC(MTYPE_BGP_HA_MSG, len);
+		memcpy(*dst, src, len);
+	}
+}
+
+static void bgp_ha_log_append(struct bgp_ha_session *s, uint8_t type, const uint8_t *data,
+			      size_t len)
+{
+	struct bgp_ha_msg *m = XMALLOC(MTYPE_BGP_HA_MSG, sizeof(*m) + len);
+
+	m->type = type;
+	m->len = len;
+	memcpy(m->data, data, len);
+	bgp_ha_msgs_add_tail(&s->log, m);
+	s->log_bytes += len;
+}
+
+/* ---- encoding ---- */
+
+static void bgp_ha_session_pack(const struct bgp_ha_session *s, uint8_t **buf, size_t *len)
+{
+	Frrha__DeltaBgpSession msg = FRRHA__DELTA_BGP_SESSION__INIT;
+
+	msg.peer = (char *)s->peer;
+	msg.state = (char *)s->state;
+	msg.local_as = s->local_as;
+	msg.remote_as = s->remote_as;
+	msg.open_sent.data = s->open_sent;
+	msg.open_sent.len = s->open_sent_len;
+	msg.open_received.data = s->open_rcvd;
+	msg.open_received.len = s->open_rcvd_len;
+	*len = frrha__delta_bgp_session__get_packed_size(&msg);
+	*buf = XMALLOC(MTYPE_TMP, *len);
+	frrha__delta_bgp_session__pack(&msg, *buf);
+}
+
+static void bgp_ha_message_pack(const char *peer, uint64_t index, uint8_t type, const uint8_t *data,
+				size_t dlen, uint8_t **buf, size_t *len)
+{
+	Frrha__DeltaBgpMessage msg = FRRHA__DELTA_BGP_MESSAGE__INIT;
+
+	msg.peer = (char *)peer;
+	msg.index = index;
+	msg.type = type;
+	msg.data.data = (uint8_t *)data;
+	msg.data.len = dlen;
+	*len = frrha__delta_bgp_message__get_packed_size(&msg);
+	*buf = XMALLOC(MTYPE_TMP, *len);
+	frrha__delta_bgp_message__pack(&msg, *buf);
+}
+
+static void bgp_ha_send_session(struct bgp_ha_session *s)
+{
+	uint8_t *buf;
+	size_t len;
+
+	bgp_ha_session_pack(s, &buf, &len);
+	ha_repl_send(ha_module_repl(), BGP_HA_CLASS_SESSION, BGP_HA_SESSION, buf, len);
+	XFREE(MTYPE_TMP, buf);
+	s->announced = true;
+}
+
+/* ---- bgpd's hooks (active card) ---- */
+
+/*
+ * Bring the record of peer's session up to date and tell the standby if it
+ * changed.  Called from every hook, not only on status changes: after a
+ * connection collision bgpd moves the winning connection onto the
+ * configured peer (peer_xfer_conn) without a status change of its own.
+ */
+static struct bgp_ha_session *bgp_ha_session_update(struct peer *peer)
+{
+	struct bgp_ha_session *s = bgp_ha_session_find(peer->host, true);
+	const char *state = lookup_msg(bgp_status_msg, peer->connection->status, NULL);
+
+	if (strcmp(s->state, state) == 0 && s->announced)
+		return s;
+	/* a new session starts a new log */
+	if (strcmp(s->state, state) != 0 &&
+	    (peer_established(peer->connection) || strcmp(s->state, "Established") == 0))
+		bgp_ha_log_clear(s);
+	strlcpy(s->state, state, sizeof(s->state));
+	s->local_as = peer->local_as;
+	s->remote_as = peer->as;
+	bgp_ha_send_session(s);
+	return s;
+}
+
+/* The whole message in s, header included, without moving its getp. */
+static const uint8_t *bgp_ha_packet(struct stream *s, size_t *len)
+{
+	*len = stream_get_endp(s);
+	return STREAM_DATA(s);
+}
+
+static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t size,
+				  struct stream *st)
+{
+	struct bgp_ha_session *s;
+	const uint8_t *data;
+	uint8_t *buf;
+	size_t len, blen;
+
+	if (!bgp_ha_active())
+		return 0;
+	s = bgp_ha_session_find(peer->host, true);
+	data = bgp_ha_packet(st, &len);
+	if (type == BGP_MSG_OPEN) {
+		bgp_ha_set_bytes(&s->open_rcvd, &s->open_rcvd_len, data, len);
+		return 0;
+	}
+	if (!peer_established(peer->connection))
+		return 0;
+	s = bgp_ha_session_update(peer);
+	if (type == BGP_MSG_KEEPALIVE) {
+		s->keepalives++;
+		return 0;
+	}
+	bgp_ha_log_append(s, type, data, len);
+	bgp_ha_message_pack(s->peer, bgp_ha_msgs_count(&s->log), type, data, len, &buf, &blen);
+	ha_repl_send(ha_module_repl(), BGP_HA_CLASS_SESSION, BGP_HA_MESSAGE, buf, blen);
+	XFREE(MTYPE_TMP, buf);
+	return 0;
+}
+
+static int bgp_ha_packet_sent(struct peer *peer, uint8_t type, bgp_size_t size, struct stream *st)
+{
+	struct bgp_ha_session *s;
+	const uint8_t *data;
+	size_t len;
+
+	if (!bgp_ha_active() || type != BGP_MSG_OPEN)
+		return 0;
+	s = bgp_ha_session_find(peer->host, true);
+	data = bgp_ha_packet(st, &len);
+	bgp_ha_set_bytes(&s->open_sent, &s->open_sent_len, data, len);
+	return 0;
+}
+
+static int bgp_ha_peer_status_changed(struct peer *peer)
+{
+	struct bgp_ha_session *s;
+
+	/* a connection accepted while the configured peer also connects
+	 * (collision) lives on a temporary peer of the same name (not the
+	 * configured one, PEER_FLAG_CONFIG_NODE, and maybe an accept peer): it is not
+	 * a session of its own unless it becomes the established one (bgpd
+	 * clears the flag right after this hook then); its OPENs are recorded
+	 * by the packet hooks, under the same name: both connections of a
+	 * collision carry the same OPEN of the same speaker */
+	if (!bgp_ha_active() || ((CHECK_FLAG(peer->sflags, PEER_STATUS_ACCEPT_PEER) ||
+				  !CHECK_FLAG(peer->flags, PEER_FLAG_CONFIG_NODE)) &&
+				 peer->connection->status != Established))
+		return 0;
+	if (peer->connection->status == Deleted) {
+		s = bgp_ha_session_find(peer->host, false);
+		if (s) {
+			strlcpy(s->state, "Deleted", sizeof(s->state));
+			bgp_ha_log_clear(s);
+			bgp_ha_send_session(s);
+			bgp_ha_session_free(s);
+		}
+		return 0;
+	}
+	bgp_ha_session_update(peer);
+	return 0;
+}
+
+/* ---- the replicated class ---- */
+
+static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
+{
+	struct bgp_ha_session *s;
+
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct bgp_ha_msg *m;
+		uint64_t index = 0;
+		uint8_t *buf;
+		size_t len;
+
+		bgp_ha_session_pack(s, &buf, &len);
+		ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_SESSION, buf, len);
+		XFREE(MTYPE_TMP, buf);
+		frr_each (bgp_ha_msgs, &s->log, m) {
+			bgp_ha_message_pack(s->peer, ++index, m->type, m->data, m->len, &buf, &len);
+			ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_MESSAGE, buf, len);
+			XFREE(MTYPE_TMP, buf);
+		}
+	}
+	return true;
+}
+
+static void bgp_ha_reset(struct ha_repl *repl, void *arg)
+{
+	struct bgp_ha_session *s;
+
+	while ((s = bgp_ha_sessions_first(&sessions)))
+		bgp_ha_session_free(s);
+}
+
+static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, const uint8_t *data,
+			 size_t len, char *err, size_t errlen, void *arg)
+{
+	struct bgp_ha_session *s;
+
+	if (subtype == BGP_HA_SESSION) {
+		Frrha__DeltaBgpSession *msg = frrha__delta_bgp_session__unpack(NULL, len, data);
+
+		if (!msg || msg->base.n_unknown_fields || !msg->peer[0] ||
+		    strlen(msg->peer) >= sizeof(s->peer)) {
+			snprintf(err, errlen, "undecodable BGP session");
+			if (msg)
+				frrha__delta_bgp_session__free_unpacked(msg, NULL);
+			return false;
+		}
+		s = bgp_ha_session_find(msg->peer, true);
+		if (strcmp(msg->state, "Deleted") == 0) {
+			bgp_ha_session_free(s);
+		} else {
+			if (strcmp(msg->state, s->state) != 0)
+				bgp_ha_log_clear(s);
+			strlcpy(s->state, msg->state, sizeof(s->state));
+			s->local_as = msg->local_as;
+			s->remote_as = msg->remote_as;
+			bgp_ha_set_bytes(&s->open_sent, &s->open_sent_len, msg->open_sent.data,
+					 msg->open_sent.len);
+			bgp_ha_set_bytes(&s->open_rcvd, &s->open_rcvd_len, msg->open_received.data,
+					 msg->open_received.len);
+		}
+		frrha__delta_bgp_session__free_unpacked(msg, NULL);
+		return true;
+	}
+	if (subtype == BGP_HA_MESSAGE) {
+		Frrha__DeltaBgpMessage *msg = frrha__delta_bgp_message__unpack(NULL, len, data);
+		bool ok = false;
+
+		if (!msg || msg->base.n_unknown_fields) {
+			snprintf(err, errlen, "undecodable BGP message");
+		} else if (!(s = bgp_ha_session_find(msg->peer, false))) {
+			snprintf(err, errlen, "message for unknown session %s", msg->peer);
+		} else if (msg->index != bgp_ha_msgs_count(&s->log) + 1) {
+			snprintf(err, errlen, "session %s: message #%" PRIu64 " where #%zu is due",
+				 msg->peer, msg->index, bgp_ha_msgs_count(&s->log) + 1);
+		} else if (msg->data.len < BGP_HEADER_SIZE ||
+			   msg->data.len > BGP_EXTENDED_MESSAGE_MAX_PACKET_SIZE) {
+			snprintf(err, errlen, "session %s: message of %zu bytes", msg->peer,
+				 msg->data.len);
+		} else {
+			bgp_ha_log_append(s, msg->type, msg->data.data, msg->data.len);
+			ok = true;
+		}
+		if (msg)
+			frrha__delta_bgp_message__free_unpacked(msg, NULL);
+		return ok;
+	}
+	snprintf(err, errlen, "unknown BGP delta type %u", subtype);
+	return false;
+}
+
+static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, void *arg)
+{
+	struct bgp_ha_session *s;
+
+	/* sessions in the order they were first seen: the same on both cards
+	 * after a bulk; compare by name order to be independent of it */
+	for (struct bgp_ha_session *next = NULL, *prev = NULL;; prev = next, next = NULL) {
+		struct bgp_ha_msg *m;
+
+		frr_each (bgp_ha_sessions, &sessions, s)
+			if ((!prev || strcmp(s->peer, prev->peer) > 0) &&
+			    (!next || strcmp(s->peer, next->peer) < 0))
+				next = s;
+		if (!next)
+			break;
+		ha_hash_update(h, next->peer, strlen(next->peer) + 1);
+		ha_hash_update(h, next->state, strlen(next->state) + 1);
+		ha_hash_update(h, &next->local_as, sizeof(next->local_as));
+		ha_hash_update(h, &next->remote_as, sizeof(next->remote_as));
+		ha_hash_update(h, next->open_sent, next->open_sent_len);
+		ha_hash_update(h, next->open_rcvd, next->open_rcvd_len);
+		frr_each (bgp_ha_msgs, &next->log, m)
+			ha_hash_update(h, m->data, m->len);
+		(*items)++;
+	}
+}
+
+/* ---- show redundancy bgp ---- */
+
+#include "bgpd-ha/bgp_ha_clippy.c"
+
+DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$uj",
+      SHOW_STR "Router redundancy (frr-ha)\n" BGP_STR JSON_STR)
+{
+	struct ha_repl *repl = ha_module_repl();
+	enum ha_role role = repl ? ha_repl_role(repl) : HA_ROLE_INIT;
+	struct bgp_ha_session *s;
+	json_object *json = NULL, *jsessions = NULL;
+
+	if (uj) {
+		json = json_object_new_object();
+		jsessions = json_object_new_object();
+		json_object_string_add(json, "role", ha_role_name(role));
+	} else {
+		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",
+			ha_role_name(role));
+		vty_out(vty, "  %-20s %-12s %8s %8s %6s %6s %10s %10s\n", "Peer", "State",
+			"LocalAS", "RemoteAS", "OpenTx", "OpenRx", "Messages", "Bytes");
+	}
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		if (uj) {
+			json_object *j = json_object_new_object();
+
+			json_object_string_add(j, "state", s->state);
+			json_object_int_add(j, "localAs", s->local_as);
+			json_object_int_add(j, "remoteAs", s->remote_as);
+			json_object_int_add(j, "openSentBytes", s->open_sent_len);
+			json_object_int_add(j, "openReceivedBytes", s->open_rcvd_len);
+			json_object_int_add(j, "messagesLogged", bgp_ha_msgs_count(&s->log));
+			json_object_int_add(j, "bytesLogged", s->log_bytes);
+			json_object_object_add(jsessions, s->peer, j);
+		} else {
+			vty_out(vty, "  %-20s %-12s %8u %8u %6zu %6zu %10zu %10" PRIu64 "\n",
+				s->peer, s->state, s->local_as, s->remote_as, s->open_sent_len,
+				s->open_rcvd_len, bgp_ha_msgs_count(&s->log), s->log_bytes);
+		}
+	}
+	if (uj) {
+		json_object_object_add(json, "sessions", jsessions);
+		return vty_json(vty, json);
+	}
+	return CMD_SUCCESS;
+}
+
+/* ---- module setup ---- */
+
+static int bgp_ha_late_init(struct event_loop *loop)
+{
+	static const struct ha_repl_class cls = {
+		.id = BGP_HA_CLASS_SESSION,
+		.name = "bgp-session",
+		.bulk = bgp_ha_bulk,
+		.reset = bgp_ha_reset,
+		.apply = bgp_ha_apply,
+		.digest = bgp_ha_digest,
+	};
+
+	ha_module_register_class(&cls);
+	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
+	return 0;
+}
 
 static int bgp_ha_module_init(void)
 {
 	ha_module_attach("bgpd");
+	hook_register(frr_late_init, bgp_ha_late_init);
+	hook_register(bgp_packet_dump, bgp_ha_packet_received);
+	hook_register(bgp_packet_send, bgp_ha_packet_sent);
+	hook_register(peer_status_changed, bgp_ha_peer_status_changed);
 	return 0;
 }
 

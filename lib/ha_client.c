@@ -36,6 +36,11 @@ struct ha_client {
 
 static struct ha_client *ha_client;
 
+/* a module's own replicated classes, registered with the engine when the
+ * client starts (after the daemon read its configuration) */
+static struct ha_repl_class ha_module_classes[8];
+static unsigned int ha_module_nclasses;
+
 void ha_local_socket_path(char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/hard.ha.sock", frr_runstatedir);
@@ -259,6 +264,8 @@ void ha_client_start(struct event_loop *loop, const char *daemon)
 	ha_client->repl = ha_repl_new(loop, daemon);
 	ha_repl_set_status_cb(ha_client->repl, ha_client_repl_status, ha_client);
 	ha_config_init(ha_client->repl);
+	for (unsigned int i = 0; i < ha_module_nclasses; i++)
+		ha_repl_register_class(ha_client->repl, &ha_module_classes[i]);
 	ha_client_schedule_connect(ha_client, 0);
 }
 
@@ -277,6 +284,14 @@ void ha_client_stop(void)
 bool ha_client_registered(void)
 {
 	return ha_client && ha_client->registered;
+}
+
+void ha_module_register_class(const struct ha_repl_class *cls)
+{
+	assert(ha_module_nclasses < array_size(ha_module_classes));
+	ha_module_classes[ha_module_nclasses++] = *cls;
+	if (ha_client)
+		ha_repl_register_class(ha_client->repl, cls);
 }
 
 struct ha_repl *ha_module_repl(void)

@@ -27,6 +27,10 @@ extern enum ha_role ha_client_role(void);
 /* The module's replication engine (ha_repl.h), for its classes. */
 struct ha_repl;
 extern struct ha_repl *ha_module_repl(void);
+/* A replicated class of the module (ha_repl.h), from its init or
+ * frr_late_init: registered with the engine as soon as it exists. */
+struct ha_repl_class;
+extern void ha_module_register_class(const struct ha_repl_class *cls);
 
 
 /*

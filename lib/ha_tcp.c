@@ -247,8 +247,8 @@ int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen)
 		ha_tcp_fail(err, errlen, "TCP_REPAIR_OPTIONS");
 		goto fail;
 	}
-	if (st->tstamp && setsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &st->timestamp,
-				     sizeof(st->timestamp)) < 0) {
+	if (st->tstamp &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &st->timestamp, sizeof(st->timestamp)) < 0) {
 		ha_tcp_fail(err, errlen, "TCP_TIMESTAMP");
 		goto fail;
 	}

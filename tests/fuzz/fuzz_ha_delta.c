@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] & 1) {
+	switch (data[0] & 3) {
 	case 0: {
 		Frrha__DeltaConfigCommand *m, *again;
 
@@ -65,6 +65,54 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(again && again->lines == m->lines && strcmp(again->text, m->text) == 0);
 		frrha__delta_config_snapshot__free_unpacked(again, NULL);
 		frrha__delta_config_snapshot__free_unpacked(m, NULL);
+		free(buf);
+		break;
+	}
+	case 2: {
+		Frrha__DeltaBgpSession *m, *again;
+
+		m = frrha__delta_bgp_session__unpack(NULL, size - 1, data + 1);
+		if (!m)
+			return 0;
+		if (m->base.n_unknown_fields) {
+			frrha__delta_bgp_session__free_unpacked(m, NULL);
+			return 0;
+		}
+		len = frrha__delta_bgp_session__get_packed_size(m);
+		buf = malloc(len + 1);
+		frrha__delta_bgp_session__pack(m, buf);
+		again = frrha__delta_bgp_session__unpack(NULL, len, buf);
+		assert(again && strcmp(again->peer, m->peer) == 0 &&
+		       strcmp(again->state, m->state) == 0 && again->local_as == m->local_as &&
+		       again->remote_as == m->remote_as &&
+		       again->open_sent.len == m->open_sent.len &&
+		       again->open_received.len == m->open_received.len &&
+		       (!m->open_sent.len ||
+			memcmp(again->open_sent.data, m->open_sent.data, m->open_sent.len) == 0));
+		frrha__delta_bgp_session__free_unpacked(again, NULL);
+		frrha__delta_bgp_session__free_unpacked(m, NULL);
+		free(buf);
+		break;
+	}
+	case 3: {
+		Frrha__DeltaBgpMessage *m, *again;
+
+		m = frrha__delta_bgp_message__unpack(NULL, size - 1, data + 1);
+		if (!m)
+			return 0;
+		if (m->base.n_unknown_fields) {
+			frrha__delta_bgp_message__free_unpacked(m, NULL);
+			return 0;
+		}
+		len = frrha__delta_bgp_message__get_packed_size(m);
+		buf = malloc(len + 1);
+		frrha__delta_bgp_message__pack(m, buf);
+		again = frrha__delta_bgp_message__unpack(NULL, len, buf);
+		assert(again && strcmp(again->peer, m->peer) == 0 && again->index == m->index &&
+		       again->type == m->type && again->data.len == m->data.len &&
+		       (!m->data.len || memcmp(again->data.data, m->data.data, m->data.len) == 0));
+		frrha__delta_bgp_message__free_unpacked(again, NULL);
+		frrha__delta_bgp_message__free_unpacked(m, NULL);
 		free(buf);
 		break;
 	}

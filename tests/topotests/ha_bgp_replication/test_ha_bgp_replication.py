@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+BGP session replication, first part of BGP non-stop routing (issue 4):
+the active card's bgpd-ha replicates each session's state, both OPEN
+messages and every message the peer sends on the established session
+(before bgpd processes it) to the standby card.
+
+Not yet tested here because not built yet: the TCP connection moving, the
+standby's bgpd building its RIB from the replicated messages, takeover
+without the peer noticing.
+
+- the session with the FRR peer p1 is replicated: card b (standby) holds
+  it with the same state, OPEN messages and message log as card a;
+- a route p1 withdraws and announces again reaches the standby's log;
+- the bgpd module's digests match (the router is redundant);
+- a restarted standby bgpd gets the sessions back by a bulk copy.
+"""
+import os
+import sys
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+
+from frrha_topo import RedundantRouter, peer_bgp_neighbor, wait_for
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
+
+R1 = None
+PEER = "10.0.1.2"
+
+
+def build_topo(tgen):
+    global R1
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
+    R1.add_frr_peer("p1", "s1")
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(CWD, peers=["p1"])
+
+
+def teardown_module(mod):
+    get_topogen().stop_topology()
+
+
+def _skip_on_failure():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+
+
+def _p1():
+    return get_topogen().gears["p1"]
+
+
+def _sessions(side):
+    return R1.vtysh_json(side, "show redundancy bgp json")["sessions"]
+
+
+def _same_on_both_cards():
+    a, b = _sessions("a").get(PEER), _sessions("b").get(PEER)
+    return {"a": a, "b": b, "equal": a == b}
+
+
+def test_session_replicated_to_the_standby():
+    "The standby card holds the active's session: state, OPENs, the peer's messages."
+    R1.wait_active("a", "boot election")
+    ok, diff = wait_for(
+        lambda: peer_bgp_neighbor(_p1(), "10.0.1.1"),
+        {"bgpState": "Established"},
+        count=80,
+        title="p1 Established with r1",
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: {"a": _sessions("a").get(PEER, {}).get("state")},
+        {"a": "Established"},
+        title="session recorded on the active card",
+    )
+    assert ok, "%s: %s" % (diff, R1.card("a").vtysh_cmd("show redundancy bgp json"))
+    # p1's UPDATEs (its two prefixes, the end-of-RIB) follow the session
+    ok, diff = wait_for(
+        lambda: {"logged": _sessions("b").get(PEER, {}).get("messagesLogged", 0) >= 1},
+        {"logged": True},
+        title="p1's UPDATEs in the standby's log",
+    )
+    assert ok, diff
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="replicated to card b")
+    assert ok, diff
+    s = _sessions("b")[PEER]
+    assert s["localAs"] == 65001 and s["remoteAs"] == 65002, s
+    assert s["openSentBytes"] >= 29 and s["openReceivedBytes"] >= 29, s
+    assert R1.vtysh_json("b", "show redundancy bgp json")["role"] == "standby"
+    out = R1.card("b").vtysh_cmd("show redundancy bgp")
+    assert PEER in out and "Established" in out, out
+
+
+def test_new_updates_reach_the_standby_log():
+    "A prefix the peer withdraws and announces again: both UPDATEs are in the standby's log."
+    _skip_on_failure()
+    before = _sessions("a")[PEER]["messagesLogged"]
+    _p1().vtysh_cmd(
+        "configure terminal\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+        "no network 10.200.2.0/24\n"
+    )
+    ok, diff = wait_for(
+        lambda: {"more": _sessions("b").get(PEER, {}).get("messagesLogged", 0) > before},
+        {"more": True},
+        title="withdrawal replicated",
+    )
+    assert ok, diff
+    _p1().vtysh_cmd(
+        "configure terminal\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+        "network 10.200.2.0/24\n"
+    )
+    ok, diff = wait_for(
+        lambda: {"more": _sessions("b").get(PEER, {}).get("messagesLogged", 0) >= before + 2},
+        {"more": True},
+        title="announcement replicated",
+    )
+    assert ok, diff
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="logs equal")
+    assert ok, diff
+
+
+def test_bgpd_module_synced():
+    "The bgp-session class is part of bgpd's digests: the module is synced, the router redundant."
+    _skip_on_failure()
+    ok, diff = wait_for(
+        lambda: R1.redundancy("a")["daemons"]["bgpd"]["replication"],
+        {"state": "synced", "lastDigest": "match"},
+        title="bgpd synced",
+    )
+    assert ok, diff
+    assert R1.redundancy("a")["redundant"]
+
+
+def test_restarted_standby_bgpd_gets_the_sessions_back():
+    "A restarted standby bgpd is brought current by a bulk copy, sessions and logs included."
+    _skip_on_failure()
+    card = R1.card("b")
+    pid = R1.redundancy("b")["daemons"]["bgpd"]["pid"]
+    card.cmd_raises("kill -9 %d" % pid)
+    ok, diff = wait_for(
+        lambda: {"gone": "bgpd" not in R1.redundancy("b")["daemons"]},
+        {"gone": True},
+        title="standby bgpd gone",
+    )
+    assert ok, diff
+    card.net.startRouterDaemons(daemons=["bgpd"])
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, count=100, title="bulk copy")
+    assert ok, diff
+    R1.wait_active("a", "redundant again")
+    # the peer saw nothing of this (the standby was never on the line)
+    assert peer_bgp_neighbor(_p1(), "10.0.1.1")["bgpState"] == "Established"
+
+
+if __name__ == "__main__":
+    args = ["-s"] + sys.argv[1:]
+    sys.exit(pytest.main(args))
