@@ -208,6 +208,16 @@ static struct bgp_ha_session *bgp_ha_session_update(struct peer *peer)
 
 	if (strcmp(s->state, state) == 0 && s->announced)
 		return s;
+	/* hard holds a copy of an established session's socket, so that
+	 * bgpd's death does not close the connection (no FIN, no RST);
+	 * leaving Established it lets go, and bgpd's own close completes */
+	if (peer_established(peer->connection) && strcmp(s->state, "Established") != 0) {
+		if (!ha_client_session_socket(peer->host, peer->connection->fd))
+			zlog_warn("frr-ha: cannot hand the socket of session %s to hard: a bgpd crash would close it",
+				  peer->host);
+	} else if (!peer_established(peer->connection) && strcmp(s->state, "Established") == 0) {
+		ha_client_session_socket(peer->host, -1);
+	}
 	/* a new session starts a new log */
 	if (strcmp(s->state, state) != 0 &&
 	    (peer_established(peer->connection) || strcmp(s->state, "Established") == 0))

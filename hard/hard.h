@@ -201,6 +201,12 @@ extern void hard_role_module_role_changed(void);
 extern const char *hard_card_sync_state(void);
 extern void hard_role_quiesce_done(struct hard_daemon *hd, uint32_t id, bool ok, const char *reason);
 
+/* hard_sockets.c: the sessions' TCP sockets held for the daemons */
+extern void hard_sockets_msg(const char *daemon, const struct ha_msg_session_socket *msg, int fd);
+extern void hard_sockets_daemon_died(const char *daemon);
+extern unsigned int hard_sockets_count(const char *daemon, bool frozen);
+extern void hard_sockets_finish(void);
+
 /* hard_peer.c: the intercard control channel */
 extern void hard_peer_config_changed(void);
 extern void hard_peer_finish(void);

@@ -80,6 +80,7 @@ static void hard_sigint(void)
 {
 	zlog_notice("terminating on signal");
 	hard_data_finish();
+	hard_sockets_finish();
 	hard_peer_finish();
 	hard_registry_finish();
 	frr_fini();

@@ -103,6 +103,24 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type, const uint8_t 
 		hard_data_module_status(hd, &st);
 		return true;
 	}
+	case HA_MSG_SESSION_SOCKET: {
+		struct ha_msg_session_socket ss;
+		int fd = ha_conn_take_fd(conn);
+
+		if (!hd->registered) {
+			if (fd >= 0)
+				close(fd);
+			return hard_daemon_refuse(hd, "session socket before registration");
+		}
+		res = ha_msg_session_socket_decode(payload, len, &ss);
+		if (res != HA_DECODE_OK) {
+			if (fd >= 0)
+				close(fd);
+			return hard_daemon_refuse(hd, ha_decode_result_str(res));
+		}
+		hard_sockets_msg(hd->name, &ss, fd);
+		return true;
+	}
 	case HA_MSG_QUIESCE_DONE: {
 		struct ha_msg_quiesce_done qd;
 
@@ -131,6 +149,7 @@ static void hard_daemon_closed(struct ha_conn *conn, const char *reason, void *a
 
 		strlcpy(name, hd->name, sizeof(name));
 		hard_daemon_free(hd);
+		hard_sockets_daemon_died(name);
 		hard_registry_changed();
 		hard_role_daemon_failed(name);
 		return;
@@ -154,6 +173,7 @@ static void hard_registry_accept(struct event *ev)
 	hd = XCALLOC(MTYPE_HARD_DAEMON, sizeof(*hd));
 	hd->conn = ha_conn_new(hard.master, fd, "local module", hard_daemon_frame,
 			       hard_daemon_closed, hd);
+	ha_conn_enable_fd_passing(hd->conn);
 	hard_daemons_add_tail(&hard.daemons, hd);
 }
 

@@ -450,10 +450,13 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 			json_object_int_add(jd, "framesReceived",
 					    ha_conn_stats(hd->conn)->frames_rx);
 			json_object_object_add(jd, "replication", hard_show_repl_json(hd));
+			json_object_int_add(jd, "heldSessionSockets",
+					    hard_sockets_count(hd->name, false));
 			json_object_object_add(jdaemons, hd->name, jd);
 		}
 		json_object_object_add(json, "daemons", jdaemons);
 		json_object_int_add(json, "refusedRegistrations", hard.refused_registrations);
+		json_object_int_add(json, "frozenSessionSockets", hard_sockets_count(NULL, true));
 		return vty_json(vty, json);
 	}
 

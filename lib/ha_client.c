@@ -4,6 +4,7 @@
  */
 #include <zebra.h>
 
+#include <fcntl.h>
 #include <sys/un.h>
 
 #include "frrevent.h"
@@ -284,6 +285,28 @@ void ha_client_stop(void)
 bool ha_client_registered(void)
 {
 	return ha_client && ha_client->registered;
+}
+
+bool ha_client_session_socket(const char *name, int fd)
+{
+	struct ha_msg_session_socket msg = { .hold = fd >= 0 };
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+	int dup_fd = -1;
+
+	if (!ha_client || !ha_client->registered)
+		return false;
+	strlcpy(msg.name, name, sizeof(msg.name));
+	len = ha_msg_session_socket_encode(&msg, buf, sizeof(buf));
+	if (len < 0)
+		return false;
+	if (fd >= 0) {
+		dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (dup_fd < 0)
+			return false;
+	}
+	/* ha_conn owns and closes dup_fd once it is sent */
+	return ha_conn_send_fd(ha_client->conn, HA_MSG_SESSION_SOCKET, buf, len, dup_fd) == 0;
 }
 
 void ha_module_register_class(const struct ha_repl_class *cls)

@@ -31,6 +31,13 @@ extern struct ha_repl *ha_module_repl(void);
  * frr_late_init: registered with the engine as soon as it exists. */
 struct ha_repl_class;
 extern void ha_module_register_class(const struct ha_repl_class *cls);
+/*
+ * Hand hard a duplicate of a session's connected TCP socket (hold), or ask
+ * it to drop the one it holds under that name (fd < 0).  While hard holds
+ * it, the daemon's death does not close the connection.  False if hard is
+ * not connected (the daemon's own socket is then the only one).
+ */
+extern bool ha_client_session_socket(const char *name, int fd);
 
 
 /*

@@ -83,6 +83,8 @@ struct ha_repl {
 	void *quiesce_arg;
 	uint64_t quiesce_seq;
 	struct event *t_quiesce;
+	struct event *t_reverify; /* failed: compare again from time to time */
+	unsigned int reverify_msec;
 
 	/* receiving (standby) side */
 	uint64_t rx_seq;      /* last delta committed */
@@ -213,6 +215,7 @@ struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name)
 	repl->loop = loop;
 	strlcpy(repl->name, name, sizeof(repl->name));
 	repl->window = HA_REPL_WINDOW_DEFAULT;
+	repl->reverify_msec = HA_REPL_REVERIFY_MSEC;
 	repl->role = HA_ROLE_INIT;
 	ha_deltas_init(&repl->inflight);
 	ha_deltas_init(&repl->pending);
@@ -236,6 +239,7 @@ void ha_repl_free(struct ha_repl **replp)
 	ha_deltas_free_all(&repl->committed);
 	EVENT_OFF(repl->t_apply);
 	EVENT_OFF(repl->t_ack);
+	EVENT_OFF(repl->t_reverify);
 	ha_deltas_fini(&repl->inflight);
 	ha_deltas_fini(&repl->pending);
 	ha_deltas_fini(&repl->deferred);
@@ -256,6 +260,11 @@ void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, void *arg
 {
 	repl->status_cb = cb;
 	repl->status_arg = arg;
+}
+
+void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec)
+{
+	repl->reverify_msec = msec;
 }
 
 void ha_repl_set_window(struct ha_repl *repl, size_t bytes)
@@ -548,6 +557,17 @@ static void ha_repl_handover_flushed(struct ha_repl *repl)
 	ha_repl_notify(repl, true);
 }
 
+static void ha_repl_reverify(struct event *ev)
+{
+	struct ha_repl *repl = EVENT_ARG(ev);
+
+	if (repl->state != HA_REPL_FAILED || !repl->conn || repl->role != HA_ROLE_ACTIVE ||
+	    repl->digest_seq)
+		return;
+	ha_repl_enqueue_digest(repl);
+	ha_repl_pump(repl);
+}
+
 static bool ha_repl_rx_digest_result(struct ha_repl *repl, const uint8_t *payload, uint32_t len)
 {
 	struct ha_msg_digest_result res;
@@ -577,6 +597,14 @@ static bool ha_repl_rx_digest_result(struct ha_repl *repl, const uint8_t *payloa
 	}
 	repl->digest = HA_DIGEST_MISMATCH;
 	cls = ha_repl_class_find(repl, res.cls);
+	if (repl->state == HA_REPL_FAILED) {
+		/* a periodic comparison: still different */
+		snprintfrr(repl->detail, sizeof(repl->detail), "digests still differ (%s: %s)",
+			   cls ? cls->name : "?", res.detail);
+		event_add_timer_msec(repl->loop, ha_repl_reverify, repl, repl->reverify_msec,
+				     &repl->t_reverify);
+		return true;
+	}
 	zlog_warn("frr-ha %s: the standby's state differs from the active's in %s: %s", repl->name,
 		  cls ? cls->name : "an unknown class", res.detail);
 	if (!repl->resynced) {
@@ -587,6 +615,10 @@ static bool ha_repl_rx_digest_result(struct ha_repl *repl, const uint8_t *payloa
 	}
 	ha_repl_set_state(repl, HA_REPL_FAILED, "digests differ after a resync (%s: %s)",
 			  cls ? cls->name : "?", res.detail);
+	/* the difference may go away (an operator removes it, the active's
+	 * daemon gets its configuration): compare again now and then */
+	event_add_timer_msec(repl->loop, ha_repl_reverify, repl, repl->reverify_msec,
+			     &repl->t_reverify);
 	return true;
 }
 

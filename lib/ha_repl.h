@@ -72,12 +72,15 @@ typedef void (*ha_repl_status_cb)(struct ha_repl *repl, bool state_changed, void
 
 #define HA_REPL_WINDOW_DEFAULT (4u * 1024 * 1024) /* bytes in flight */
 #define HA_REPL_QUIESCE_MSEC   2000
+#define HA_REPL_REVERIFY_MSEC  5000 /* a failed module's digests compared again */
 
 extern struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name);
 extern void ha_repl_free(struct ha_repl **repl);
 extern void ha_repl_register_class(struct ha_repl *repl, const struct ha_repl_class *cls);
 extern void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, void *arg);
 extern void ha_repl_set_window(struct ha_repl *repl, size_t bytes);
+/* How often a failed module's digests are compared again (ms). */
+extern void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec);
 
 /*
  * The card's role (from hard).  Going active drains every committed delta

@@ -180,6 +180,8 @@ const char *ha_msg_type_name(uint8_t type)
 		return "ack";
 	case HA_MSG_DIGEST_RESULT:
 		return "digest-result";
+	case HA_MSG_SESSION_SOCKET:
+		return "session-socket";
 	}
 	return "unknown";
 }
@@ -861,5 +863,33 @@ enum ha_decode_result ha_digest_list_decode(const uint8_t *buf, size_t len,
 	if (rb.err || rb.pos != len)
 		return HA_DECODE_MALFORMED;
 	*list = l;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_session_socket_encode(const struct ha_msg_session_socket *msg, uint8_t *out,
+				     size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+	size_t nlen = strnlen(msg->name, sizeof(msg->name));
+
+	if (msg->hold > 1 || nlen == 0)
+		return -1;
+	wb_u8(&wb, msg->hold);
+	wb_string(&wb, msg->name, HA_SESSION_NAME_MAX);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_session_socket_decode(const uint8_t *buf, size_t len,
+						   struct ha_msg_session_socket *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_session_socket m = {};
+	bool ok;
+
+	m.hold = rb_u8(&rb);
+	ok = rb_string(&rb, m.name, sizeof(m.name));
+	if (!ok || rb.err || rb.pos != len || m.hold > 1 || !m.name[0])
+		return HA_DECODE_MALFORMED;
+	*msg = m;
 	return HA_DECODE_OK;
 }

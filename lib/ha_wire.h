@@ -43,14 +43,15 @@ enum ha_msg_type {
 	HA_MSG_HEARTBEAT = 5,
 	HA_MSG_SWITCHOVER = 6,
 	/* data channels: set up by hard, then module <-> peer module */
-	HA_MSG_DATA_OPEN = 7,	   /* hard <-> hard: first frame on a data connection */
-	HA_MSG_DATA_CHANNEL = 8,   /* hard -> module: your data channel (socket attached) */
-	HA_MSG_REPL_STATUS = 9,	   /* module -> hard: replication state and counters */
-	HA_MSG_QUIESCE = 10,	   /* hard -> module: flush and verify before a switchover */
-	HA_MSG_QUIESCE_DONE = 11,  /* module -> hard: answer to QUIESCE */
-	HA_MSG_DELTA = 12,	   /* data channel, active -> standby */
-	HA_MSG_ACK = 13,	   /* data channel, standby -> active: cumulative commit ack */
-	HA_MSG_DIGEST_RESULT = 14, /* data channel, standby -> active */
+	HA_MSG_DATA_OPEN = 7,	    /* hard <-> hard: first frame on a data connection */
+	HA_MSG_DATA_CHANNEL = 8,    /* hard -> module: your data channel (socket attached) */
+	HA_MSG_REPL_STATUS = 9,	    /* module -> hard: replication state and counters */
+	HA_MSG_QUIESCE = 10,	    /* hard -> module: flush and verify before a switchover */
+	HA_MSG_QUIESCE_DONE = 11,   /* module -> hard: answer to QUIESCE */
+	HA_MSG_DELTA = 12,	    /* data channel, active -> standby */
+	HA_MSG_ACK = 13,	    /* data channel, standby -> active: cumulative commit ack */
+	HA_MSG_DIGEST_RESULT = 14,  /* data channel, standby -> active */
+	HA_MSG_SESSION_SOCKET = 15, /* module -> hard: hold (socket attached) or drop */
 	HA_MSG_TYPE_MAX,
 };
 
@@ -250,6 +251,19 @@ struct ha_msg_digest_result {
 	char detail[HA_DETAIL_MAX];
 };
 
+/*
+ * A protocol session's TCP socket: a module hands hard a duplicate when
+ * the session is established (hold = 1, socket attached), so that a
+ * crashing daemon's socket is not closed by its death -- no FIN, no RST to
+ * the peer -- and asks hard to drop it when the session ends (hold = 0).
+ */
+#define HA_SESSION_NAME_MAX 64
+
+struct ha_msg_session_socket {
+	uint8_t hold;
+	char name[HA_SESSION_NAME_MAX]; /* the session, as the daemon names it */
+};
+
 extern const char *ha_decode_result_str(enum ha_decode_result res);
 extern const char *ha_role_name(enum ha_role role);
 extern const char *ha_msg_type_name(uint8_t type);
@@ -320,6 +334,10 @@ extern enum ha_decode_result ha_msg_digest_result_decode(const uint8_t *buf, siz
 extern ssize_t ha_digest_list_encode(const struct ha_digest_list *list, uint8_t *out, size_t outlen);
 extern enum ha_decode_result ha_digest_list_decode(const uint8_t *buf, size_t len,
 						   struct ha_digest_list *list);
+extern ssize_t ha_msg_session_socket_encode(const struct ha_msg_session_socket *msg, uint8_t *out,
+					    size_t outlen);
+extern enum ha_decode_result ha_msg_session_socket_decode(const uint8_t *buf, size_t len,
+							  struct ha_msg_session_socket *msg);
 extern const char *ha_repl_state_name(uint8_t state);
 extern const char *ha_digest_status_name(uint8_t status);
 extern const char *ha_delta_kind_name(uint8_t kind);

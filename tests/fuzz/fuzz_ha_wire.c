@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_msg_ack rack;
 	struct ha_msg_digest_result dres;
 	struct ha_digest_list dlist;
+	struct ha_msg_session_socket ssock;
 	uint8_t out[HA_MSG_CONTROL_MAX];
 	const uint8_t *payload;
 	size_t plen;
@@ -111,6 +112,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case HA_MSG_DIGEST_RESULT:
 		ROUNDTRIP(ha_msg_digest_result_decode, ha_msg_digest_result_encode, dres);
+		break;
+	case HA_MSG_SESSION_SOCKET:
+		ROUNDTRIP(ha_msg_session_socket_decode, ha_msg_session_socket_encode, ssock);
 		break;
 	case HA_MSG_DELTA:
 		if (ha_msg_delta_decode(payload, plen, &delta) == HA_DECODE_OK) {

@@ -347,6 +347,26 @@ exit
                 return counter
         raise KeyError(port)
 
+    def watch_tcp_teardown(self, switch, saddr):
+        """Count, from now on, TCP segments with FIN or RST from saddr that
+        the line bridge forwards (what a peer would see of a connection
+        being closed or reset by the router)."""
+        sw = self._switch(switch)
+        sw.cmd_raises("nft add counter bridge %s teardown_%s" % (NFT_TABLE, switch))
+        sw.cmd_raises(
+            "nft add rule bridge %s fwd_%s ip saddr %s tcp flags '& (fin | rst) != 0' "
+            "counter name teardown_%s" % (NFT_TABLE, switch, saddr, switch)
+        )
+
+    def tcp_teardown_count(self, switch):
+        out = self._switch(switch).cmd_raises(
+            "nft -j list counter bridge %s teardown_%s" % (NFT_TABLE, switch)
+        )
+        for item in json.loads(out)["nftables"]:
+            if "counter" in item:
+                return item["counter"]["packets"]
+        raise KeyError(switch)
+
     def sent_into_port(self, switch, side):
         """Frames card side transmitted towards the bridge (whether or not
         the bridge let them through): rx counter of its bridge port."""

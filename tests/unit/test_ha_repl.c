@@ -324,8 +324,21 @@ static void test_digest_mismatch_resync_once_then_failed(void **state)
 	assert_int_equal(st.digest, HA_DIGEST_MISMATCH);
 	assert_non_null(strstr(st.detail, "digests differ after a resync"));
 	assert_int_equal(ha_repl_state(B.repl), HA_REPL_FAILED);
-	/* a graceful switchover's check refuses */
-	gate_ran = false;
+}
+
+static void test_failed_module_recovers_when_the_difference_goes(void **state)
+{
+	A.kv[13] = 1300;
+	B.lie_about_13 = true;
+	ha_repl_set_reverify(A.repl, 50);
+	connect_sides();
+	assert_true(run_until(a_failed, 3000));
+	/* still different at the next comparisons */
+	assert_false(run_until(both_synced, 300));
+	/* the operator repairs the standby: the next comparison matches */
+	B.lie_about_13 = false;
+	B.kv[13] = 1300;
+	assert_true(run_until(both_synced, 2000));
 }
 
 static bool quiesce_ok, quiesce_called;
@@ -556,6 +569,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_digest_mismatch_resync_once_then_failed, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_failed_module_recovers_when_the_difference_goes,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiesce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_gap_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_impossible_ack_refused, setup, teardown),

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hard: the protocol sessions' TCP sockets, held for the local daemons.
+ *
+ * A module hands hard a duplicate of each established session's socket
+ * (HA_MSG_SESSION_SOCKET, SCM_RIGHTS).  While hard holds it, the daemon's
+ * death does not close the connection: the kernel sends the peer neither
+ * FIN nor RST.  When the daemon dies, hard freezes its sockets
+ * (TCP_REPAIR: from then on they send nothing, and closing them is
+ * silent) and keeps them for HARD_ORPHAN_SECS -- the time a takeover has to
+ * pick them up (lib/ha_tcp.c re-creates a connection from a frozen socket)
+ * -- then closes them silently.  When a session ends normally the module
+ * asks hard to drop its copy, so that the daemon's own close completes.
+ */
+#include <zebra.h>
+
+#include "frrevent.h"
+#include "log.h"
+#include "memory.h"
+#include "monotime.h"
+#include "typesafe.h"
+
+#include "ha_tcp.h"
+#include "hard.h"
+
+DEFINE_MTYPE_STATIC(HARD, HARD_SOCKET, "hard held session socket");
+
+#define HARD_ORPHAN_SECS 30
+
+PREDECL_DLIST(hard_held);
+struct hard_socket {
+	struct hard_held_item item;
+	char daemon[HA_DAEMON_NAME_MAX];
+	char name[HA_SESSION_NAME_MAX];
+	int fd;
+	bool frozen;	   /* its daemon died */
+	time_t since;	   /* monotime: held or frozen since */
+};
+DECLARE_DLIST(hard_held, struct hard_socket, item);
+
+static struct hard_held_head held = INIT_DLIST(held);
+static struct event *t_expire;
+
+static void hard_socket_free(struct hard_socket *hs, bool silently)
+{
+	/* a frozen socket closes without a FIN; so does any socket we are
+	 * told to close silently (it is frozen first) */
+	if (silently && !hs->frozen)
+		ha_tcp_freeze(hs->fd);
+	close(hs->fd);
+	hard_held_del(&held, hs);
+	XFREE(MTYPE_HARD_SOCKET, hs);
+}
+
+static struct hard_socket *hard_socket_find(const char *daemon, const char *name)
+{
+	struct hard_socket *hs;
+
+	frr_each (hard_held, &held, hs)
+		if (strcmp(hs->daemon, daemon) == 0 && strcmp(hs->name, name) == 0)
+			return hs;
+	return NULL;
+}
+
+void hard_sockets_msg(const char *daemon, const struct ha_msg_session_socket *msg, int fd)
+{
+	struct hard_socket *hs = hard_socket_find(daemon, msg->name);
+
+	if (hs) {
+		/* a new connection of the same session replaces the old one;
+		 * an old frozen one goes silently */
+		hard_socket_free(hs, hs->frozen);
+	}
+	if (!msg->hold) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (fd < 0) {
+		zlog_err("redundancy: %s handed over session %s without its socket", daemon,
+			 msg->name);
+		return;
+	}
+	hs = XCALLOC(MTYPE_HARD_SOCKET, sizeof(*hs));
+	strlcpy(hs->daemon, daemon, sizeof(hs->daemon));
+	strlcpy(hs->name, msg->name, sizeof(hs->name));
+	hs->fd = fd;
+	hs->since = monotime(NULL);
+	hard_held_add_tail(&held, hs);
+	zlog_info("redundancy: holding the socket of %s session %s", daemon, msg->name);
+}
+
+static void hard_sockets_expire(struct event *ev)
+{
+	struct hard_socket *hs;
+	time_t now = monotime(NULL), next = 0;
+
+	frr_each_safe (hard_held, &held, hs) {
+		if (!hs->frozen)
+			continue;
+		if (now - hs->since >= HARD_ORPHAN_SECS) {
+			zlog_info("redundancy: closing the frozen socket of %s session %s silently",
+				  hs->daemon, hs->name);
+			hard_socket_free(hs, true);
+		} else if (!next || hs->since + HARD_ORPHAN_SECS < next) {
+			next = hs->since + HARD_ORPHAN_SECS;
+		}
+	}
+	if (next)
+		event_add_timer(hard.master, hard_sockets_expire, NULL, next - now, &t_expire);
+}
+
+/* The daemon died: its sessions' sockets stay open, frozen. */
+void hard_sockets_daemon_died(const char *daemon)
+{
+	struct hard_socket *hs;
+	unsigned int n = 0;
+
+	frr_each (hard_held, &held, hs) {
+		if (strcmp(hs->daemon, daemon) || hs->frozen)
+			continue;
+		if (ha_tcp_freeze(hs->fd) < 0)
+			zlog_err("redundancy: cannot freeze %s session %s: %s", daemon, hs->name,
+				 safe_strerror(errno));
+		hs->frozen = true;
+		hs->since = monotime(NULL);
+		n++;
+	}
+	if (n) {
+		zlog_notice("redundancy: %s died: holding %u of its session sockets, frozen (no FIN, no RST to the peers)",
+			    daemon, n);
+		event_add_timer(hard.master, hard_sockets_expire, NULL, HARD_ORPHAN_SECS,
+				&t_expire);
+	}
+}
+
+unsigned int hard_sockets_count(const char *daemon, bool frozen)
+{
+	struct hard_socket *hs;
+	unsigned int n = 0;
+
+	frr_each (hard_held, &held, hs)
+		if ((!daemon || strcmp(hs->daemon, daemon) == 0) && hs->frozen == frozen)
+			n++;
+	return n;
+}
+
+void hard_sockets_finish(void)
+{
+	struct hard_socket *hs;
+
+	EVENT_OFF(t_expire);
+	/* hard going away must not reset the daemons' sessions either */
+	while ((hs = hard_held_first(&held)))
+		hard_socket_free(hs, hs->frozen);
+}
