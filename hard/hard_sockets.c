@@ -33,8 +33,8 @@ struct hard_socket {
 	char daemon[HA_DAEMON_NAME_MAX];
 	char name[HA_SESSION_NAME_MAX];
 	int fd;
-	bool frozen;	   /* its daemon died */
-	time_t since;	   /* monotime: held or frozen since */
+	bool frozen;  /* its daemon died */
+	time_t since; /* monotime: held or frozen since */
 };
 DECLARE_DLIST(hard_held, struct hard_socket, item);
 
@@ -129,8 +129,7 @@ void hard_sockets_daemon_died(const char *daemon)
 	if (n) {
 		zlog_notice("redundancy: %s died: holding %u of its session sockets, frozen (no FIN, no RST to the peers)",
 			    daemon, n);
-		event_add_timer(hard.master, hard_sockets_expire, NULL, HARD_ORPHAN_SECS,
-				&t_expire);
+		event_add_timer(hard.master, hard_sockets_expire, NULL, HARD_ORPHAN_SECS, &t_expire);
 	}
 }
 

@@ -3,7 +3,7 @@
 # Format (or with --check, verify) frr-ha's C sources with .clang-format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files '*.c' '*.h')
+files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 if [ "${1:-}" = "--check" ]; then
 	bad=0
 	for f in $files; do
