@@ -29,6 +29,7 @@
 #include "libfrr.h"
 #include "memory.h"
 #include "module.h"
+#include "network.h"
 #include "stream.h"
 #include "typesafe.h"
 #include "vty.h"
@@ -36,12 +37,23 @@
 #include "bgpd/bgpd.h"
 #include "bgpd/bgp_debug.h"
 #include "bgpd/bgp_fsm.h"
+#include "bgpd/bgp_io.h"
+#include "bgpd/bgp_keepalives.h"
+#include "bgpd/bgp_network.h"
 #include "bgpd/bgp_packet.h"
+#include "ringbuf.h"
+#include "sockunion.h"
 
 #include "frrha.pb-c.h"
 #include "ha_auth.h"
 #include "ha_client.h"
 #include "ha_repl.h"
+#include "ha_tcp.h"
+#include "privs.h"
+
+/* bgpd's privileges (bgp_main.c): TCP_REPAIR needs CAP_NET_ADMIN, and a
+ * re-created connection binds to port 179 */
+extern struct zebra_privs_t bgpd_privs;
 
 DEFINE_MGROUP(BGPD_HA, "bgpd frr-ha");
 DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_SESSION, "bgp-ha replicated session");
@@ -52,7 +64,12 @@ DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_MSG, "bgp-ha replicated message");
 enum bgp_ha_subtype {
 	BGP_HA_SESSION = 1, /* frrha.DeltaBgpSession */
 	BGP_HA_MESSAGE = 2, /* frrha.DeltaBgpMessage */
+	BGP_HA_TCP = 3,	    /* frrha.DeltaBgpTcp */
 };
+
+/* a graceful switchover that does not complete gives the frozen
+ * connections back to bgpd after this */
+#define BGP_HA_THAW_MSEC 4000
 
 PREDECL_DLIST(bgp_ha_msgs);
 struct bgp_ha_msg {
@@ -77,6 +94,9 @@ struct bgp_ha_session {
 	uint64_t log_bytes;
 	uint64_t keepalives; /* active only: not replicated one by one */
 	bool announced;	     /* active: the standby has heard of it */
+	bool frozen;	     /* active: its connection frozen for a handover */
+	uint8_t *tcp;	     /* standby: the frozen connection (ha_tcp encoding) */
+	size_t tcp_len;
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
@@ -122,6 +142,7 @@ static void bgp_ha_session_free(struct bgp_ha_session *s)
 	bgp_ha_msgs_fini(&s->log);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_sent);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_rcvd);
+	XFREE(MTYPE_BGP_HA_MSG, s->tcp);
 	bgp_ha_sessions_del(&sessions, s);
 	XFREE(MTYPE_BGP_HA_SESSION, s);
 }
@@ -396,8 +417,286 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			frrha__delta_bgp_message__free_unpacked(msg, NULL);
 		return ok;
 	}
+	if (subtype == BGP_HA_TCP) {
+		Frrha__DeltaBgpTcp *msg = frrha__delta_bgp_tcp__unpack(NULL, len, data);
+		struct ha_tcp_state st;
+		bool ok = false;
+
+		if (!msg || msg->base.n_unknown_fields) {
+			snprintf(err, errlen, "undecodable BGP connection state");
+		} else if (!(s = bgp_ha_session_find(msg->peer, false))) {
+			snprintf(err, errlen, "connection state for unknown session %s", msg->peer);
+		} else if (ha_tcp_state_decode(msg->state.data, msg->state.len, &st) != 0) {
+			snprintf(err, errlen, "session %s: invalid TCP connection state", msg->peer);
+		} else {
+			ha_tcp_state_clear(&st);
+			bgp_ha_set_bytes(&s->tcp, &s->tcp_len, msg->state.data, msg->state.len);
+			ok = true;
+		}
+		if (msg)
+			frrha__delta_bgp_tcp__free_unpacked(msg, NULL);
+		return ok;
+	}
 	snprintf(err, errlen, "unknown BGP delta type %u", subtype);
 	return false;
+}
+
+/* ---- graceful switchover: the connections move ---- */
+
+static struct event *t_thaw;
+static void bgp_ha_thaw(struct event *ev);
+
+static struct peer *bgp_ha_peer(const char *name)
+{
+	struct bgp *bgp = bgp_get_default();
+	union sockunion su;
+
+	if (!bgp || str2sockunion(name, &su) < 0)
+		return NULL;
+	return peer_lookup(bgp, &su);
+}
+
+/* Active: stop bgpd's I/O on each established session and freeze its
+ * connection; the standby gets its exact state. */
+static void bgp_ha_handover(struct ha_repl *repl, void *arg)
+{
+	struct bgp_ha_session *s;
+
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct peer *peer = bgp_ha_peer(s->peer);
+		struct peer_connection *c;
+		struct ha_tcp_state st;
+		Frrha__DeltaBgpTcp msg = FRRHA__DELTA_BGP_TCP__INIT;
+		char err[256] = "";
+		uint8_t *state, *buf;
+		ssize_t slen;
+		size_t blen;
+		int ret;
+
+		if (!peer || !peer_established(peer->connection))
+			continue;
+		c = peer->connection;
+		bgp_reads_off(c);
+		bgp_writes_off(c);
+		bgp_keepalives_off(c);
+		if (stream_fifo_count_safe(c->obuf) || ringbuf_remain(c->ibuf_work))
+			zlog_warn("frr-ha: session %s frozen with a message half written or half read: its takeover may fail",
+				  s->peer);
+		frr_with_privs (&bgpd_privs) {
+			ret = ha_tcp_freeze(c->fd);
+			if (ret < 0)
+				snprintf(err, sizeof(err), "TCP_REPAIR: %s", safe_strerror(errno));
+			else
+				ret = ha_tcp_dump(c->fd, &st, err, sizeof(err));
+		}
+		if (ret < 0) {
+			zlog_err("frr-ha: cannot freeze session %s for the switchover: %s", s->peer,
+				 err);
+			frr_with_privs (&bgpd_privs)
+				ha_tcp_thaw(c->fd);
+			bgp_reads_on(c);
+			bgp_writes_on(c);
+			bgp_keepalives_on(c);
+			continue;
+		}
+		s->frozen = true;
+		slen = ha_tcp_state_encode(&st, NULL, 0);
+		state = XMALLOC(MTYPE_TMP, slen);
+		ha_tcp_state_encode(&st, state, slen);
+		ha_tcp_state_clear(&st);
+		msg.peer = s->peer;
+		msg.state.data = state;
+		msg.state.len = slen;
+		blen = frrha__delta_bgp_tcp__get_packed_size(&msg);
+		buf = XMALLOC(MTYPE_TMP, blen);
+		frrha__delta_bgp_tcp__pack(&msg, buf);
+		ha_repl_send(repl, BGP_HA_CLASS_SESSION, BGP_HA_TCP, buf, blen);
+		XFREE(MTYPE_TMP, buf);
+		XFREE(MTYPE_TMP, state);
+		zlog_info("frr-ha: session %s frozen for the switchover", s->peer);
+	}
+	event_add_timer_msec(bm->master, bgp_ha_thaw, NULL, BGP_HA_THAW_MSEC, &t_thaw);
+}
+
+/* The switchover did not happen: give the connections back to bgpd. */
+static void bgp_ha_thaw(struct event *ev)
+{
+	struct bgp_ha_session *s;
+
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct peer *peer = bgp_ha_peer(s->peer);
+
+		if (!s->frozen)
+			continue;
+		s->frozen = false;
+		if (!peer || !peer_established(peer->connection))
+			continue;
+		frr_with_privs (&bgpd_privs)
+			ha_tcp_thaw(peer->connection->fd);
+		bgp_reads_on(peer->connection);
+		bgp_writes_on(peer->connection);
+		bgp_keepalives_on(peer->connection);
+		zlog_info("frr-ha: session %s thawed: the switchover did not happen", s->peer);
+	}
+}
+
+/* A whole BGP message into the peer's input queue. */
+static void bgp_ha_inject(struct peer_connection *c, const uint8_t *data, size_t len)
+{
+	struct stream *st = stream_new(len);
+
+	stream_put(st, data, len);
+	frr_with_mutex (&c->io_mtx) {
+		stream_fifo_push(c->ibuf, st);
+	}
+}
+
+/* New active: the frozen connection of session s, re-created, becomes
+ * bgpd's established session -- without an OPEN of ours. */
+static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
+{
+	static const uint8_t keepalive[BGP_HEADER_SIZE] = {
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0xff,
+		0,
+		BGP_HEADER_SIZE,
+		BGP_MSG_KEEPALIVE,
+	};
+	struct peer *peer = bgp_ha_peer(s->peer);
+	struct peer_connection *c;
+	struct ha_tcp_state st;
+	struct bgp_ha_msgs_head log;
+	struct bgp_ha_msg *m;
+	struct stream *open;
+	uint8_t *open_rcvd;
+	size_t open_rcvd_len;
+	bool ok = false;
+	int fd;
+
+	if (!peer) {
+		snprintf(err, errlen, "no such neighbor configured here");
+		return false;
+	}
+	if (!s->open_rcvd_len) {
+		snprintf(err, errlen, "the peer's OPEN was not replicated");
+		return false;
+	}
+	if (ha_tcp_state_decode(s->tcp, s->tcp_len, &st) != 0) {
+		snprintf(err, errlen, "invalid connection state");
+		return false;
+	}
+	c = peer->connection;
+	/* the replicated messages and OPEN: taken out of the record, which the
+	 * status changes below rewrite (they are logged again as bgpd
+	 * processes them, now as the active's) */
+	bgp_ha_msgs_init(&log);
+	while ((m = bgp_ha_msgs_pop(&s->log)))
+		bgp_ha_msgs_add_tail(&log, m);
+	s->log_bytes = 0;
+	open_rcvd_len = s->open_rcvd_len;
+	open_rcvd = XMALLOC(MTYPE_BGP_HA_MSG, open_rcvd_len);
+	memcpy(open_rcvd, s->open_rcvd, open_rcvd_len);
+	if (peer->doppelganger)
+		peer_delete(peer->doppelganger);
+	/* this bgpd's own attempts (into the blocked port) end silently */
+	bgp_stop(c);
+	frr_with_privs (&bgpd_privs)
+		fd = ha_tcp_restore(&st, err, errlen);
+	ha_tcp_state_clear(&st);
+	if (fd < 0)
+		goto out;
+	c->fd = fd;
+	set_nonblocking(fd);
+	bgp_set_socket_ttl(c);
+	sockunion_free(c->su_local);
+	c->su_local = sockunion_getsockname(fd);
+	sockunion_free(c->su_remote);
+	c->su_remote = sockunion_getpeername(fd);
+	if (bgp_getsockname(c) < 0) {
+		snprintf(err, errlen, "no nexthop for the local address yet");
+		goto out;
+	}
+	/* what we advertised: the same configuration makes the same OPEN */
+	open = bgp_open_make(peer,
+			     CHECK_FLAG(peer->flags, PEER_FLAG_TIMER) ? peer->holdtime
+								      : peer->bgp->default_holdtime,
+			     peer->change_local_as ? peer->change_local_as : peer->local_as);
+	stream_free(open);
+	bgp_fsm_change_status(c, OpenSent);
+	bgp_timer_set(c);
+	/* the peer's OPEN, a keepalive -- Established -- and what the peer
+	 * sent since, through bgpd's own receive path */
+	bgp_ha_inject(c, open_rcvd, open_rcvd_len);
+	bgp_ha_inject(c, keepalive, sizeof(keepalive));
+	frr_each (bgp_ha_msgs, &log, m)
+		bgp_ha_inject(c, m->data, m->len);
+	event_execute(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
+	if (!peer_established(c)) {
+		snprintf(err, errlen, "bgpd did not reach Established (state %s)",
+			 lookup_msg(bgp_status_msg, c->status, NULL));
+		goto out;
+	}
+	bgp_reads_on(c);
+	ok = true;
+out:
+	while ((m = bgp_ha_msgs_pop(&log)))
+		XFREE(MTYPE_BGP_HA_MSG, m);
+	bgp_ha_msgs_fini(&log);
+	XFREE(MTYPE_BGP_HA_MSG, open_rcvd);
+	return ok;
+}
+
+static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
+{
+	struct bgp_ha_session *s;
+
+	EVENT_OFF(t_thaw);
+	if (role == HA_ROLE_STANDBY) {
+		/* the old active: its frozen connections now belong to the new
+		 * active; bgpd lets go of them without a word (a socket in
+		 * repair mode closes silently) */
+		frr_each (bgp_ha_sessions, &sessions, s) {
+			struct peer *peer = bgp_ha_peer(s->peer);
+
+			if (!s->frozen || !peer)
+				continue;
+			s->frozen = false;
+			zlog_info("frr-ha: session %s handed over to the new active card", s->peer);
+			ha_client_session_socket(s->peer, -1);
+			bgp_stop(peer->connection);
+		}
+		return;
+	}
+	if (role != HA_ROLE_ACTIVE)
+		return;
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		char err[256] = "";
+
+		if (!s->tcp)
+			continue;
+		if (bgp_ha_adopt(s, err, sizeof(err)))
+			zlog_notice("frr-ha: session %s taken over with its TCP connection",
+				    s->peer);
+		else
+			zlog_err("frr-ha: session %s not taken over (%s): it will be re-established",
+				 s->peer, err);
+		XFREE(MTYPE_BGP_HA_MSG, s->tcp);
+		s->tcp_len = 0;
+	}
 }
 
 static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, void *arg)
@@ -485,6 +784,8 @@ static int bgp_ha_late_init(struct event_loop *loop)
 		.reset = bgp_ha_reset,
 		.apply = bgp_ha_apply,
 		.digest = bgp_ha_digest,
+		.handover = bgp_ha_handover,
+		.role_changed = bgp_ha_role_changed,
 	};
 
 	ha_module_register_class(&cls);

@@ -499,6 +499,9 @@ void ha_repl_quiesce(struct ha_repl *repl, ha_repl_quiesce_cb cb, void *arg)
 	}
 	repl->quiesce_cb = cb;
 	repl->quiesce_arg = arg;
+	for (unsigned int i = 0; i < repl->nclasses; i++)
+		if (repl->classes[i].handover)
+			repl->classes[i].handover(repl, repl->classes[i].arg);
 	ha_repl_enqueue_digest(repl);
 	repl->quiesce_seq = repl->digest_seq;
 	ha_repl_pump(repl);
@@ -932,6 +935,9 @@ void ha_repl_set_role(struct ha_repl *repl, enum ha_role role)
 				  repl->name, n);
 	}
 	repl->role = role;
+	for (unsigned int i = 0; i < repl->nclasses; i++)
+		if (repl->classes[i].role_changed)
+			repl->classes[i].role_changed(repl, role, repl->classes[i].arg);
 	if (old == HA_ROLE_ACTIVE) {
 		ha_repl_quiesce_finish(repl, false, "no longer active");
 		/* Handing over: what was produced while active is still sent and

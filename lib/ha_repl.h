@@ -62,6 +62,15 @@ struct ha_repl_class {
 		      size_t len, char *err, size_t errlen, void *arg);
 	/* Both cards: feed a canonical form of the replicated state into h. */
 	void (*digest)(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, void *arg);
+	/*
+	 * Optional.  Active, a graceful switchover begins (ha_repl_quiesce):
+	 * replicate what only a handover needs (e.g. frozen connections) now,
+	 * with ha_repl_send; the digest comparison that follows covers it.
+	 */
+	void (*handover)(struct ha_repl *repl, void *arg);
+	/* Optional.  The module now acts in role (after the drain, when going
+	 * active): take the replicated state over, or fall silent. */
+	void (*role_changed)(struct ha_repl *repl, enum ha_role role, void *arg);
 	void *arg;
 };
 

@@ -299,3 +299,193 @@ fail:
 	close(fd);
 	return -1;
 }
+
+/* ---- the state on the wire (a delta payload from the other card) ---- */
+
+#define HA_TCP_STATE_VERSION 1
+#define HA_TCP_QUEUE_MAX     (16u << 20)
+
+struct ha_tcp_wbuf {
+	uint8_t *p;
+	size_t len, pos;
+};
+
+static void tw_put(struct ha_tcp_wbuf *w, const void *v, size_t n)
+{
+	if (n && w->p && w->pos + n <= w->len)
+		memcpy(w->p + w->pos, v, n);
+	w->pos += n;
+}
+
+static void tw_u32(struct ha_tcp_wbuf *w, uint32_t v)
+{
+	uint8_t b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	tw_put(w, b, 4);
+}
+
+static void tw_addr(struct ha_tcp_wbuf *w, const struct sockaddr_storage *ss)
+{
+	uint8_t addr[16] = {};
+	uint16_t port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		memcpy(addr, &sin->sin_addr, 4);
+		port = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		memcpy(addr, &sin6->sin6_addr, 16);
+		port = ntohs(sin6->sin6_port);
+	}
+	tw_put(w, addr, 16);
+	tw_put(w, (uint8_t[]){ port >> 8, port & 0xff }, 2);
+}
+
+ssize_t ha_tcp_state_encode(const struct ha_tcp_state *st, uint8_t *out, size_t outlen)
+{
+	struct ha_tcp_wbuf w = { .p = out, .len = outlen };
+	uint8_t flags = (st->sack ? 1 : 0) | (st->tstamp ? 2 : 0) | (st->wscale ? 4 : 0) |
+			(st->have_window ? 8 : 0);
+
+	if (st->local.ss_family != AF_INET && st->local.ss_family != AF_INET6)
+		return -1;
+	tw_put(&w, (uint8_t[]){ HA_TCP_STATE_VERSION, st->local.ss_family == AF_INET ? 4 : 6 }, 2);
+	tw_addr(&w, &st->local);
+	tw_addr(&w, &st->remote);
+	tw_u32(&w, st->snd_seq);
+	tw_u32(&w, st->rcv_seq);
+	tw_u32(&w, st->mss);
+	tw_put(&w, (uint8_t[]){ flags, st->snd_wscale, st->rcv_wscale }, 3);
+	tw_u32(&w, st->timestamp);
+	tw_u32(&w, st->snd_wl1);
+	tw_u32(&w, st->snd_wnd);
+	tw_u32(&w, st->max_window);
+	tw_u32(&w, st->rcv_wnd);
+	tw_u32(&w, st->rcv_wup);
+	tw_u32(&w, st->sndq_len);
+	tw_u32(&w, st->unsent_len);
+	tw_put(&w, st->sndq, st->sndq_len);
+	tw_u32(&w, st->rcvq_len);
+	tw_put(&w, st->rcvq, st->rcvq_len);
+	return (ssize_t)w.pos;
+}
+
+struct ha_tcp_rbuf {
+	const uint8_t *p;
+	size_t len, pos;
+	bool err;
+};
+
+static const uint8_t *tr_get(struct ha_tcp_rbuf *r, size_t n)
+{
+	const uint8_t *v;
+
+	if (r->err || r->len - r->pos < n) {
+		r->err = true;
+		return NULL;
+	}
+	v = r->p + r->pos;
+	r->pos += n;
+	return v;
+}
+
+static uint32_t tr_u32(struct ha_tcp_rbuf *r)
+{
+	const uint8_t *b = tr_get(r, 4);
+
+	return b ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] : 0;
+}
+
+static bool tr_addr(struct ha_tcp_rbuf *r, int family, struct sockaddr_storage *ss)
+{
+	const uint8_t *addr = tr_get(r, 16), *port = tr_get(r, 2);
+
+	if (!addr || !port)
+		return false;
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr, 4);
+		sin->sin_port = htons((uint16_t)(port[0] << 8 | port[1]));
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, addr, 16);
+		sin6->sin6_port = htons((uint16_t)(port[0] << 8 | port[1]));
+	}
+	return true;
+}
+
+int ha_tcp_state_decode(const uint8_t *buf, size_t len, struct ha_tcp_state *st)
+{
+	struct ha_tcp_rbuf r = { .p = buf, .len = len };
+	struct ha_tcp_state s = {};
+	const uint8_t *hdr = tr_get(&r, 2), *fl, *q;
+	int family;
+
+	memset(st, 0, sizeof(*st));
+	if (!hdr || hdr[0] != HA_TCP_STATE_VERSION || (hdr[1] != 4 && hdr[1] != 6))
+		return -1;
+	family = hdr[1] == 4 ? AF_INET : AF_INET6;
+	if (!tr_addr(&r, family, &s.local) || !tr_addr(&r, family, &s.remote))
+		return -1;
+	s.addrlen = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	s.snd_seq = tr_u32(&r);
+	s.rcv_seq = tr_u32(&r);
+	s.mss = tr_u32(&r);
+	fl = tr_get(&r, 3);
+	if (!fl || (fl[0] & ~15) || fl[1] > 14 || fl[2] > 14)
+		return -1;
+	s.sack = fl[0] & 1;
+	s.tstamp = fl[0] & 2;
+	s.wscale = fl[0] & 4;
+	s.have_window = fl[0] & 8;
+	s.snd_wscale = fl[1];
+	s.rcv_wscale = fl[2];
+	s.timestamp = tr_u32(&r);
+	s.snd_wl1 = tr_u32(&r);
+	s.snd_wnd = tr_u32(&r);
+	s.max_window = tr_u32(&r);
+	s.rcv_wnd = tr_u32(&r);
+	s.rcv_wup = tr_u32(&r);
+	s.sndq_len = tr_u32(&r);
+	s.unsent_len = tr_u32(&r);
+	if (r.err || s.sndq_len > HA_TCP_QUEUE_MAX || s.unsent_len > s.sndq_len || s.mss == 0 ||
+	    s.mss > 65535)
+		return -1;
+	q = tr_get(&r, s.sndq_len);
+	if (!q && s.sndq_len)
+		return -1;
+	if (s.sndq_len) {
+		s.sndq = malloc(s.sndq_len);
+		if (!s.sndq)
+			return -1;
+		memcpy(s.sndq, q, s.sndq_len);
+	}
+	s.rcvq_len = tr_u32(&r);
+	if (r.err || s.rcvq_len > HA_TCP_QUEUE_MAX) {
+		free(s.sndq);
+		return -1;
+	}
+	q = tr_get(&r, s.rcvq_len);
+	if ((!q && s.rcvq_len) || r.pos != len) {
+		free(s.sndq);
+		return -1;
+	}
+	if (s.rcvq_len) {
+		s.rcvq = malloc(s.rcvq_len);
+		if (!s.rcvq) {
+			free(s.sndq);
+			return -1;
+		}
+		memcpy(s.rcvq, q, s.rcvq_len);
+	}
+	*st = s;
+	return 0;
+}

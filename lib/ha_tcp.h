@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 struct ha_tcp_state {
 	struct sockaddr_storage local, remote;
@@ -59,5 +60,13 @@ extern int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen
 extern int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen);
 
 extern void ha_tcp_state_clear(struct ha_tcp_state *st);
+
+/*
+ * The state as bytes, to travel to the other card.  encode returns the
+ * length (call with out = NULL to size the buffer first); decode checks
+ * every length and field, allocates the queues, returns 0 or -1.
+ */
+extern ssize_t ha_tcp_state_encode(const struct ha_tcp_state *st, uint8_t *out, size_t outlen);
+extern int ha_tcp_state_decode(const uint8_t *buf, size_t len, struct ha_tcp_state *st);
 
 #endif /* FRRHA_TCP_H */

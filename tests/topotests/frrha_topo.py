@@ -347,20 +347,26 @@ exit
                 return counter
         raise KeyError(port)
 
-    def watch_tcp_teardown(self, switch, saddr):
-        """Count, from now on, TCP segments with FIN or RST from saddr that
-        the line bridge forwards (what a peer would see of a connection
-        being closed or reset by the router)."""
+    def watch_tcp_teardown(self, switch, saddr, sport=None, dport=None, name="all"):
+        """Count, from now on, TCP segments with FIN or RST from saddr (and
+        the given ports) that the line bridge forwards: what a peer would
+        see of a connection being closed or reset by the router."""
         sw = self._switch(switch)
-        sw.cmd_raises("nft add counter bridge %s teardown_%s" % (NFT_TABLE, switch))
+        counter = "teardown_%s_%s" % (switch, name)
+        ports = ""
+        if sport:
+            ports += " tcp sport %d" % sport
+        if dport:
+            ports += " tcp dport %d" % dport
+        sw.cmd_raises("nft add counter bridge %s %s" % (NFT_TABLE, counter))
         sw.cmd_raises(
-            "nft add rule bridge %s fwd_%s ip saddr %s tcp flags '& (fin | rst) != 0' "
-            "counter name teardown_%s" % (NFT_TABLE, switch, saddr, switch)
+            "nft add rule bridge %s fwd_%s ip saddr %s%s tcp flags '& (fin | rst) != 0' "
+            "counter name %s" % (NFT_TABLE, switch, saddr, ports, counter)
         )
 
-    def tcp_teardown_count(self, switch):
+    def tcp_teardown_count(self, switch, name="all"):
         out = self._switch(switch).cmd_raises(
-            "nft -j list counter bridge %s teardown_%s" % (NFT_TABLE, switch)
+            "nft -j list counter bridge %s teardown_%s_%s" % (NFT_TABLE, switch, name)
         )
         for item in json.loads(out)["nftables"]:
             if "counter" in item:

@@ -29,10 +29,9 @@
 /* Every message of frrha.proto; a new one must be added here, and the
  * test checks the list against the .proto file itself. */
 static const ProtobufCMessageDescriptor *const messages[] = {
-	&frrha__delta_config_command__descriptor,
-	&frrha__delta_config_snapshot__descriptor,
-	&frrha__delta_bgp_session__descriptor,
-	&frrha__delta_bgp_message__descriptor,
+	&frrha__delta_config_command__descriptor, &frrha__delta_config_snapshot__descriptor,
+	&frrha__delta_bgp_session__descriptor,	  &frrha__delta_bgp_message__descriptor,
+	&frrha__delta_bgp_tcp__descriptor,
 };
 
 static void camel_to_kebab(const char *in, char *out, size_t outlen)

@@ -34,6 +34,7 @@ pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
 R1 = None
 PEER = "10.0.1.2"
+SWITCHOVER_RESETS = []
 
 
 def build_topo(tgen):
@@ -163,6 +164,71 @@ def test_restarted_standby_bgpd_gets_the_sessions_back():
     assert peer_bgp_neighbor(_p1(), "10.0.1.1")["bgpState"] == "Established"
 
 
+def _p1_view():
+    n = peer_bgp_neighbor(_p1(), "10.0.1.1")
+    return {
+        "bgpState": n.get("bgpState"),
+        "connectionsEstablished": n.get("connectionsEstablished"),
+        "connectionsDropped": n.get("connectionsDropped"),
+    }
+
+
+def _session_ports():
+    "The session's connection as p1 sees it: (r1's port, p1's port)."
+    n = peer_bgp_neighbor(_p1(), "10.0.1.1")
+    return n["portForeign"], n["portLocal"]
+
+
+def _switchover_keeps_session(old, new):
+    before = _p1_view()
+    assert before["bgpState"] == "Established", before
+    R1.wait_active(old, "redundant before the switchover")
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated")
+    assert ok, diff
+    teardowns = R1.tcp_teardown_count("s1", "session")
+    out = R1.card(old).vtysh_cmd("redundancy switchover")
+    assert "started" in out, out
+    R1.wait_active(new, "switched to card %s" % new, redundant=False)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json(new, "show bgp summary json"),
+        {"ipv4Unicast": {"peers": {PEER: {"state": "Established"}}}},
+        title="card %s's bgpd has the session" % new,
+    )
+    assert ok, diff
+    # judged by the peer: never left Established, no new connection, no
+    # drop, no FIN/RST from the router on the session's connection -- also
+    # over 12 s, more than p1's 9 s hold time: the new active's keepalives
+    # flow on the moved connection
+    deadline = time.time() + 12
+    while time.time() < deadline:
+        assert _p1_view() == before, (before, _p1_view())
+        assert R1.tcp_teardown_count("s1", "session") == teardowns, "FIN/RST on the session"
+        time.sleep(0.5)
+    # p1's routes are in the new active's RIB (its UPDATEs were replayed)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json(new, "show ip bgp json").get("routes", {}),
+        {"10.200.1.0/24": [{"valid": True}], "10.200.2.0/24": [{"valid": True}]},
+        title="p1's routes on card %s" % new,
+    )
+    assert ok, "%s\n%s\n%s" % (
+        diff,
+        R1.card(new).vtysh_cmd("show ip bgp"),
+        R1.card(new).vtysh_cmd("show redundancy bgp"),
+    )
+
+
+def test_graceful_switchover_keeps_the_session():
+    "redundancy switchover moves the BGP session with its TCP connection: p1 sees nothing."
+    _skip_on_failure()
+    r1_port, p1_port = _session_ports()
+    R1.watch_tcp_teardown("s1", "10.0.1.1", sport=r1_port, dport=p1_port, name="session")
+    R1.watch_tcp_teardown("s1", "10.0.1.1", name="all")
+    _switchover_keeps_session("a", "b")
+    _switchover_keeps_session("b", "a")
+    # for test_no_reset_at_all_on_the_line (a known failure, run last)
+    SWITCHOVER_RESETS.append(R1.tcp_teardown_count("s1", "all"))
+
+
 def test_bgpd_crash_closes_no_connection():
     "kill -9 of the active bgpd: hard holds the session's socket, the peer sees no FIN and no RST."
     _skip_on_failure()
@@ -177,7 +243,8 @@ def test_bgpd_crash_closes_no_connection():
     # connection is all the peer sees
     out = R1.configure_hard("a", ["no switchover on-daemon-failure"])
     assert "%" not in out, out
-    R1.watch_tcp_teardown("s1", "10.0.1.1")
+    R1.watch_tcp_teardown("s1", "10.0.1.1", name="crash")
+    teardowns = R1.tcp_teardown_count("s1", "crash")
     pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
     R1.card("a").cmd_raises("kill -9 %d" % pid)
     ok, diff = wait_for(
@@ -190,7 +257,7 @@ def test_bgpd_crash_closes_no_connection():
     # show at once (bgpd's death closes its sockets immediately)
     deadline = time.time() + 3
     while time.time() < deadline:
-        assert R1.tcp_teardown_count("s1") == 0, "r1 sent FIN/RST on the line"
+        assert R1.tcp_teardown_count("s1", "crash") == teardowns, "r1 sent FIN/RST on the line"
         assert peer_bgp_neighbor(_p1(), "10.0.1.1")["bgpState"] == "Established"
         time.sleep(0.2)
     # what is missing (issue 4): the takeover of the frozen connection;
@@ -209,6 +276,18 @@ def test_bgpd_crash_closes_no_connection():
     )
     assert ok, diff
     R1.wait_active("a", "redundant again", count=400)
+
+
+@pytest.mark.xfail(
+    reason="the standby's bgpd still runs its own connection attempts into its blocked "
+    "port; at takeover the new active's kernel answers the peer's SYN-ACKs to them with "
+    "RSTs (on other connections than the session's, which p1 ignores). Making the "
+    "standby's bgpd silent is part of issue 4.",
+    strict=False,
+)
+def test_no_reset_at_all_on_the_line():
+    "Across the graceful switchovers above, r1 sent no FIN or RST at all on the line."
+    assert SWITCHOVER_RESETS and SWITCHOVER_RESETS[0] == 0, SWITCHOVER_RESETS
 
 
 if __name__ == "__main__":
