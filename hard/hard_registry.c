@@ -105,19 +105,16 @@ static bool hard_daemon_frame(struct ha_conn *conn, uint8_t type, const uint8_t 
 	}
 	case HA_MSG_SESSION_SOCKET: {
 		struct ha_msg_session_socket ss;
-		int fd = ha_conn_take_fd(conn);
+		int fd;
 
-		if (!hd->registered) {
-			if (fd >= 0)
-				close(fd);
+		if (!hd->registered)
 			return hard_daemon_refuse(hd, "session socket before registration");
-		}
 		res = ha_msg_session_socket_decode(payload, len, &ss);
-		if (res != HA_DECODE_OK) {
-			if (fd >= 0)
-				close(fd);
+		if (res != HA_DECODE_OK)
 			return hard_daemon_refuse(hd, ha_decode_result_str(res));
-		}
+		/* only a "hold" carries a socket: a "drop" read in the same
+		 * batch must not take the next message's */
+		fd = ss.hold ? ha_conn_take_fd(conn) : -1;
 		hard_sockets_msg(hd->name, &ss, fd);
 		return true;
 	}

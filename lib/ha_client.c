@@ -106,7 +106,9 @@ static bool ha_client_data_channel(struct ha_client *hc, const uint8_t *payload,
 {
 	struct ha_msg_data_channel msg;
 	enum ha_decode_result res = ha_msg_data_channel_decode(payload, len, &msg);
-	int fd = ha_conn_take_fd(hc->conn);
+	/* only an "up" carries a socket: a "down" read in the same batch must
+	 * not take the next message's */
+	int fd = res == HA_DECODE_OK && msg.up ? ha_conn_take_fd(hc->conn) : -1;
 
 	if (res != HA_DECODE_OK || (msg.up && fd < 0)) {
 		zlog_err("frr-ha: bad data-channel message from hard (%s)",
