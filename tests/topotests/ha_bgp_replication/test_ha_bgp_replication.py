@@ -229,6 +229,36 @@ def test_graceful_switchover_keeps_the_session():
     SWITCHOVER_RESETS.append(R1.tcp_teardown_count("s1", "all"))
 
 
+def test_twenty_switchovers_keep_the_session():
+    "20 graceful switchovers back and forth: the same BGP session all along, as p1 sees it."
+    _skip_on_failure()
+    before = _p1_view()
+    r1_port, p1_port = _session_ports()
+    teardowns = R1.tcp_teardown_count("s1", "session")
+    side = "a"
+    for i in range(20):
+        other = R1.other(side)
+        R1.wait_active(side, "redundant before switchover %d" % (i + 1))
+        ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated")
+        assert ok, diff
+        out = R1.card(side).vtysh_cmd("redundancy switchover")
+        assert "started" in out, "switchover %d: %s" % (i + 1, out)
+        R1.wait_active(other, "switchover %d to %s" % (i + 1, other), redundant=False)
+        ok, diff = wait_for(
+            lambda: R1.vtysh_json(other, "show bgp summary json"),
+            {"ipv4Unicast": {"peers": {PEER: {"state": "Established"}}}},
+            title="card %s's bgpd has the session" % other,
+        )
+        assert ok, "switchover %d: %s" % (i + 1, diff)
+        assert _p1_view() == before, (i + 1, before, _p1_view())
+        side = other
+    assert side == "a"
+    # the same connection as before the 20 switchovers
+    assert _session_ports() == (r1_port, p1_port)
+    assert R1.tcp_teardown_count("s1", "session") == teardowns
+    assert _p1_view() == before
+
+
 def test_bgpd_crash_closes_no_connection():
     "kill -9 of the active bgpd: hard holds the session's socket, the peer sees no FIN and no RST."
     _skip_on_failure()
