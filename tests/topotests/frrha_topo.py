@@ -55,6 +55,7 @@ class RedundantRouter:
         self.name = name
         # lines: list of (switch name, interface name on the cards)
         self.lines = list(lines)
+        self.bird_peers = {}
         self.cards = {"a": name + "a", "b": name + "b"}
         self.redundancy_lines = {}
 
@@ -88,6 +89,40 @@ class RedundantRouter:
             myif="%s-%s" % (switch, name),
             nodeif=ifname or "%s-eth0" % name,
         )
+
+    def add_bird_peer(self, name, switch, address):
+        """Add a BIRD 2 peer NAME (address/prefixlen) on the line of switch
+        (build_topo); start it with start_bird_peer after start()."""
+        self.tgen.add_router(name)
+        self.tgen.gears[switch].add_link(
+            self.tgen.gears[name], myif="%s-%s" % (switch, name), nodeif="%s-eth0" % name
+        )
+        self.bird_peers[name] = address
+
+    def start_bird_peer(self, name, config):
+        """Run BIRD in NAME's namespace with the configuration file config
+        (LOGFILE in it is replaced by the peer's log file)."""
+        node = self.tgen.gears[name]
+        logdir = os.path.join(self.tgen.logdir, name)
+        os.makedirs(logdir, exist_ok=True)
+        conf = os.path.join(logdir, "bird.conf")
+        with open(config, encoding="ascii") as f:
+            text = f.read().replace("LOGFILE", os.path.join(logdir, "bird.log"))
+        with open(conf, "w", encoding="ascii") as f:
+            f.write(text)
+        node.cmd_raises("ip addr add %s dev %s-eth0" % (self.bird_peers[name], name))
+        node.cmd_raises("ip link set %s-eth0 up" % name)
+        node.cmd_raises(
+            "bird -c %s -s %s/bird.ctl -P %s/bird.pid" % (conf, logdir, logdir)
+        )
+
+    def birdc(self, name, command):
+        logdir = os.path.join(self.tgen.logdir, name)
+        return self.tgen.gears[name].cmd("birdc -s %s/bird.ctl %s" % (logdir, command))
+
+    def stop_bird_peer(self, name):
+        logdir = os.path.join(self.tgen.logdir, name)
+        self.tgen.gears[name].cmd("kill $(cat %s/bird.pid) 2>/dev/null" % logdir)
 
     def start(self, confdir, peers=()):
         """Start the topology: the cards with CONFDIR/NAME/frr.conf, each
