@@ -456,6 +456,16 @@ static struct peer *bgp_ha_peer(const char *name)
 	return peer_lookup(bgp, &su);
 }
 
+/* Give a connection frozen for a handover back to bgpd. */
+static void bgp_ha_io_resume(struct peer_connection *c)
+{
+	frr_with_privs (&bgpd_privs)
+		ha_tcp_thaw(c->fd);
+	bgp_reads_on(c);
+	bgp_writes_on(c);
+	bgp_keepalives_on(c);
+}
+
 /* Active: stop bgpd's I/O on each established session and freeze its
  * connection; the standby gets its exact state. */
 static void bgp_ha_handover(struct ha_repl *repl, void *arg)
@@ -492,11 +502,7 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 		if (ret < 0) {
 			zlog_err("frr-ha: cannot freeze session %s for the switchover: %s", s->peer,
 				 err);
-			frr_with_privs (&bgpd_privs)
-				ha_tcp_thaw(c->fd);
-			bgp_reads_on(c);
-			bgp_writes_on(c);
-			bgp_keepalives_on(c);
+			bgp_ha_io_resume(c);
 			continue;
 		}
 		s->frozen = true;
@@ -531,11 +537,7 @@ static void bgp_ha_thaw(struct event *ev)
 		s->frozen = false;
 		if (!peer || !peer_established(peer->connection))
 			continue;
-		frr_with_privs (&bgpd_privs)
-			ha_tcp_thaw(peer->connection->fd);
-		bgp_reads_on(peer->connection);
-		bgp_writes_on(peer->connection);
-		bgp_keepalives_on(peer->connection);
+		bgp_ha_io_resume(peer->connection);
 		zlog_info("frr-ha: session %s thawed: the switchover did not happen", s->peer);
 	}
 }
@@ -555,27 +557,7 @@ static void bgp_ha_inject(struct peer_connection *c, const uint8_t *data, size_t
  * bgpd's established session -- without an OPEN of ours. */
 static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
 {
-	static const uint8_t keepalive[BGP_HEADER_SIZE] = {
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0xff,
-		0,
-		BGP_HEADER_SIZE,
-		BGP_MSG_KEEPALIVE,
-	};
+	uint8_t keepalive[BGP_HEADER_SIZE];
 	struct peer *peer = bgp_ha_peer(s->peer);
 	struct peer_connection *c;
 	struct ha_tcp_state st;
@@ -640,6 +622,11 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
 	bgp_timer_set(c);
 	/* the peer's OPEN, a keepalive -- Established -- and what the peer
 	 * sent since, through bgpd's own receive path */
+	/* a KEEPALIVE: the marker, length 19, type 4 */
+	memset(keepalive, 0xff, BGP_MARKER_SIZE);
+	keepalive[BGP_MARKER_SIZE] = 0;
+	keepalive[BGP_MARKER_SIZE + 1] = BGP_HEADER_SIZE;
+	keepalive[BGP_MARKER_SIZE + 2] = BGP_MSG_KEEPALIVE;
 	bgp_ha_inject(c, open_rcvd, open_rcvd_len);
 	bgp_ha_inject(c, keepalive, sizeof(keepalive));
 	frr_each (bgp_ha_msgs, &log, m)

@@ -298,6 +298,22 @@ exit
         ok, diff = wait_for(state, expected, count=count, wait=0.05, title=title)
         assert ok, "%s: %s" % (title, diff)
 
+    def switchover_with_bgp(self, old, new, bgp_peers=()):
+        """redundancy switchover from card old to card new (redundant
+        first); returns once new is active and its bgpd has each of
+        bgp_peers Established."""
+        self.wait_active(old, "redundant before the switchover")
+        out = self.card(old).vtysh_cmd("redundancy switchover")
+        assert "started" in out, out
+        self.wait_active(new, "switched to card %s" % new, redundant=False)
+        for peer in bgp_peers:
+            ok, diff = wait_for(
+                lambda: self.vtysh_json(new, "show bgp summary json"),
+                {"ipv4Unicast": {"peers": {peer: {"state": "Established"}}}},
+                title="card %s's bgpd has the session with %s" % (new, peer),
+            )
+            assert ok, diff
+
     def set_master(self, side):
         """Move mastership by hand, as broken hardware would (hard does it
         with its driver): first block the other card's ports, then open

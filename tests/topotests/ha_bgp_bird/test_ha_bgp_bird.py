@@ -98,16 +98,7 @@ def test_bird_session_established_and_replicated():
 
 def _switchover(old, new):
     before = _bird_session()
-    R1.wait_active(old, "redundant before the switchover")
-    out = R1.card(old).vtysh_cmd("redundancy switchover")
-    assert "started" in out, out
-    R1.wait_active(new, "switched to card %s" % new, redundant=False)
-    ok, diff = wait_for(
-        lambda: R1.vtysh_json(new, "show bgp summary json"),
-        {"ipv4Unicast": {"peers": {PEER: {"state": "Established"}}}},
-        title="card %s's bgpd has the session" % new,
-    )
-    assert ok, diff
+    R1.switchover_with_bgp(old, new, [PEER])
     # judged by BIRD, over 12 s (its hold time is 9 s)
     deadline = time.time() + 12
     while time.time() < deadline:

@@ -186,15 +186,7 @@ def _switchover_keeps_session(old, new):
     ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated")
     assert ok, diff
     teardowns = R1.tcp_teardown_count("s1", "session")
-    out = R1.card(old).vtysh_cmd("redundancy switchover")
-    assert "started" in out, out
-    R1.wait_active(new, "switched to card %s" % new, redundant=False)
-    ok, diff = wait_for(
-        lambda: R1.vtysh_json(new, "show bgp summary json"),
-        {"ipv4Unicast": {"peers": {PEER: {"state": "Established"}}}},
-        title="card %s's bgpd has the session" % new,
-    )
-    assert ok, diff
+    R1.switchover_with_bgp(old, new, [PEER])
     # judged by the peer: never left Established, no new connection, no
     # drop, no FIN/RST from the router on the session's connection -- also
     # over 12 s, more than p1's 9 s hold time: the new active's keepalives
@@ -238,18 +230,9 @@ def test_twenty_switchovers_keep_the_session():
     side = "a"
     for i in range(20):
         other = R1.other(side)
-        R1.wait_active(side, "redundant before switchover %d" % (i + 1))
         ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated")
         assert ok, diff
-        out = R1.card(side).vtysh_cmd("redundancy switchover")
-        assert "started" in out, "switchover %d: %s" % (i + 1, out)
-        R1.wait_active(other, "switchover %d to %s" % (i + 1, other), redundant=False)
-        ok, diff = wait_for(
-            lambda: R1.vtysh_json(other, "show bgp summary json"),
-            {"ipv4Unicast": {"peers": {PEER: {"state": "Established"}}}},
-            title="card %s's bgpd has the session" % other,
-        )
-        assert ok, "switchover %d: %s" % (i + 1, diff)
+        R1.switchover_with_bgp(side, other, [PEER])
         assert _p1_view() == before, (i + 1, before, _p1_view())
         side = other
     assert side == "a"
