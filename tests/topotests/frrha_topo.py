@@ -308,8 +308,8 @@ exit
         self.wait_active(new, "switched to card %s" % new, redundant=False)
         for peer in bgp_peers:
             ok, diff = wait_for(
-                lambda: self.vtysh_json(new, "show bgp summary json"),
-                {"ipv4Unicast": {"peers": {peer: {"state": "Established"}}}},
+                lambda: self.vtysh_json(new, "show bgp neighbors %s json" % peer).get(peer, {}),
+                {"bgpState": "Established"},
                 title="card %s's bgpd has the session with %s" % (new, peer),
             )
             assert ok, diff
@@ -410,9 +410,10 @@ exit
         if dport:
             ports += " tcp dport %d" % dport
         sw.cmd_raises("nft add counter bridge %s %s" % (NFT_TABLE, counter))
+        family = "ip6" if ":" in saddr else "ip"
         sw.cmd_raises(
-            "nft add rule bridge %s fwd_%s ip saddr %s%s tcp flags '& (fin | rst) != 0' "
-            "counter name %s" % (NFT_TABLE, switch, saddr, ports, counter)
+            "nft add rule bridge %s fwd_%s %s saddr %s%s tcp flags '& (fin | rst) != 0' "
+            "counter name %s" % (NFT_TABLE, switch, family, saddr, ports, counter)
         )
 
     def tcp_teardown_count(self, switch, name="all"):

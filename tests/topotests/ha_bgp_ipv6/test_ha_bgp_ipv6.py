@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+BGP non-stop routing over IPv6: a session over an IPv6 connection,
+carrying the IPv6 unicast AFI, moves with its TCP connection at graceful
+switchovers a->b->a; the FRR peer p1 sees nothing (state, connection
+counters, no FIN/RST on the session's connection) and its IPv6 route is
+in the new active's RIB.
+"""
+import os
+import sys
+import time
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+
+from frrha_topo import RedundantRouter, peer_bgp_neighbor, wait_for
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
+
+R1 = None
+PEER = "fd00:1::2"
+R1_ADDR = "fd00:1::1"
+
+
+def build_topo(tgen):
+    global R1
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
+    R1.add_frr_peer("p1", "s1")
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(CWD, peers=["p1"])
+
+
+def teardown_module(mod):
+    get_topogen().stop_topology()
+
+
+def _p1():
+    return get_topogen().gears["p1"]
+
+
+def _p1_view():
+    n = peer_bgp_neighbor(_p1(), R1_ADDR)
+    return {k: n.get(k) for k in ("bgpState", "connectionsEstablished", "connectionsDropped")}
+
+
+def test_ipv6_session_replicated():
+    "The IPv6 session is up and the standby holds it."
+    R1.wait_active("a", "boot election")
+    ok, diff = wait_for(_p1_view, {"bgpState": "Established"}, count=80, title="p1 Established")
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json")["sessions"].get(PEER, {}),
+        {"state": "Established"},
+        title="the standby holds the session",
+    )
+    assert ok, diff
+
+
+def test_ipv6_session_survives_graceful_switchovers():
+    "Graceful switchovers a->b->a move the IPv6 session with its connection."
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+    n = R1.vtysh_json("a", "show bgp neighbors %s json" % PEER)[PEER]
+    R1.watch_tcp_teardown(
+        "s1", R1_ADDR, sport=n["portLocal"], dport=n["portForeign"], name="v6session"
+    )
+    for old, new in (("a", "b"), ("b", "a")):
+        before = _p1_view()
+        assert before["bgpState"] == "Established", before
+        R1.switchover_with_bgp(old, new, [PEER])
+        deadline = time.time() + 12  # p1's hold time is 9 s
+        while time.time() < deadline:
+            assert _p1_view() == before, (before, _p1_view())
+            assert R1.tcp_teardown_count("s1", "v6session") == 0
+            time.sleep(0.5)
+        ok, diff = wait_for(
+            lambda: R1.vtysh_json(new, "show bgp ipv6 unicast json").get("routes", {}),
+            {"fd00:200::/64": [{"valid": True}]},
+            title="p1's IPv6 route on card %s" % new,
+        )
+        assert ok, diff
+
+
+if __name__ == "__main__":
+    args = ["-s"] + sys.argv[1:]
+    sys.exit(pytest.main(args))
