@@ -257,12 +257,6 @@ extern void hard_cli_show_swo_daemon_failure(struct vty *vty, const struct lyd_n
 					     bool show_defaults);
 extern void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode,
 				    bool show_defaults);
-extern void hard_cli_show_mastership(struct vty *vty, const struct lyd_node *dnode,
-				     bool show_defaults);
-extern void hard_cli_show_swo_daemon_failure(struct vty *vty, const struct lyd_node *dnode,
-					     bool show_defaults);
-extern void hard_cli_show_heartbeat(struct vty *vty, const struct lyd_node *dnode,
-				    bool show_defaults);
 extern void hard_cli_show_peer(struct vty *vty, const struct lyd_node *dnode, bool show_defaults);
 
 /* hard_main.c */
