@@ -8,17 +8,24 @@
  *
  *  - per session: the FSM state and both OPEN messages as raw PDUs, set
  *    again on every state change (frrha.DeltaBgpSession);
- *  - every message the peer sends on an established session (raw PDU,
- *    keepalives excepted), replicated from bgpd's packet hook before bgpd
- *    processes it (frrha.DeltaBgpMessage), so the standby holds the
+ *  - every message the peer sends on an established session (raw PDU;
+ *    KEEPALIVEs only counted), replicated from bgpd's packet hook before
+ *    bgpd processes it (frrha.DeltaBgpMessage), so the standby holds the
  *    session's inbound stream: what it needs to build the same
  *    Adj-RIB-In through FRR's own receive path.
  *
- * Not yet (issue 4): the TCP connections themselves (lib/ha_tcp.c can
- * freeze and re-create them), gating the kernel's ACKs on the standby's
- * commit, the outbound stream, feeding the replicated messages to the
- * standby's bgpd, and taking sessions over.  The standby's bgpd still runs
- * its own sessions into its blocked port.
+ * Takeover: at a graceful switchover bgpd-ha freezes each established
+ * session's connection (TCP_REPAIR) and replicates its state; when bgpd
+ * dies on the active card, that card's hard does it with the socket it
+ * holds (ha_module_on_session_state).  Either way, the new active's
+ * bgpd-ha checks that the connection continues exactly where its record of
+ * the session ends, re-creates it and has bgpd adopt it (bgp_ha_adopt) --
+ * or resets that one session cleanly when it does not add up.
+ *
+ * Not yet (issue 4, doc/bgp-nsr.md): gating the kernel's ACKs on the
+ * standby's commit, the outbound stream, the death of the whole card,
+ * feeding the replicated messages to the standby's bgpd continuously.
+ * The standby's bgpd still runs its own sessions into its blocked port.
  *
  * "show redundancy bgp [json]" shows the replicated sessions on both cards.
  */
@@ -46,10 +53,14 @@
 
 #include "frrha.pb-c.h"
 #include "ha_auth.h"
+#include "ha_bgp_stream.h"
 #include "ha_client.h"
 #include "ha_repl.h"
 #include "ha_tcp.h"
 #include "privs.h"
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 /* bgpd's privileges (bgp_main.c): TCP_REPAIR needs CAP_NET_ADMIN, and a
  * re-created connection binds to port 179 */
@@ -92,15 +103,24 @@ struct bgp_ha_session {
 	size_t open_sent_len, open_rcvd_len;
 	struct bgp_ha_msgs_head log; /* since the session was established */
 	uint64_t log_bytes;
-	uint64_t keepalives; /* active only: not replicated one by one */
+	uint64_t keepalives; /* KEEPALIVEs since established: counted, not logged */
+	uint64_t rx_base;    /* stream offset minus the socket's receive counter */
 	bool announced;	     /* active: the standby has heard of it */
 	bool frozen;	     /* active: its connection frozen for a handover */
 	uint8_t *tcp;	     /* standby: the frozen connection (ha_tcp encoding) */
 	size_t tcp_len;
+	bool tcp_from_hard; /* ... sent by the old active's hard: its bgpd died */
+	char takeover[96];  /* how the last takeover of it went */
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
 static struct bgp_ha_sessions_head sessions = INIT_DLIST(sessions);
+
+/* takeovers on this card: sessions adopted with their connection, and
+ * sessions reset instead (their replicated state did not add up) */
+static struct {
+	uint64_t adopted, reset, failed;
+} bgp_ha_takeovers;
 
 static bool bgp_ha_active(void)
 {
@@ -134,6 +154,7 @@ static void bgp_ha_log_clear(struct bgp_ha_session *s)
 		XFREE(MTYPE_BGP_HA_MSG, m);
 	s->log_bytes = 0;
 	s->keepalives = 0;
+	s->rx_base = 0;
 }
 
 static void bgp_ha_session_free(struct bgp_ha_session *s)
@@ -183,6 +204,8 @@ static void bgp_ha_session_pack(const struct bgp_ha_session *s, uint8_t **buf, s
 	msg.open_sent.len = s->open_sent_len;
 	msg.open_received.data = s->open_rcvd;
 	msg.open_received.len = s->open_rcvd_len;
+	msg.keepalives_received = s->keepalives;
+	msg.rx_base = s->rx_base;
 	*len = frrha__delta_bgp_session__get_packed_size(&msg);
 	*buf = XMALLOC(MTYPE_TMP, *len);
 	frrha__delta_bgp_session__pack(&msg, *buf);
@@ -277,11 +300,15 @@ static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t si
 		return 0;
 	s = bgp_ha_session_update(peer);
 	if (type == BGP_MSG_KEEPALIVE) {
+		/* counted, not logged: the standby needs their number (the
+		 * bytes of the stream), not their contents */
 		s->keepalives++;
-		return 0;
+		bgp_ha_message_pack(s->peer, s->keepalives, type, NULL, 0, &buf, &blen);
+	} else {
+		bgp_ha_log_append(s, type, data, len);
+		bgp_ha_message_pack(s->peer, bgp_ha_msgs_count(&s->log), type, data, len, &buf,
+				    &blen);
 	}
-	bgp_ha_log_append(s, type, data, len);
-	bgp_ha_message_pack(s->peer, bgp_ha_msgs_count(&s->log), type, data, len, &buf, &blen);
 	ha_repl_send(ha_module_repl(), BGP_HA_CLASS_SESSION, BGP_HA_MESSAGE, buf, blen);
 	XFREE(MTYPE_TMP, buf);
 	return 0;
@@ -390,6 +417,8 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 					 msg->open_sent.len);
 			bgp_ha_set_bytes(&s->open_rcvd, &s->open_rcvd_len, msg->open_received.data,
 					 msg->open_received.len);
+			s->keepalives = msg->keepalives_received;
+			s->rx_base = msg->rx_base;
 		}
 		frrha__delta_bgp_session__free_unpacked(msg, NULL);
 		return true;
@@ -402,6 +431,16 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			snprintf(err, errlen, "undecodable BGP message");
 		} else if (!(s = bgp_ha_session_find(msg->peer, false))) {
 			snprintf(err, errlen, "message for unknown session %s", msg->peer);
+		} else if (msg->type == BGP_MSG_KEEPALIVE) {
+			if (msg->index != s->keepalives + 1 || msg->data.len) {
+				snprintf(err, errlen,
+					 "session %s: keepalive #%" PRIu64 " where #%" PRIu64
+					 " is due",
+					 msg->peer, msg->index, s->keepalives + 1);
+			} else {
+				s->keepalives++;
+				ok = true;
+			}
 		} else if (msg->index != bgp_ha_msgs_count(&s->log) + 1) {
 			snprintf(err, errlen, "session %s: message #%" PRIu64 " where #%zu is due",
 				 msg->peer, msg->index, bgp_ha_msgs_count(&s->log) + 1);
@@ -553,9 +592,93 @@ static void bgp_ha_inject(struct peer_connection *c, const uint8_t *data, size_t
 	}
 }
 
+/* A BGP header: the marker, the message's length, its type. */
+static void bgp_ha_put_header(uint8_t *buf, uint16_t len, uint8_t type)
+{
+	memset(buf, 0xff, BGP_MARKER_SIZE);
+	buf[BGP_MARKER_SIZE] = len >> 8;
+	buf[BGP_MARKER_SIZE + 1] = len & 0xff;
+	buf[BGP_MARKER_SIZE + 2] = type;
+}
+
+/* Bytes of the peer's stream our record of session s accounts for: its
+ * OPEN, the KEEPALIVE that established it, every message logged since and
+ * the KEEPALIVEs counted since. */
+static uint64_t bgp_ha_stream_bytes(const struct bgp_ha_session *s)
+{
+	return s->open_rcvd_len + BGP_HEADER_SIZE + s->log_bytes + s->keepalives * BGP_HEADER_SIZE;
+}
+
+/*
+ * Whether the frozen connection st carries on exactly where the record of
+ * session s ends -- the two checks that keep a takeover from silently
+ * corrupting a session:
+ *  - inbound: the old active's bgpd read (bytes received minus those still
+ *    queued) just the bytes of the messages replicated to us; more means
+ *    it consumed messages the standby never got (a crash between its read
+ *    and the replication);
+ *  - outbound: its send queue ends where a BGP message ends; otherwise it
+ *    died half-way through writing one.
+ */
+static bool bgp_ha_stream_consistent(const struct bgp_ha_session *s, const struct ha_tcp_state *st,
+				     bool *outbound_ok, char *err, size_t errlen)
+{
+	uint64_t read = s->rx_base + st->bytes_received - st->rcvq_len;
+	uint64_t known = bgp_ha_stream_bytes(s);
+
+	*outbound_ok = ha_bgp_stream_ends_on_message(st->sndq, st->sndq_len);
+	if (read != known) {
+		snprintf(err, errlen,
+			 "the old active read %" PRIu64 " bytes of the peer's stream, %" PRIu64
+			 " were replicated",
+			 read, known);
+		return false;
+	}
+	if (!*outbound_ok) {
+		snprintf(err, errlen,
+			 "the old active stopped half-way through writing a message (%u bytes queued)",
+			 st->sndq_len);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A session whose connection cannot be carried on is reset cleanly instead:
+ * the connection is re-created only to end it -- a NOTIFICATION (Cease,
+ * administrative reset) when the outbound stream is at a message boundary,
+ * then a normal close -- and bgpd establishes the session again from its
+ * configuration.  The peer sees a reset of this session only.
+ */
+static void bgp_ha_reset_session(struct bgp_ha_session *s, const struct ha_tcp_state *st,
+				 bool outbound_ok)
+{
+	uint8_t notify[BGP_HEADER_SIZE + 2];
+	char err[256] = "";
+	int fd;
+
+	bgp_ha_put_header(notify, sizeof(notify), BGP_MSG_NOTIFY);
+	notify[BGP_HEADER_SIZE] = BGP_NOTIFY_CEASE;
+	notify[BGP_HEADER_SIZE + 1] = BGP_NOTIFY_CEASE_ADMIN_RESET;
+	frr_with_privs (&bgpd_privs)
+		fd = ha_tcp_restore(st, err, sizeof(err));
+	if (fd < 0) {
+		zlog_err("frr-ha: session %s: cannot re-create its connection to reset it (%s)",
+			 s->peer, err);
+		return;
+	}
+	if (outbound_ok && write(fd, notify, sizeof(notify)) != (ssize_t)sizeof(notify))
+		zlog_warn("frr-ha: session %s: NOTIFICATION not written: %s", s->peer,
+			  safe_strerror(errno));
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
 /* New active: the frozen connection of session s, re-created, becomes
- * bgpd's established session -- without an OPEN of ours. */
-static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
+ * bgpd's established session -- without an OPEN of ours.  False with the
+ * reason in err when it cannot; *reset then says the session was reset
+ * cleanly instead (its replicated state did not add up). */
+static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_t errlen)
 {
 	uint8_t keepalive[BGP_HEADER_SIZE];
 	struct peer *peer = bgp_ha_peer(s->peer);
@@ -564,23 +687,29 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
 	struct bgp_ha_msgs_head log;
 	struct bgp_ha_msg *m;
 	struct stream *open;
+	uint64_t received, acked;
 	uint8_t *open_rcvd;
 	size_t open_rcvd_len;
-	bool ok = false;
-	int fd;
+	bool ok = false, outbound_ok;
+	int fd, inq;
 
+	*reset = false;
 	if (!peer) {
 		snprintf(err, errlen, "no such neighbor configured here");
-		return false;
-	}
-	if (!s->open_rcvd_len) {
-		snprintf(err, errlen, "the peer's OPEN was not replicated");
 		return false;
 	}
 	if (ha_tcp_state_decode(s->tcp, s->tcp_len, &st) != 0) {
 		snprintf(err, errlen, "invalid connection state");
 		return false;
 	}
+	if (!s->open_rcvd_len || strcmp(s->state, "Established") != 0) {
+		snprintf(err, errlen, "the session was not replicated as established (%s)",
+			 s->open_rcvd_len ? s->state : "no OPEN from the peer");
+		outbound_ok = ha_bgp_stream_ends_on_message(st.sndq, st.sndq_len);
+		goto reset;
+	}
+	if (!bgp_ha_stream_consistent(s, &st, &outbound_ok, err, errlen))
+		goto reset;
 	c = peer->connection;
 	/* the replicated messages and OPEN: taken out of the record, which the
 	 * status changes below rewrite (they are logged again as bgpd
@@ -598,7 +727,6 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
 	bgp_stop(c);
 	frr_with_privs (&bgpd_privs)
 		fd = ha_tcp_restore(&st, err, errlen);
-	ha_tcp_state_clear(&st);
 	if (fd < 0)
 		goto out;
 	c->fd = fd;
@@ -622,11 +750,7 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
 	bgp_timer_set(c);
 	/* the peer's OPEN, a keepalive -- Established -- and what the peer
 	 * sent since, through bgpd's own receive path */
-	/* a KEEPALIVE: the marker, length 19, type 4 */
-	memset(keepalive, 0xff, BGP_MARKER_SIZE);
-	keepalive[BGP_MARKER_SIZE] = 0;
-	keepalive[BGP_MARKER_SIZE + 1] = BGP_HEADER_SIZE;
-	keepalive[BGP_MARKER_SIZE + 2] = BGP_MSG_KEEPALIVE;
+	bgp_ha_put_header(keepalive, sizeof(keepalive), BGP_MSG_KEEPALIVE);
 	bgp_ha_inject(c, open_rcvd, open_rcvd_len);
 	bgp_ha_inject(c, keepalive, sizeof(keepalive));
 	frr_each (bgp_ha_msgs, &log, m)
@@ -637,14 +761,29 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, char *err, size_t errlen)
 			 lookup_msg(bgp_status_msg, c->status, NULL));
 		goto out;
 	}
+	/* from now on the record counts what bgpd reads from the new socket:
+	 * its counter started at the takeover (the re-created receive queue
+	 * counted in it or not, the difference is what is still queued) */
+	if (ha_tcp_byte_counters(fd, &received, &acked) == 0 && ioctl(fd, SIOCINQ, &inq) == 0)
+		s->rx_base = bgp_ha_stream_bytes(s) - received + inq;
+	else
+		zlog_warn("frr-ha: session %s: cannot read its socket's counters: %s", s->peer,
+			  safe_strerror(errno));
+	bgp_ha_send_session(s);
 	bgp_reads_on(c);
 	ok = true;
 out:
+	ha_tcp_state_clear(&st);
 	while ((m = bgp_ha_msgs_pop(&log)))
 		XFREE(MTYPE_BGP_HA_MSG, m);
 	bgp_ha_msgs_fini(&log);
 	XFREE(MTYPE_BGP_HA_MSG, open_rcvd);
 	return ok;
+reset:
+	bgp_ha_reset_session(s, &st, outbound_ok);
+	ha_tcp_state_clear(&st);
+	*reset = true;
+	return false;
 }
 
 static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
@@ -671,19 +810,63 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	if (role != HA_ROLE_ACTIVE)
 		return;
 	frr_each (bgp_ha_sessions, &sessions, s) {
+		const char *how = s->tcp_from_hard ? "after bgpd died on the old active"
+						   : "at a graceful switchover";
 		char err[256] = "";
+		bool reset;
 
 		if (!s->tcp)
 			continue;
-		if (bgp_ha_adopt(s, err, sizeof(err)))
-			zlog_notice("frr-ha: session %s taken over with its TCP connection",
-				    s->peer);
-		else
-			zlog_err("frr-ha: session %s not taken over (%s): it will be re-established",
-				 s->peer, err);
+		if (bgp_ha_adopt(s, &reset, err, sizeof(err))) {
+			bgp_ha_takeovers.adopted++;
+			snprintf(s->takeover, sizeof(s->takeover), "taken over %s", how);
+			zlog_notice("frr-ha: session %s taken over with its TCP connection %s",
+				    s->peer, how);
+		} else if (reset) {
+			bgp_ha_takeovers.reset++;
+			snprintf(s->takeover, sizeof(s->takeover), "reset %s", how);
+			zlog_err("frr-ha: session %s reset cleanly instead of taken over %s: %s",
+				 s->peer, how, err);
+		} else {
+			bgp_ha_takeovers.failed++;
+			snprintf(s->takeover, sizeof(s->takeover), "not taken over %s", how);
+			zlog_err("frr-ha: session %s not taken over %s (%s): it will be re-established",
+				 s->peer, how, err);
+		}
 		XFREE(MTYPE_BGP_HA_MSG, s->tcp);
 		s->tcp_len = 0;
+		s->tcp_from_hard = false;
 	}
+}
+
+/* Standby: the old active's bgpd died; its hard froze the connection of
+ * session name and sends its exact state, for this bgpd to carry on with
+ * when this card becomes active (right after). */
+static void bgp_ha_session_state(const char *name, const uint8_t *state, size_t len)
+{
+	struct bgp_ha_session *s = bgp_ha_session_find(name, false);
+	struct ha_tcp_state st;
+
+	if (bgp_ha_active()) {
+		zlog_warn("frr-ha: connection of session %s from the peer card ignored: this card is already active",
+			  name);
+		return;
+	}
+	if (!s) {
+		zlog_err("frr-ha: connection of unknown session %s from the peer card: not taken over",
+			 name);
+		return;
+	}
+	if (ha_tcp_state_decode(state, len, &st) != 0) {
+		zlog_err("frr-ha: invalid connection state of session %s from the peer card: not taken over",
+			 name);
+		return;
+	}
+	zlog_info("frr-ha: session %s: connection state from the peer card (%u bytes queued to send, %u received unread)",
+		  name, st.sndq_len, st.rcvq_len);
+	ha_tcp_state_clear(&st);
+	bgp_ha_set_bytes(&s->tcp, &s->tcp_len, state, len);
+	s->tcp_from_hard = true;
 }
 
 static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, void *arg)
@@ -707,6 +890,8 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
 		ha_hash_update(h, &next->remote_as, sizeof(next->remote_as));
 		ha_hash_update(h, next->open_sent, next->open_sent_len);
 		ha_hash_update(h, next->open_rcvd, next->open_rcvd_len);
+		ha_hash_update(h, &next->keepalives, sizeof(next->keepalives));
+		ha_hash_update(h, &next->rx_base, sizeof(next->rx_base));
 		frr_each (bgp_ha_msgs, &next->log, m)
 			ha_hash_update(h, m->data, m->len);
 		(*items)++;
@@ -716,6 +901,26 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
 /* ---- show redundancy bgp ---- */
 
 #include "bgpd-ha/bgp_ha_clippy.c"
+
+/* A session's replication as the operator sees it: on the active, the
+ * channel's state (its deltas go with everything else); on the standby,
+ * whether it could be taken over now. */
+static const char *bgp_ha_session_sync(const struct bgp_ha_session *s, enum ha_role role,
+				       struct ha_repl *repl)
+{
+	if (role == HA_ROLE_ACTIVE) {
+		if (strcmp(s->state, "Established") != 0)
+			return "not established";
+		if (!repl || !ha_repl_attached(repl))
+			return "no standby";
+		return ha_repl_state(repl) == HA_REPL_SYNCED
+			       ? "synced"
+			       : ha_repl_state_name(ha_repl_state(repl));
+	}
+	if (strcmp(s->state, "Established") != 0)
+		return "not established";
+	return s->open_rcvd_len && s->open_sent_len ? "ready" : "incomplete";
+}
 
 DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$uj",
       SHOW_STR "Router redundancy (frr-ha)\n" BGP_STR JSON_STR)
@@ -729,28 +934,47 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json = json_object_new_object();
 		jsessions = json_object_new_object();
 		json_object_string_add(json, "role", ha_role_name(role));
+		json_object_int_add(json, "sessionsTakenOver", bgp_ha_takeovers.adopted);
+		json_object_int_add(json, "sessionsResetAtTakeover", bgp_ha_takeovers.reset);
+		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
 	} else {
 		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",
 			ha_role_name(role));
-		vty_out(vty, "  %-20s %-12s %8s %8s %6s %6s %10s %10s\n", "Peer", "State",
-			"LocalAS", "RemoteAS", "OpenTx", "OpenRx", "Messages", "Bytes");
+		vty_out(vty,
+			"Takeovers on this card: %" PRIu64 " sessions taken over, %" PRIu64
+			" reset instead, %" PRIu64 " not taken over\n",
+			bgp_ha_takeovers.adopted, bgp_ha_takeovers.reset, bgp_ha_takeovers.failed);
+		vty_out(vty, "  %-20s %-12s %-16s %8s %6s %6s %9s %10s %10s\n", "Peer", "State",
+			"Sync", "RemoteAS", "OpenTx", "OpenRx", "Messages", "Keepalives", "Bytes");
 	}
 	frr_each (bgp_ha_sessions, &sessions, s) {
+		const char *sync = bgp_ha_session_sync(s, role, repl);
+
 		if (uj) {
 			json_object *j = json_object_new_object();
 
 			json_object_string_add(j, "state", s->state);
+			json_object_string_add(j, "syncState", sync);
 			json_object_int_add(j, "localAs", s->local_as);
 			json_object_int_add(j, "remoteAs", s->remote_as);
 			json_object_int_add(j, "openSentBytes", s->open_sent_len);
 			json_object_int_add(j, "openReceivedBytes", s->open_rcvd_len);
 			json_object_int_add(j, "messagesLogged", bgp_ha_msgs_count(&s->log));
 			json_object_int_add(j, "bytesLogged", s->log_bytes);
+			json_object_int_add(j, "keepalivesReceived", s->keepalives);
+			json_object_int_add(j, "streamBytes", bgp_ha_stream_bytes(s));
+			if (s->takeover[0])
+				json_object_string_add(j, "lastTakeover", s->takeover);
 			json_object_object_add(jsessions, s->peer, j);
 		} else {
-			vty_out(vty, "  %-20s %-12s %8u %8u %6zu %6zu %10zu %10" PRIu64 "\n",
-				s->peer, s->state, s->local_as, s->remote_as, s->open_sent_len,
-				s->open_rcvd_len, bgp_ha_msgs_count(&s->log), s->log_bytes);
+			vty_out(vty,
+				"  %-20s %-12s %-16s %8u %6zu %6zu %9zu %10" PRIu64 " %10" PRIu64
+				"\n",
+				s->peer, s->state, sync, s->remote_as, s->open_sent_len,
+				s->open_rcvd_len, bgp_ha_msgs_count(&s->log), s->keepalives,
+				s->log_bytes);
+			if (s->takeover[0])
+				vty_out(vty, "    last takeover: %s\n", s->takeover);
 		}
 	}
 	if (uj) {
@@ -776,6 +1000,7 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	};
 
 	ha_module_register_class(&cls);
+	ha_module_on_session_state(bgp_ha_session_state);
 	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
 	return 0;
 }

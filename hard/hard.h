@@ -205,6 +205,7 @@ extern void hard_role_quiesce_done(struct hard_daemon *hd, uint32_t id, bool ok,
 extern void hard_sockets_msg(const char *daemon, const struct ha_msg_session_socket *msg, int fd);
 extern void hard_sockets_daemon_died(const char *daemon);
 extern unsigned int hard_sockets_count(const char *daemon, bool frozen);
+extern unsigned int hard_sockets_hand_over(const char *daemon);
 extern void hard_sockets_finish(void);
 
 /* hard_peer.c: the intercard control channel */

@@ -247,6 +247,33 @@ static bool hard_peer_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		hard_role_switchover_msg(&swo);
 		return true;
 	}
+	case HA_MSG_SESSION_STATE: {
+		struct ha_msg_session_state ss;
+		struct hard_daemon *hd;
+
+		res = ha_msg_session_state_decode(payload, len, &ss);
+		if (res != HA_DECODE_OK) {
+			hard_peer_close("bad session state from peer card (%s)",
+					ha_decode_result_str(res));
+			return false;
+		}
+		/* only the standby takes a session over */
+		if (hard.role != HA_ROLE_STANDBY) {
+			zlog_warn("redundancy: ignoring the connection of %s session %s from the peer card: this card is %s",
+				  ss.daemon, ss.name, ha_role_name(hard.role));
+			return true;
+		}
+		hd = hard_registry_find(ss.daemon);
+		if (!hd || !hd->registered ||
+		    ha_conn_send(hd->conn, HA_MSG_SESSION_STATE, payload, len) != 0) {
+			zlog_err("redundancy: cannot take over %s session %s: %s is not running here",
+				 ss.daemon, ss.name, ss.daemon);
+			return true;
+		}
+		zlog_info("redundancy: %s session %s: connection state from the peer card passed to %s",
+			  ss.daemon, ss.name, ss.daemon);
+		return true;
+	}
 	default:
 		hard_peer_close("unexpected %s message from peer card", ha_msg_type_name(type));
 		return false;

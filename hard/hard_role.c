@@ -764,6 +764,8 @@ void hard_role_daemon_failed(const char *daemon)
 		return;
 	}
 	snprintf(reason, sizeof(reason), "%s failed on the active card", daemon);
+	/* its connections, frozen by hard, go to the peer card first */
+	hard_sockets_hand_over(daemon);
 	hard_swo_begin(hard.swo.id + 1, false, true, reason);
 	hard_swo_handover(reason);
 }

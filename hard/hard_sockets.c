@@ -18,12 +18,16 @@
 #include "log.h"
 #include "memory.h"
 #include "monotime.h"
+#include "privs.h"
 #include "typesafe.h"
 
 #include "ha_tcp.h"
 #include "hard.h"
 
 DEFINE_MTYPE_STATIC(HARD, HARD_SOCKET, "hard held session socket");
+
+/* TCP_REPAIR needs CAP_NET_ADMIN */
+extern struct zebra_privs_t hard_privs;
 
 #define HARD_ORPHAN_SECS 30
 
@@ -46,7 +50,8 @@ static void hard_socket_free(struct hard_socket *hs, bool silently)
 	/* a frozen socket closes without a FIN; so does any socket we are
 	 * told to close silently (it is frozen first) */
 	if (silently && !hs->frozen)
-		ha_tcp_freeze(hs->fd);
+		frr_with_privs (&hard_privs)
+			ha_tcp_freeze(hs->fd);
 	close(hs->fd);
 	hard_held_del(&held, hs);
 	XFREE(MTYPE_HARD_SOCKET, hs);
@@ -119,7 +124,11 @@ void hard_sockets_daemon_died(const char *daemon)
 	frr_each (hard_held, &held, hs) {
 		if (strcmp(hs->daemon, daemon) || hs->frozen)
 			continue;
-		if (ha_tcp_freeze(hs->fd) < 0)
+		int ret;
+
+		frr_with_privs (&hard_privs)
+			ret = ha_tcp_freeze(hs->fd);
+		if (ret < 0)
 			zlog_err("redundancy: cannot freeze %s session %s: %s", daemon, hs->name,
 				 safe_strerror(errno));
 		hs->frozen = true;
@@ -131,6 +140,61 @@ void hard_sockets_daemon_died(const char *daemon)
 			    daemon, n);
 		event_add_timer(hard.master, hard_sockets_expire, NULL, HARD_ORPHAN_SECS, &t_expire);
 	}
+}
+
+/*
+ * The daemon died on the active card and the peer card takes over: send it
+ * the exact state of each of the daemon's frozen connections, for the same
+ * daemon there to carry on with.  Sent before the handover, on the same
+ * ordered channel, so the state is there when the peer's daemon becomes
+ * active.  Returns how many were sent.
+ */
+unsigned int hard_sockets_hand_over(const char *daemon)
+{
+	struct hard_socket *hs;
+	unsigned int n = 0;
+
+	frr_each_safe (hard_held, &held, hs) {
+		struct ha_msg_session_state msg = {};
+		struct ha_tcp_state st;
+		char err[256] = "";
+		uint8_t *buf;
+		ssize_t hlen, slen;
+
+		if (strcmp(hs->daemon, daemon) || !hs->frozen)
+			continue;
+		int ret;
+
+		frr_with_privs (&hard_privs)
+			ret = ha_tcp_dump(hs->fd, &st, err, sizeof(err));
+		if (ret < 0) {
+			zlog_err("redundancy: cannot read the state of %s session %s: %s; the peer card will re-establish it",
+				 daemon, hs->name, err);
+			continue;
+		}
+		slen = ha_tcp_state_encode(&st, NULL, 0);
+		strlcpy(msg.daemon, daemon, sizeof(msg.daemon));
+		strlcpy(msg.name, hs->name, sizeof(msg.name));
+		msg.state_len = slen > 0 ? slen : 0;
+		buf = XMALLOC(MTYPE_TMP, HA_MSG_CONTROL_MAX + msg.state_len);
+		hlen = ha_msg_session_state_hdr_encode(&msg, buf, HA_MSG_CONTROL_MAX);
+		if (slen > 0 && hlen > 0 && ha_tcp_state_encode(&st, buf + hlen, slen) == slen &&
+		    hard_peer_send(HA_MSG_SESSION_STATE, buf, hlen + slen)) {
+			n++;
+			zlog_info("redundancy: %s session %s: connection state (%zd bytes, %u queued to send, %u received unread) sent to the peer card",
+				  daemon, hs->name, slen, st.sndq_len, st.rcvq_len);
+			/* the connection lives on there now; this copy (frozen:
+			 * it closes silently) would only keep its address busy
+			 * for a later switchover back to this card */
+			hard_socket_free(hs, true);
+		} else {
+			zlog_err("redundancy: cannot send the state of %s session %s to the peer card",
+				 daemon, hs->name);
+		}
+		XFREE(MTYPE_TMP, buf);
+		ha_tcp_state_clear(&st);
+	}
+	return n;
 }
 
 unsigned int hard_sockets_count(const char *daemon, bool frozen)

@@ -41,6 +41,12 @@ static struct ha_client *ha_client;
  * client starts (after the daemon read its configuration) */
 static struct ha_repl_class ha_module_classes[8];
 static unsigned int ha_module_nclasses;
+static ha_session_state_cb ha_module_session_state;
+
+void ha_module_on_session_state(ha_session_state_cb cb)
+{
+	ha_module_session_state = cb;
+}
 
 void ha_local_socket_path(char *buf, size_t len)
 {
@@ -196,6 +202,22 @@ static bool ha_client_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		req->hc = hc;
 		req->id = q.id;
 		ha_repl_quiesce(hc->repl, ha_client_quiesce_done, req);
+		return true;
+	}
+	case HA_MSG_SESSION_STATE: {
+		struct ha_msg_session_state ss;
+
+		if (ha_msg_session_state_decode(payload, len, &ss) != HA_DECODE_OK ||
+		    strcmp(ss.daemon, hc->daemon) != 0) {
+			zlog_err("frr-ha: bad session state message from hard; reconnecting");
+			return ha_client_reset(hc);
+		}
+		if (!ha_module_session_state) {
+			zlog_warn("frr-ha: connection of session %s from the peer card: %s takes no sessions over",
+				  ss.name, hc->daemon);
+			return true;
+		}
+		ha_module_session_state(ss.name, ss.state, ss.state_len);
 		return true;
 	}
 	default:

@@ -38,6 +38,14 @@ extern void ha_module_register_class(const struct ha_repl_class *cls);
  * not connected (the daemon's own socket is then the only one).
  */
 extern bool ha_client_session_socket(const char *name, int fd);
+/*
+ * Called on the standby card with the exact state of a connection the
+ * active card's hard froze when this daemon died there (lib/ha_tcp.c's
+ * encoding, unchecked: the callee decodes it), before this card becomes
+ * active.  One callback per module.
+ */
+typedef void (*ha_session_state_cb)(const char *name, const uint8_t *state, size_t len);
+extern void ha_module_on_session_state(ha_session_state_cb cb);
 
 
 /*

@@ -9,6 +9,7 @@
  * and only bytes the peer has never seen are sent after leaving it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,33 @@ static int ha_tcp_queue_peek(int fd, int queue, uint32_t len, uint8_t **out)
 	return 0;
 }
 
+/* Linux's struct tcp_info beyond what glibc's declares (the kernel's ABI:
+ * fields are only ever appended) -- the RFC 4898 byte counters. */
+struct ha_tcp_info {
+	struct tcp_info base; /* up to tcpi_total_retrans */
+	uint64_t pacing_rate, max_pacing_rate;
+	uint64_t bytes_acked;	 /* Linux 4.1 */
+	uint64_t bytes_received; /* Linux 4.1 */
+};
+_Static_assert(offsetof(struct ha_tcp_info, bytes_received) == 128,
+	       "struct tcp_info layout differs from Linux's");
+
+int ha_tcp_byte_counters(int fd, uint64_t *received, uint64_t *acked)
+{
+	struct ha_tcp_info ti = {};
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -1;
+	if (len < sizeof(ti)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	*received = ti.bytes_received;
+	*acked = ti.bytes_acked;
+	return 0;
+}
+
 int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen)
 {
 	struct tcp_info ti;
@@ -116,6 +144,8 @@ int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen)
 	len = sizeof(st->remote);
 	if (getpeername(fd, (struct sockaddr *)&st->remote, &len) < 0)
 		return ha_tcp_fail(err, errlen, "getpeername");
+	if (ha_tcp_byte_counters(fd, &st->bytes_received, &st->bytes_acked) < 0)
+		return ha_tcp_fail(err, errlen, "TCP_INFO byte counters");
 	st->sack = !!(ti.tcpi_options & TCPI_OPT_SACK);
 	st->tstamp = !!(ti.tcpi_options & TCPI_OPT_TIMESTAMPS);
 	st->wscale = !!(ti.tcpi_options & TCPI_OPT_WSCALE);
@@ -302,7 +332,7 @@ fail:
 
 /* ---- the state on the wire (a delta payload from the other card) ---- */
 
-#define HA_TCP_STATE_VERSION 1
+#define HA_TCP_STATE_VERSION 2
 #define HA_TCP_QUEUE_MAX     (16u << 20)
 
 struct ha_tcp_wbuf {
@@ -322,6 +352,12 @@ static void tw_u32(struct ha_tcp_wbuf *w, uint32_t v)
 	uint8_t b[4] = { v >> 24, v >> 16, v >> 8, v };
 
 	tw_put(w, b, 4);
+}
+
+static void tw_u64(struct ha_tcp_wbuf *w, uint64_t v)
+{
+	tw_u32(w, v >> 32);
+	tw_u32(w, (uint32_t)v);
 }
 
 static void tw_addr(struct ha_tcp_wbuf *w, const struct sockaddr_storage *ss)
@@ -365,6 +401,8 @@ ssize_t ha_tcp_state_encode(const struct ha_tcp_state *st, uint8_t *out, size_t 
 	tw_u32(&w, st->max_window);
 	tw_u32(&w, st->rcv_wnd);
 	tw_u32(&w, st->rcv_wup);
+	tw_u64(&w, st->bytes_received);
+	tw_u64(&w, st->bytes_acked);
 	tw_u32(&w, st->sndq_len);
 	tw_u32(&w, st->unsent_len);
 	tw_put(&w, st->sndq, st->sndq_len);
@@ -397,6 +435,13 @@ static uint32_t tr_u32(struct ha_tcp_rbuf *r)
 	const uint8_t *b = tr_get(r, 4);
 
 	return b ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] : 0;
+}
+
+static uint64_t tr_u64(struct ha_tcp_rbuf *r)
+{
+	uint64_t hi = tr_u32(r);
+
+	return hi << 32 | tr_u32(r);
 }
 
 static bool tr_addr(struct ha_tcp_rbuf *r, int family, struct sockaddr_storage *ss)
@@ -454,6 +499,8 @@ int ha_tcp_state_decode(const uint8_t *buf, size_t len, struct ha_tcp_state *st)
 	s.max_window = tr_u32(&r);
 	s.rcv_wnd = tr_u32(&r);
 	s.rcv_wup = tr_u32(&r);
+	s.bytes_received = tr_u64(&r);
+	s.bytes_acked = tr_u64(&r);
 	s.sndq_len = tr_u32(&r);
 	s.unsent_len = tr_u32(&r);
 	if (r.err || s.sndq_len > HA_TCP_QUEUE_MAX || s.unsent_len > s.sndq_len || s.mss == 0 ||

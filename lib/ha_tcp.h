@@ -31,6 +31,12 @@ struct ha_tcp_state {
 	uint8_t snd_wscale, rcv_wscale;
 	uint32_t timestamp; /* the socket's TCP timestamp clock now */
 
+	/* TCP_INFO's byte counters: every byte received in order, every byte
+	 * sent and acknowledged, since the connection was made -- what tells
+	 * how many bytes the application has read (bytes_received - rcvq_len)
+	 * and written (bytes_acked + sndq_len) */
+	uint64_t bytes_received, bytes_acked;
+
 	bool have_window;
 	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup;
 
@@ -60,6 +66,11 @@ extern int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen
 extern int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen);
 
 extern void ha_tcp_state_clear(struct ha_tcp_state *st);
+
+/* A TCP socket's byte counters (TCP_INFO, RFC 4898): bytes received in
+ * order and bytes sent and acknowledged since it was made or re-created.
+ * 0, or -1 (errno). */
+extern int ha_tcp_byte_counters(int fd, uint64_t *received, uint64_t *acked);
 
 /*
  * The state as bytes, to travel to the other card.  encode returns the

@@ -182,6 +182,8 @@ const char *ha_msg_type_name(uint8_t type)
 		return "digest-result";
 	case HA_MSG_SESSION_SOCKET:
 		return "session-socket";
+	case HA_MSG_SESSION_STATE:
+		return "session-state";
 	}
 	return "unknown";
 }
@@ -890,6 +892,37 @@ enum ha_decode_result ha_msg_session_socket_decode(const uint8_t *buf, size_t le
 	ok = rb_string(&rb, m.name, sizeof(m.name));
 	if (!ok || rb.err || rb.pos != len || m.hold > 1 || !m.name[0])
 		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_session_state_hdr_encode(const struct ha_msg_session_state *msg, uint8_t *out,
+					size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+	size_t dlen = strnlen(msg->daemon, sizeof(msg->daemon));
+
+	if (!ha_daemon_name_valid(msg->daemon, dlen) ||
+	    strnlen(msg->name, sizeof(msg->name)) == 0 || msg->state_len == 0)
+		return -1;
+	wb_string(&wb, msg->daemon, HA_DAEMON_NAME_MAX);
+	wb_string(&wb, msg->name, HA_SESSION_NAME_MAX);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_session_state_decode(const uint8_t *buf, size_t len,
+						  struct ha_msg_session_state *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_session_state m = {};
+	bool ok;
+
+	ok = rb_string(&rb, m.daemon, sizeof(m.daemon)) && rb_string(&rb, m.name, sizeof(m.name));
+	if (!ok || rb.err || !ha_daemon_name_valid(m.daemon, strlen(m.daemon)) || !m.name[0] ||
+	    rb.pos == len)
+		return HA_DECODE_MALFORMED;
+	m.state = buf + rb.pos;
+	m.state_len = (uint32_t)(len - rb.pos);
 	*msg = m;
 	return HA_DECODE_OK;
 }

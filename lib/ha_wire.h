@@ -52,6 +52,7 @@ enum ha_msg_type {
 	HA_MSG_ACK = 13,	    /* data channel, standby -> active: cumulative commit ack */
 	HA_MSG_DIGEST_RESULT = 14,  /* data channel, standby -> active */
 	HA_MSG_SESSION_SOCKET = 15, /* module -> hard: hold (socket attached) or drop */
+	HA_MSG_SESSION_STATE = 16,  /* hard -> peer hard -> module: a dead daemon's connection */
 	HA_MSG_TYPE_MAX,
 };
 
@@ -264,6 +265,21 @@ struct ha_msg_session_socket {
 	char name[HA_SESSION_NAME_MAX]; /* the session, as the daemon names it */
 };
 
+/*
+ * The frozen connection of a session whose daemon died on the active card:
+ * that card's hard dumps the socket it held (lib/ha_tcp.c's encoding) and
+ * sends it to the peer card's hard before handing the role over; that hard
+ * gives it to the same daemon's module there, which takes the session
+ * over with it.  The state bytes follow the names; decode points into the
+ * buffer it was given.
+ */
+struct ha_msg_session_state {
+	char daemon[HA_DAEMON_NAME_MAX];
+	char name[HA_SESSION_NAME_MAX];
+	const uint8_t *state;
+	uint32_t state_len;
+};
+
 extern const char *ha_decode_result_str(enum ha_decode_result res);
 extern const char *ha_role_name(enum ha_role role);
 extern const char *ha_msg_type_name(uint8_t type);
@@ -338,6 +354,11 @@ extern ssize_t ha_msg_session_socket_encode(const struct ha_msg_session_socket *
 					    size_t outlen);
 extern enum ha_decode_result ha_msg_session_socket_decode(const uint8_t *buf, size_t len,
 							  struct ha_msg_session_socket *msg);
+/* Writes the names; the caller appends msg->state_len state bytes. */
+extern ssize_t ha_msg_session_state_hdr_encode(const struct ha_msg_session_state *msg, uint8_t *out,
+					       size_t outlen);
+extern enum ha_decode_result ha_msg_session_state_decode(const uint8_t *buf, size_t len,
+							 struct ha_msg_session_state *msg);
 extern const char *ha_repl_state_name(uint8_t state);
 extern const char *ha_digest_status_name(uint8_t status);
 extern const char *ha_delta_kind_name(uint8_t kind);

@@ -31,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_msg_digest_result dres;
 	struct ha_digest_list dlist;
 	struct ha_msg_session_socket ssock;
+	struct ha_msg_session_state sstate;
 	uint8_t out[HA_MSG_CONTROL_MAX];
 	const uint8_t *payload;
 	size_t plen;
@@ -115,6 +116,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case HA_MSG_SESSION_SOCKET:
 		ROUNDTRIP(ha_msg_session_socket_decode, ha_msg_session_socket_encode, ssock);
+		break;
+	case HA_MSG_SESSION_STATE:
+		if (ha_msg_session_state_decode(payload, plen, &sstate) == HA_DECODE_OK) {
+			assert(sstate.state_len > 0 &&
+			       sstate.state + sstate.state_len == payload + plen);
+			n = ha_msg_session_state_hdr_encode(&sstate, out, sizeof(out));
+			assert(n > 0 && (size_t)n + sstate.state_len == plen &&
+			       memcmp(out, payload, n) == 0);
+		}
 		break;
 	case HA_MSG_DELTA:
 		if (ha_msg_delta_decode(payload, plen, &delta) == HA_DECODE_OK) {

@@ -129,6 +129,9 @@ static void test_connection_moves_to_a_new_socket(void **state)
 	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
 	assert_int_equal(st.rcvq_len, 5);
 	assert_memory_equal(st.rcvq, "hello", 5);
+	/* what the application read and wrote, from the socket's counters */
+	assert_int_equal(st.bytes_received, 5);
+	assert_int_equal(st.bytes_acked, 4);
 	assert_int_equal(st.sndq_len, 0);
 	assert_true(st.mss > 0);
 	/* the daemon holding it dies: a socket in repair mode closes silently */

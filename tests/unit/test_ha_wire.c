@@ -381,6 +381,34 @@ static void test_delta_ack_digest(void **state)
 	assert_string_equal(ha_msg_type_name(HA_MSG_DIGEST_RESULT), "digest-result");
 }
 
+static void test_session_state(void **state)
+{
+	struct ha_msg_session_state m = { .daemon = "bgpd", .name = "192.0.2.2", .state_len = 3 },
+				    m2;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	len = ha_msg_session_state_hdr_encode(&m, buf, sizeof(buf));
+	assert_true(len > 0);
+	memcpy(buf + len, "\x02\x04\x00", 3);
+	assert_int_equal(ha_msg_session_state_decode(buf, len + 3, &m2), HA_DECODE_OK);
+	assert_string_equal(m2.daemon, "bgpd");
+	assert_string_equal(m2.name, "192.0.2.2");
+	assert_ptr_equal(m2.state, buf + len);
+	assert_int_equal(m2.state_len, 3);
+	/* without state bytes it says nothing: refused */
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_session_state_decode, buf, len + 1, &m2);
+	/* a daemon name that could not be registered */
+	buf[1] = 'B';
+	assert_int_equal(ha_msg_session_state_decode(buf, len + 3, &m2), HA_DECODE_MALFORMED);
+	m.state_len = 0;
+	assert_true(ha_msg_session_state_hdr_encode(&m, buf, sizeof(buf)) < 0);
+	m.state_len = 1;
+	m.name[0] = '\0';
+	assert_true(ha_msg_session_state_hdr_encode(&m, buf, sizeof(buf)) < 0);
+	assert_string_equal(ha_msg_type_name(HA_MSG_SESSION_STATE), "session-state");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_data_channel_messages),
 		cmocka_unit_test(test_repl_status_and_quiesce),
 		cmocka_unit_test(test_delta_ack_digest),
+		cmocka_unit_test(test_session_state),
 	};
 
 	return cmocka_run_group_tests_name("ha_wire", tests, NULL, NULL);

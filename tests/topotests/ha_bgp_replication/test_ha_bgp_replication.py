@@ -6,15 +6,18 @@ the active card's bgpd-ha replicates each session's state, both OPEN
 messages and every message the peer sends on the established session
 (before bgpd processes it) to the standby card.
 
-Not yet tested here because not built yet: the TCP connection moving, the
-standby's bgpd building its RIB from the replicated messages, takeover
-without the peer noticing.
-
 - the session with the FRR peer p1 is replicated: card b (standby) holds
   it with the same state, OPEN messages and message log as card a;
 - a route p1 withdraws and announces again reaches the standby's log;
 - the bgpd module's digests match (the router is redundant);
-- a restarted standby bgpd gets the sessions back by a bulk copy.
+- a restarted standby bgpd gets the sessions back by a bulk copy;
+- graceful switchovers (2, then 20 in a row) move the session with its
+  TCP connection: p1 notices nothing;
+- kill -9 of the active's bgpd with "no switchover on-daemon-failure":
+  hard holds the socket, no FIN/RST;
+- kill -9 of the active's bgpd (default): card b's bgpd takes the session
+  over with the connection hard froze: p1 notices nothing, and r1's route
+  at p1 is unchanged.
 """
 import os
 import sys
@@ -62,8 +65,16 @@ def _p1():
     return get_topogen().gears["p1"]
 
 
+# what each card says of its own part, not replicated state
+CARD_LOCAL = ("syncState", "lastTakeover")
+
+
 def _sessions(side):
-    return R1.vtysh_json(side, "show redundancy bgp json")["sessions"]
+    sessions = R1.vtysh_json(side, "show redundancy bgp json")["sessions"]
+    for s in sessions.values():
+        for key in CARD_LOCAL:
+            s.pop(key, None)
+    return sessions
 
 
 def _same_on_both_cards():
@@ -289,6 +300,99 @@ def test_bgpd_crash_closes_no_connection():
     )
     assert ok, diff
     R1.wait_active("a", "redundant again", count=400)
+
+
+def _route_from_r1_on_p1():
+    """The route r1 announces, as p1 holds it: its attributes, and when p1
+    last changed it (epoch seconds)."""
+    out = _p1().vtysh_cmd("show ip bgp 10.100.1.0/24 json", isjson=True)
+    return [
+        dict(
+            {k: p.get(k) for k in ("aspath", "nexthops", "valid", "bestpath")},
+            changed=p.get("lastUpdate", {}).get("epoch", 0),
+        )
+        for p in out.get("paths", [])
+    ]
+
+
+def _same_route(before, after):
+    """Same paths, not changed since: FRR prints the change time in
+    wall-clock seconds computed from its monotonic clock, which may read one
+    second off from one call to the next."""
+    if len(before) != len(after):
+        return False
+    for b, a in zip(before, after):
+        if abs(a["changed"] - b["changed"]) > 1:
+            return False
+        if dict(a, changed=0) != dict(b, changed=0):
+            return False
+    return True
+
+
+def test_bgpd_crash_takeover_keeps_the_session():
+    """kill -9 of the active bgpd: hard freezes the session's connection and
+    sends its state to card b, whose bgpd takes the session over with it.
+    Judged by p1: never left Established, no new connection, no FIN/RST,
+    the route it has from r1 unchanged, its routes on the new active."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant before the crash", count=400)
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated")
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: R1.redundancy("a")["daemons"]["bgpd"],
+        {"heldSessionSockets": 1},
+        title="hard holds the session's socket",
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: {"n": len(_route_from_r1_on_p1())}, {"n": 1}, title="p1 has r1's route"
+    )
+    assert ok, diff
+    before = _p1_view()
+    route_before = _route_from_r1_on_p1()
+    r1_port, p1_port = _session_ports()
+    R1.watch_tcp_teardown("s1", "10.0.1.1", sport=r1_port, dport=p1_port, name="crash-session")
+    teardowns = R1.tcp_teardown_count("s1", "crash-session")
+    taken_before = R1.vtysh_json("b", "show redundancy bgp json")["sessionsTakenOver"]
+
+    pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
+    R1.card("a").cmd_raises("kill -9 %d" % pid)
+    R1.wait_active("b", "card b took over after bgpd died on card a", redundant=False)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json"),
+        {
+            "sessionsTakenOver": taken_before + 1,
+            "sessionsResetAtTakeover": 0,
+            "sessions": {PEER: {"lastTakeover": "taken over after bgpd died on the old active"}},
+        },
+        title="card b's bgpd took the session over with its connection",
+    )
+    assert ok, "%s\n%s" % (diff, R1.card("b").vtysh_cmd("show redundancy bgp"))
+    # over 12 s, more than p1's 9 s hold time
+    deadline = time.time() + 12
+    while time.time() < deadline:
+        assert _p1_view() == before, (before, _p1_view())
+        assert R1.tcp_teardown_count("s1", "crash-session") == teardowns, "FIN/RST"
+        time.sleep(0.5)
+    assert _session_ports() == (r1_port, p1_port)
+    route_after = _route_from_r1_on_p1()
+    assert _same_route(route_before, route_after), "\nbefore: %s\nafter:  %s" % (route_before, route_after)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
+        {"10.200.1.0/24": [{"valid": True}], "10.200.2.0/24": [{"valid": True}]},
+        title="p1's routes on card b",
+    )
+    assert ok, diff
+
+    # bgpd back on card a: a standby now, brought current by a bulk copy
+    R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
+    R1.wait_active("b", "redundant again, card b active", count=400)
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated to a")
+    assert ok, diff
+    # and back to card a gracefully: still the same session for p1
+    R1.switchover_with_bgp("b", "a", [PEER])
+    assert _p1_view() == before, (before, _p1_view())
+    assert R1.tcp_teardown_count("s1", "crash-session") == teardowns
 
 
 @pytest.mark.xfail(
