@@ -780,6 +780,12 @@ out:
 	XFREE(MTYPE_BGP_HA_MSG, open_rcvd);
 	return ok;
 reset:
+	/* this bgpd starts the session afresh, not from whatever its own
+	 * attempts (into the blocked port) left behind: through its FSM, so
+	 * that the peer is Idle and its start timer runs */
+	if (peer->doppelganger)
+		peer_delete(peer->doppelganger);
+	bgp_event_update(peer->connection, BGP_Stop);
 	bgp_ha_reset_session(s, &st, outbound_ok);
 	ha_tcp_state_clear(&st);
 	*reset = true;
@@ -803,7 +809,9 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 			s->frozen = false;
 			zlog_info("frr-ha: session %s handed over to the new active card", s->peer);
 			ha_client_session_socket(s->peer, -1);
-			bgp_stop(peer->connection);
+			/* through the FSM: bgp_stop alone would leave the peer
+			 * "Established" without a socket */
+			bgp_event_update(peer->connection, BGP_Stop);
 		}
 		return;
 	}

@@ -425,6 +425,32 @@ exit
                 return item["counter"]["packets"]
         raise KeyError(switch)
 
+    def block_data_channel(self, side, daemon):
+        """Drop, from now on, what card side sends on daemon's data channel
+        to the other card (its replication deltas), leaving every other
+        connection -- hard's control channel, the line -- alone.  Returns
+        the channel's (local port, remote port)."""
+        card = self.card(side)
+        peer_addr = INTERCARD_ADDR[self.other(side)]
+        out = card.cmd_raises("ss -tnpH state established dst %s" % peer_addr)
+        for line in out.splitlines():
+            if '"%s"' % daemon not in line:
+                continue
+            fields = line.split()
+            local, remote = fields[2], fields[3]
+            lport, rport = int(local.rsplit(":", 1)[1]), int(remote.rsplit(":", 1)[1])
+            card.cmd_raises(
+                "nft add table inet frrha_block && "
+                "nft 'add chain inet frrha_block out { type filter hook output priority 0; }' && "
+                "nft add rule inet frrha_block out ip daddr %s tcp sport %d tcp dport %d drop"
+                % (peer_addr, lport, rport)
+            )
+            return lport, rport
+        raise KeyError("no data channel of %s on card %s: %s" % (daemon, side, out))
+
+    def unblock_data_channel(self, side):
+        self.card(side).cmd("nft delete table inet frrha_block")
+
     def sent_into_port(self, switch, side):
         """Frames card side transmitted towards the bridge (whether or not
         the bridge let them through): rx counter of its bridge port."""
