@@ -325,6 +325,16 @@ def _same_attributes(before, after):
 ROUTE_AT_TAKEOVER = []
 
 
+def _restart_bgpd_on_a_and_switch_back():
+    """After a takeover by card b: bgpd back on card a, a standby brought
+    current by a bulk copy, then a graceful switchover back to card a."""
+    R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
+    R1.wait_active("b", "redundant again, card b active", count=400)
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated to a")
+    assert ok, diff
+    R1.switchover_with_bgp("b", "a", [PEER])
+
+
 def test_bgpd_crash_takeover_keeps_the_session():
     """kill -9 of the active bgpd: hard freezes the session's connection and
     sends its state to card b, whose bgpd takes the session over with it.
@@ -380,7 +390,10 @@ def test_bgpd_crash_takeover_keeps_the_session():
     assert _session_ports() == (r1_port, p1_port)
     route_after = _route_from_r1_on_p1()
     ROUTE_AT_TAKEOVER.extend([route_before, route_after])
-    assert _same_attributes(route_before, route_after), "\nbefore: %s\nafter:  %s" % (route_before, route_after)
+    assert _same_attributes(route_before, route_after), "\nbefore: %s\nafter:  %s" % (
+        route_before,
+        route_after,
+    )
     ok, diff = wait_for(
         lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
         {"10.200.1.0/24": [{"valid": True}], "10.200.2.0/24": [{"valid": True}]},
@@ -388,13 +401,8 @@ def test_bgpd_crash_takeover_keeps_the_session():
     )
     assert ok, diff
 
-    # bgpd back on card a: a standby now, brought current by a bulk copy
-    R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
-    R1.wait_active("b", "redundant again, card b active", count=400)
-    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated to a")
-    assert ok, diff
     # and back to card a gracefully: still the same session for p1
-    R1.switchover_with_bgp("b", "a", [PEER])
+    _restart_bgpd_on_a_and_switch_back()
     assert _p1_view() == before, (before, _p1_view())
     assert R1.tcp_teardown_count("s1", "crash-session") == teardowns
 
@@ -464,12 +472,7 @@ def test_bgpd_crash_with_unreplicated_input_resets_the_session_cleanly():
         title="p1's new route on card b",
     )
     assert ok, diff
-
-    R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
-    R1.wait_active("b", "redundant again, card b active", count=400)
-    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated to a")
-    assert ok, diff
-    R1.switchover_with_bgp("b", "a", [PEER])
+    _restart_bgpd_on_a_and_switch_back()
 
 
 @pytest.mark.xfail(
