@@ -25,7 +25,7 @@
  * Not yet (issue 4, doc/bgp-nsr.md): gating the kernel's ACKs on the
  * standby's commit, the outbound stream, the death of the whole card,
  * feeding the replicated messages to the standby's bgpd continuously.
- * The standby's bgpd still runs its own sessions into its blocked port.
+ * The standby's bgpd starts no session of its own (bgp_ha_peers_hold).
  *
  * "show redundancy bgp [json]" shows the replicated sessions on both cards.
  */
@@ -115,6 +115,9 @@ struct bgp_ha_session {
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
 static struct bgp_ha_sessions_head sessions = INIT_DLIST(sessions);
+
+/* standby: bgpd's peers are held (see bgp_ha_peers_hold) */
+static bool bgp_ha_hold_peers;
 
 /* takeovers on this card: sessions adopted with their connection, and
  * sessions reset instead (their replicated state did not add up) */
@@ -331,6 +334,15 @@ static int bgp_ha_packet_sent(struct peer *peer, uint8_t type, bgp_size_t size, 
 static int bgp_ha_peer_status_changed(struct peer *peer)
 {
 	struct bgp_ha_session *s;
+
+	/* standby: a peer that starts anyway (configured outside a
+	 * configuration read) is held and stopped too */
+	if (bgp_ha_hold_peers && !peer->shut_during_cfg) {
+		peer->shut_during_cfg = true;
+		if (peer->connection->status != Idle && peer->connection->status != Deleted)
+			BGP_EVENT_ADD(peer->connection, BGP_Stop);
+		return 0;
+	}
 
 	/* a connection accepted while the configured peer also connects
 	 * (collision) lives on a temporary peer of the same name (not the
@@ -792,12 +804,72 @@ reset:
 	return false;
 }
 
+/* ---- the standby's bgpd starts no session ---- */
+
+/*
+ * While this card is standby its bgpd neither connects to its neighbors
+ * nor accepts their connections: every peer is held the way bgpd holds
+ * peers while it reads its configuration (peer->shut_during_cfg, which
+ * BGP_PEER_START_SUPPRESSED checks: no start, no start timer, incoming
+ * connections refused).  Not a configuration change: nothing shows in
+ * the running configuration, nothing is replicated.  bgpd releases that
+ * hold at the end of every configuration read (peer_unshut_after_cfg, on
+ * the bgp_config_end hook); bgp_ha_config_end_* keep standby peers out of
+ * it.  When the card becomes active the peers are released and started,
+ * after the replicated sessions were taken over.
+ */
+static void bgp_ha_peers_hold(bool hold, bool start)
+{
+	struct listnode *node, *nnode, *pn, *pnn;
+	struct bgp *bgp;
+	struct peer *peer;
+
+	bgp_ha_hold_peers = hold;
+	for (ALL_LIST_ELEMENTS(bm->bgp, node, nnode, bgp)) {
+		for (ALL_LIST_ELEMENTS(bgp->peer, pn, pnn, peer)) {
+			peer->shut_during_cfg = hold;
+			if (hold && peer->connection->status != Idle)
+				BGP_EVENT_ADD(peer->connection, BGP_Stop);
+			else if (!hold && start && peer_active(peer->connection) &&
+				 peer->connection->status == Idle)
+				BGP_EVENT_ADD(peer->connection, BGP_Start);
+		}
+	}
+}
+
+/* before bgpd's own bgp_config_end hook: held peers are not its to release */
+static int bgp_ha_config_end_early(struct bgp *bgp)
+{
+	struct listnode *node;
+	struct peer *peer;
+
+	if (bgp_ha_hold_peers)
+		for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer))
+			peer->shut_during_cfg = false;
+	return 0;
+}
+
+/* after it: hold them again (peers configured meanwhile included) */
+static int bgp_ha_config_end_late(struct bgp *bgp)
+{
+	struct listnode *node;
+	struct peer *peer;
+
+	if (bgp_ha_hold_peers)
+		for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer))
+			peer->shut_during_cfg = true;
+	return 0;
+}
+
 static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
 {
 	struct bgp_ha_session *s;
 
 	EVENT_OFF(t_thaw);
 	if (role == HA_ROLE_STANDBY) {
+		/* hold every peer first: the sessions stopped below must not
+		 * start again */
+		bgp_ha_peers_hold(true, false);
 		/* the old active: its frozen connections now belong to the new
 		 * active; bgpd lets go of them without a word (a socket in
 		 * repair mode closes silently) */
@@ -817,6 +889,9 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	}
 	if (role != HA_ROLE_ACTIVE)
 		return;
+	/* released (not started yet): the adoptions below go through bgpd's
+	 * FSM */
+	bgp_ha_peers_hold(false, false);
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		const char *how = s->tcp_from_hard ? "after bgpd died on the old active"
 						   : "at a graceful switchover";
@@ -845,6 +920,8 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 		s->tcp_len = 0;
 		s->tcp_from_hard = false;
 	}
+	/* the others start from the configuration, as at boot */
+	bgp_ha_peers_hold(false, true);
 }
 
 /* Standby: the old active's bgpd died; its hard froze the connection of
@@ -1020,6 +1097,8 @@ static int bgp_ha_module_init(void)
 	hook_register(bgp_packet_dump, bgp_ha_packet_received);
 	hook_register(bgp_packet_send, bgp_ha_packet_sent);
 	hook_register(peer_status_changed, bgp_ha_peer_status_changed);
+	hook_register_prio(bgp_config_end, -1000, bgp_ha_config_end_early);
+	hook_register_prio(bgp_config_end, 5000, bgp_ha_config_end_late);
 	return 0;
 }
 

@@ -228,7 +228,7 @@ def test_graceful_switchover_keeps_the_session():
     R1.watch_tcp_teardown("s1", "10.0.1.1", name="all")
     _switchover_keeps_session("a", "b")
     _switchover_keeps_session("b", "a")
-    # for test_no_reset_at_all_on_the_line (a known failure, run last)
+    # for test_no_reset_at_all_on_the_line
     SWITCHOVER_RESETS.append(R1.tcp_teardown_count("s1", "all"))
 
 
@@ -488,15 +488,10 @@ def test_no_update_resent_at_takeover():
     assert [p["changed"] for p in after] == [p["changed"] for p in before], (before, after)
 
 
-@pytest.mark.xfail(
-    reason="the standby's bgpd still runs its own connection attempts into its blocked "
-    "port; at takeover the new active's kernel answers the peer's SYN-ACKs to them with "
-    "RSTs (on other connections than the session's, which p1 ignores). Making the "
-    "standby's bgpd silent is part of issue 4.",
-    strict=False,
-)
 def test_no_reset_at_all_on_the_line():
-    "Across the graceful switchovers above, r1 sent no FIN or RST at all on the line."
+    """Across the graceful switchovers above, r1 sent no FIN or RST at all on
+    the line: the standby's bgpd makes no connection attempts of its own
+    (their leftovers were answered with RSTs at takeover)."""
     assert SWITCHOVER_RESETS and SWITCHOVER_RESETS[0] == 0, SWITCHOVER_RESETS
 
 
