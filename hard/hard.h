@@ -121,6 +121,7 @@ struct hard_daemon {
 	bool data_up;		  /* a channel was handed to the module */
 	bool data_connecting;	  /* we are opening one */
 	uint32_t data_generation; /* channels handed over so far */
+	int data_fd;		  /* hard's copy of the channel's socket, or -1 */
 	int64_t data_retry_usec;  /* not before (monotonic) */
 	uint64_t data_refused;	  /* handshakes that failed */
 
@@ -206,6 +207,9 @@ extern void hard_sockets_msg(const char *daemon, const struct ha_msg_session_soc
 extern void hard_sockets_daemon_died(const char *daemon);
 extern unsigned int hard_sockets_count(const char *daemon, bool frozen);
 extern unsigned int hard_sockets_hand_over(const char *daemon);
+/* hard_data.c: the daemon went away: what it wrote to its data channel
+ * still reaches the peer card (hard keeps its copy of the socket a while) */
+extern void hard_data_daemon_gone(struct hard_daemon *hd);
 extern void hard_sockets_finish(void);
 
 /* hard_peer.c: the intercard control channel */

@@ -137,11 +137,51 @@ static void hard_data_hs_done(struct hard_data_hs *hs, const struct ha_msg_data_
 	fd = hs->fd;
 	hs->fd = -1;
 	hd->data_up = true;
+	/* hard keeps a copy: if the daemon dies, the deltas it already wrote
+	 * are still delivered -- its death alone would reset the connection
+	 * (a socket closed with unread data sends RST and drops what it had
+	 * not sent yet), and the peer card would miss the daemon's last
+	 * changes.  The module ends a channel with shutdown(), which does
+	 * not depend on this copy. */
+	if (hd->data_fd >= 0)
+		close(hd->data_fd);
+	hd->data_fd = dup(fd);
 	zlog_info("redundancy: data channel #%u for %s to slot %u handed to the module",
 		  msg.generation, hd->name, theirs->slot);
 	ha_conn_send_fd(hd->conn, HA_MSG_DATA_CHANNEL, buf, len, fd);
 	explicit_bzero(buf, sizeof(buf));
 	hard_data_hs_free(hs);
+}
+
+/* How long a dead daemon's data channel stays open for its last deltas. */
+#define HARD_DATA_LINGER_SECS 2
+
+struct hard_data_linger {
+	int fd;
+};
+
+static void hard_data_linger_done(struct event *ev)
+{
+	struct hard_data_linger *l = EVENT_ARG(ev);
+
+	close(l->fd);
+	XFREE(MTYPE_TMP, l);
+}
+
+void hard_data_daemon_gone(struct hard_daemon *hd)
+{
+	struct hard_data_linger *l;
+
+	if (hd->data_fd < 0)
+		return;
+	/* what the daemon wrote goes out, then the end of the channel; the
+	 * socket stays open until that is through (closed now, with the
+	 * peer's acknowledgements unread, it would be reset at once) */
+	shutdown(hd->data_fd, SHUT_WR);
+	l = XMALLOC(MTYPE_TMP, sizeof(*l));
+	l->fd = hd->data_fd;
+	event_add_timer(hard.master, hard_data_linger_done, l, HARD_DATA_LINGER_SECS, NULL);
+	hd->data_fd = -1;
 }
 
 static void hard_data_hs_read(struct event *ev)

@@ -26,6 +26,7 @@ static void hard_registry_accept(struct event *ev);
 
 static void hard_daemon_free(struct hard_daemon *hd)
 {
+	hard_data_daemon_gone(hd);
 	hard_daemons_del(&hard.daemons, hd);
 	ha_conn_free(&hd->conn);
 	XFREE(MTYPE_HARD_DAEMON, hd);
@@ -168,6 +169,7 @@ static void hard_registry_accept(struct event *ev)
 		return;
 	}
 	hd = XCALLOC(MTYPE_HARD_DAEMON, sizeof(*hd));
+	hd->data_fd = -1;
 	hd->conn = ha_conn_new(hard.master, fd, "local module", hard_daemon_frame,
 			       hard_daemon_closed, hd);
 	ha_conn_enable_fd_passing(hd->conn);

@@ -111,8 +111,12 @@ void ha_conn_free(struct ha_conn **connp)
 	EVENT_OFF(conn->t_read);
 	EVENT_OFF(conn->t_write);
 	EVENT_OFF(conn->t_close);
-	if (conn->fd >= 0)
+	/* ends the connection even if another process holds a copy of the
+	 * socket (hard keeps one of each data channel) */
+	if (conn->fd >= 0) {
+		shutdown(conn->fd, SHUT_RDWR);
 		close(conn->fd);
+	}
 	for (unsigned int i = 0; i < conn->fd_tx_count; i++)
 		close(conn->fd_tx[i].fd);
 	for (unsigned int i = 0; i < conn->fd_rx_count; i++)

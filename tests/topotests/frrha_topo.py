@@ -124,6 +124,38 @@ class RedundantRouter:
         logdir = os.path.join(self.tgen.logdir, name)
         self.tgen.gears[name].cmd("kill $(cat %s/bird.pid) 2>/dev/null" % logdir)
 
+    def add_gobgp_peer(self, name, switch, address):
+        """Add a GoBGP peer NAME (address/prefixlen) on the line of switch
+        (build_topo); start it with start_gobgp_peer after start()."""
+        self.add_bird_peer(name, switch, address)
+
+    def start_gobgp_peer(self, name, config):
+        """Run gobgpd (Debian's gobgpd) in NAME's namespace with the TOML
+        configuration file config; its API listens on the namespace's
+        loopback only."""
+        node = self.tgen.gears[name]
+        logdir = os.path.join(self.tgen.logdir, name)
+        os.makedirs(logdir, exist_ok=True)
+        node.cmd_raises("ip addr add %s dev %s-eth0" % (self.bird_peers[name], name))
+        node.cmd_raises("ip link set %s-eth0 up" % name)
+        node.cmd_raises("ip link set lo up")
+        node.cmd_raises(
+            "nohup gobgpd -f %s -t toml --api-hosts 127.0.0.1:50051 --log-plain "
+            ">%s/gobgpd.log 2>&1 & echo $! >%s/gobgpd.pid" % (config, logdir, logdir)
+        )
+
+    def gobgp(self, name, command):
+        """gobgp CLI in NAME's namespace; JSON output parsed."""
+        out = self.tgen.gears[name].cmd("gobgp -u 127.0.0.1 -p 50051 %s -j" % command)
+        try:
+            return json.loads(out)
+        except ValueError:
+            return {"error": out}
+
+    def stop_gobgp_peer(self, name):
+        logdir = os.path.join(self.tgen.logdir, name)
+        self.tgen.gears[name].cmd("kill $(cat %s/gobgpd.pid) 2>/dev/null" % logdir)
+
     def start(self, confdir, peers=()):
         """Start the topology: the cards with CONFDIR/NAME/frr.conf, each
         FRR peer with CONFDIR/PEER/frr.conf (call from setup_module, after

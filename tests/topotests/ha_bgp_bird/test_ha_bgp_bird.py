@@ -3,7 +3,8 @@
 """
 BGP non-stop routing judged by a BGP implementation that is not FRR:
 BIRD 2 (Debian's bird2) peers with the redundant router r1; graceful
-switchovers back and forth move the session with its TCP connection.
+switchovers back and forth move the session with its TCP connection, and
+so does a takeover after kill -9 of the active's bgpd.
 
 From BIRD's side: the protocol stays "Established", its state-change time
 ("since") does not move, the routes it has from r1 stay, and no FIN/RST
@@ -96,9 +97,8 @@ def test_bird_session_established_and_replicated():
     assert ok, diff
 
 
-def _switchover(old, new):
-    before = _bird_session()
-    R1.switchover_with_bgp(old, new, [PEER])
+def _judged_by_bird(before, new):
+    "After a takeover by card new: BIRD saw nothing, its routes are on new."
     # judged by BIRD, over 12 s (its hold time is 9 s)
     deadline = time.time() + 12
     while time.time() < deadline:
@@ -113,12 +113,57 @@ def _switchover(old, new):
     assert ok, diff
 
 
+def _switchover(old, new):
+    before = _bird_session()
+    R1.switchover_with_bgp(old, new, [PEER])
+    _judged_by_bird(before, new)
+
+
 def test_graceful_switchovers_judged_by_bird():
     "Graceful switchovers a->b->a: BIRD's session never changes state."
     _skip_on_failure()
     r1_port, bird_port = _session_ports()
     R1.watch_tcp_teardown("s1", "10.0.1.1", sport=r1_port, dport=bird_port, name="bird")
     _switchover("a", "b")
+    _switchover("b", "a")
+
+
+def test_bgpd_crash_judged_by_bird():
+    """kill -9 of the active's bgpd: card b's bgpd takes BIRD's session over
+    with the connection card a's hard froze; BIRD sees nothing.  Then bgpd
+    is restarted on card a and a graceful switchover goes back."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant before the crash", count=400)
+    ok, diff = wait_for(
+        lambda: {
+            "sync": R1.vtysh_json("b", "show redundancy bgp json")["sessions"]
+            .get(PEER, {})
+            .get("syncState"),
+            "held": R1.redundancy("a")["daemons"]["bgpd"]["heldSessionSockets"],
+        },
+        {"sync": "ready", "held": 1},
+        title="card b ready to take BIRD's session over",
+    )
+    assert ok, diff
+    before = _bird_session()
+    pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
+    R1.card("a").cmd_raises("kill -9 %d" % pid)
+    R1.wait_active("b", "card b took over after bgpd died on card a", redundant=False)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json")["sessions"].get(PEER, {}),
+        {"lastTakeover": "taken over after bgpd died on the old active"},
+        title="card b's bgpd took BIRD's session over",
+    )
+    assert ok, diff
+    _judged_by_bird(before, "b")
+    R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
+    R1.wait_active("b", "redundant again, card b active", count=400)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("a", "show redundancy bgp json")["sessions"].get(PEER, {}),
+        {"syncState": "ready"},
+        title="card a's new bgpd holds BIRD's session",
+    )
+    assert ok, diff
     _switchover("b", "a")
 
 

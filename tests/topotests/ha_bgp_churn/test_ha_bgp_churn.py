@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+BGP non-stop routing under churn: the FRR peer p1 announces and withdraws
+ten prefixes continuously (a vtysh loop on p1) while r1 fails over.
+
+- 10 graceful switchovers back and forth under churn: p1 sees nothing
+  (state, connection counters, no FIN/RST from r1), and once the churn
+  stops both cards and p1 agree on p1's routes;
+- kill -9 of the active's bgpd under churn, several times: each takeover
+  either carries the session on (p1 sees nothing) or -- when bgpd died
+  with bytes read but not yet replicated, or a message half written --
+  resets that session cleanly (p1 gets NOTIFICATION Cease/Administrative
+  Reset and the session comes back); never a corrupted stream.  The count
+  of each is printed; that every takeover carries on under churn needs
+  gated ACKs (issue 4) and is a known failure.
+"""
+import json
+import os
+import sys
+import time
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+
+from frrha_topo import RedundantRouter, peer_bgp_neighbor, wait_for
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
+
+R1 = None
+PEER = "10.0.1.2"
+CHURN_PREFIXES = ["10.201.%d.0/24" % i for i in range(10)]
+CRASH_OUTCOMES = []
+
+
+def build_topo(tgen):
+    global R1
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
+    R1.add_frr_peer("p1", "s1")
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(CWD, peers=["p1"])
+
+
+def teardown_module(mod):
+    _churn(False)
+    get_topogen().stop_topology()
+
+
+def _p1():
+    return get_topogen().gears["p1"]
+
+
+def _p1_view():
+    n = peer_bgp_neighbor(_p1(), "10.0.1.1")
+    return {k: n.get(k) for k in ("bgpState", "connectionsEstablished", "connectionsDropped")}
+
+
+def _churn(on):
+    """Start or stop p1 announcing and withdrawing CHURN_PREFIXES in a
+    loop; started, wait until r1's active bgpd sees the churn."""
+    p1 = _p1()
+    p1.cmd("pkill -f frrha-churn-loop")
+    if not on:
+        return
+    head = "vtysh -c 'configure terminal' -c 'router bgp 65002' -c 'address-family ipv4 unicast'"
+    script = os.path.join(get_topogen().logdir, "p1", "frrha-churn-loop.sh")
+    with open(script, "w") as f:
+        f.write(
+            "while true; do\n  %s %s\n  %s %s\ndone\n"
+            % (
+                head,
+                " ".join("-c 'network %s'" % p for p in CHURN_PREFIXES),
+                head,
+                " ".join("-c 'no network %s'" % p for p in CHURN_PREFIXES),
+            )
+        )
+    active = "a" if R1.role("a") == "active" else "b"
+    start = R1.vtysh_json(active, "show redundancy bgp json")["sessions"][PEER]["messagesLogged"]
+    p1.cmd("nohup bash %s >/dev/null 2>&1 &" % script)
+    started = time.time()
+    ok, diff = wait_for(
+        lambda: {
+            "churning": R1.vtysh_json(active, "show redundancy bgp json")["sessions"][PEER][
+                "messagesLogged"
+            ]
+            >= start + 20
+        },
+        {"churning": True},
+        title="p1's churn reaches r1",
+    )
+    if not ok:
+        n = peer_bgp_neighbor(_p1(), "10.0.1.1")
+        diag = {
+            "p1": {k: n.get(k) for k in ("bgpState", "messageStats", "portLocal", "portForeign")},
+            "active": active,
+            "r1": R1.vtysh_json(active, "show bgp neighbors %s json" % PEER)
+            .get(PEER, {})
+            .get("messageStats"),
+            "ha": R1.vtysh_json(active, "show redundancy bgp json"),
+        }
+        print("\nchurn did not reach r1: %s" % json.dumps(diag, indent=1))
+        assert ok, (diff, diag)
+    now = R1.vtysh_json(active, "show redundancy bgp json")["sessions"][PEER]["messagesLogged"]
+    print("\nchurn: %.1f UPDATEs/s from p1 reach r1" % ((now - start) / (time.time() - started)))
+
+
+def _p1_churn_routes_on(side):
+    routes = R1.vtysh_json(side, "show ip bgp json").get("routes", {})
+    return sorted(p for p in routes if p.startswith("10.201."))
+
+
+def _p1_churn_routes_at_p1():
+    routes = _p1().vtysh_cmd("show ip bgp json", isjson=True).get("routes", {})
+    return sorted(
+        p
+        for p, paths in routes.items()
+        if p.startswith("10.201.") and any(x.get("peerId") == "(unspec)" or x.get("weight") == 32768 for x in paths)
+    )
+
+
+def _converged(active):
+    "After the churn: the active's RIB has exactly the churn prefixes p1 has now."
+    at_p1 = _p1_churn_routes_at_p1()
+    return {"same": _p1_churn_routes_on(active) == at_p1}
+
+
+def test_session_up():
+    R1.wait_active("a", "boot election")
+    ok, diff = wait_for(_p1_view, {"bgpState": "Established"}, count=80, title="p1 Established")
+    assert ok, diff
+    R1.wait_active("a", "redundant", count=400)
+
+
+def test_graceful_switchovers_under_churn():
+    "10 graceful switchovers while p1 churns: p1 notices none of them."
+    R1.watch_tcp_teardown("s1", "10.0.1.1", name="all")
+    before = _p1_view()
+    assert before["bgpState"] == "Established", before
+    _churn(True)
+    try:
+        side = "a"
+        for i in range(10):
+            other = R1.other(side)
+            R1.switchover_with_bgp(side, other, [PEER])
+            assert _p1_view() == before, (i + 1, before, _p1_view())
+            side = other
+        assert side == "a"
+    finally:
+        _churn(False)
+    # over p1's hold time after the last one
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        assert _p1_view() == before, (before, _p1_view())
+        time.sleep(0.5)
+    assert R1.tcp_teardown_count("s1", "all") == 0, "r1 sent FIN/RST on the line"
+    ok, diff = wait_for(lambda: _converged("a"), {"same": True}, title="RIB converged")
+    assert ok, (diff, _p1_churn_routes_on("a"), _p1_churn_routes_at_p1())
+
+
+def _crash_once(old, new):
+    """kill -9 of card old's bgpd while p1 churns; returns how card new's
+    bgpd took the session: "taken over" or "reset"."""
+    R1.wait_active(old, "redundant before the crash", count=400)
+    # the standby's bgpd ready to take the session over, and not just
+    # restarted (see doc/bgp-nsr.md: a takeover ~0.2 s after the standby's
+    # bgpd started once found its re-created socket reset)
+    ok, diff = wait_for(
+        lambda: {
+            "sync": R1.vtysh_json(new, "show redundancy bgp json")["sessions"]
+            .get(PEER, {})
+            .get("syncState"),
+            "settled": R1.redundancy(new)["daemons"]["bgpd"]["registeredSecs"] >= 2,
+        },
+        {"sync": "ready", "settled": True},
+        title="card %s's bgpd ready for the takeover" % new,
+    )
+    assert ok, diff
+    before = _p1_view()
+    reset_before = R1.vtysh_json(new, "show redundancy bgp json")["sessionsResetAtTakeover"]
+    taken_before = R1.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"]
+    pid = R1.redundancy(old)["daemons"]["bgpd"]["pid"]
+    R1.card(old).cmd_raises("kill -9 %d" % pid)
+    R1.wait_active(new, "card %s took over" % new, redundant=False)
+
+    def outcome():
+        j = R1.vtysh_json(new, "show redundancy bgp json")
+        return {
+            "taken": j["sessionsTakenOver"] - taken_before,
+            "reset": j["sessionsResetAtTakeover"] - reset_before,
+        }
+
+    ok, diff = wait_for(
+        lambda: {"done": sum(outcome().values())}, {"done": 1}, title="takeover of the session"
+    )
+    assert ok, (diff, R1.card(new).vtysh_cmd("show redundancy bgp"))
+    result = outcome()
+    if result["taken"]:
+        # carried on: p1 sees nothing, over more than its hold time
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            assert _p1_view() == before, (before, _p1_view())
+            time.sleep(0.5)
+        how = "taken over"
+    else:
+        # reset cleanly: one drop, our NOTIFICATION, and the session back
+        ok, diff = wait_for(
+            _p1_view,
+            {
+                "bgpState": "Established",
+                "connectionsDropped": before["connectionsDropped"] + 1,
+            },
+            count=120,
+            title="p1: one clean reset, session back",
+        )
+        assert ok, diff
+        how = "reset"
+    R1.card(old).net.startRouterDaemons(daemons=["bgpd"])
+    R1.wait_active(new, "redundant again", count=400)
+    return how
+
+
+def test_bgpd_crashes_under_churn():
+    """kill -9 of the active's bgpd under churn, 6 times (a->b, b->a, ...):
+    every takeover carries the session on or resets it cleanly, and the
+    RIBs converge afterwards."""
+    _churn(True)
+    try:
+        side = "a"
+        for _ in range(6):
+            other = R1.other(side)
+            CRASH_OUTCOMES.append(_crash_once(side, other))
+            side = other
+    finally:
+        _churn(False)
+    print(
+        "\nbgpd crashes under churn: %d taken over, %d reset cleanly (of %d)"
+        % (CRASH_OUTCOMES.count("taken over"), CRASH_OUTCOMES.count("reset"), len(CRASH_OUTCOMES))
+    )
+    ok, diff = wait_for(lambda: _converged(side), {"same": True}, title="RIB converged")
+    assert ok, (diff, _p1_churn_routes_on(side), _p1_churn_routes_at_p1())
+    # the card that did not crash last holds the same sessions as the active
+    a = R1.vtysh_json(side, "show redundancy bgp json")["sessions"].get(PEER, {})
+    assert a.get("state") == "Established", a
+
+
+@pytest.mark.xfail(
+    reason="under churn, bgpd may die between reading the peer's bytes (which the kernel "
+    "already acknowledged) and replicating them: that session is reset cleanly instead of "
+    "carried on. Carrying every session on needs the kernel's ACKs gated on the standby's "
+    "commit (NFQUEUE, issue 4).",
+    strict=False,
+)
+def test_every_crash_under_churn_carried_on():
+    "Of the crash takeovers above, none had to reset the session."
+    assert CRASH_OUTCOMES and all(o == "taken over" for o in CRASH_OUTCOMES), CRASH_OUTCOMES
+
+
+if __name__ == "__main__":
+    args = ["-s"] + sys.argv[1:]
+    sys.exit(pytest.main(args))
