@@ -7,10 +7,13 @@
  * death does not close the connection: the kernel sends the peer neither
  * FIN nor RST.  When the daemon dies, hard freezes its sockets
  * (TCP_REPAIR: from then on they send nothing, and closing them is
- * silent) and keeps them for HARD_ORPHAN_SECS -- the time a takeover has to
- * pick them up (lib/ha_tcp.c re-creates a connection from a frozen socket)
- * -- then closes them silently.  When a session ends normally the module
- * asks hard to drop its copy, so that the daemon's own close completes.
+ * silent).  When the card hands its role over because of that death, hard
+ * sends each frozen connection's exact state to the peer card, whose
+ * daemon re-creates the connection (lib/ha_tcp.c) and carries the session
+ * on, and closes its copy silently; otherwise it keeps them
+ * HARD_ORPHAN_SECS, then closes them silently.  When a session ends
+ * normally the module asks hard to drop its copy, so that the daemon's own
+ * close completes.
  */
 #include <zebra.h>
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """
-BGP non-stop routing over IPv6: a session over an IPv6 connection,
-carrying the IPv6 unicast AFI, moves with its TCP connection at graceful
-switchovers a->b->a; the FRR peer p1 sees nothing (state, connection
-counters, no FIN/RST on the session's connection) and its IPv6 route is
-in the new active's RIB.
+BGP non-stop routing over IPv6, iBGP, two address families: an iBGP
+session over an IPv6 connection, carrying IPv4 and IPv6 unicast, moves
+with its TCP connection at graceful switchovers a->b->a; the FRR peer p1
+sees nothing (state, connection counters, no FIN/RST on the session's
+connection) and its IPv4 and IPv6 routes are in the new active's RIB.
 """
 import os
 import sys
@@ -89,6 +89,50 @@ def test_ipv6_session_survives_graceful_switchovers():
             title="p1's IPv6 route on card %s" % new,
         )
         assert ok, diff
+        ok, diff = wait_for(
+            lambda: R1.vtysh_json(new, "show bgp ipv4 unicast json").get("routes", {}),
+            {"10.200.1.0/24": [{"valid": True}]},
+            title="p1's IPv4 route on card %s" % new,
+        )
+        assert ok, diff
+
+
+def test_ibgp_session_survives_a_bgpd_crash():
+    "kill -9 of the active's bgpd: card b carries the iBGP session on with both AFIs."
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+    R1.wait_active("a", "redundant before the crash", count=400)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json")["sessions"].get(PEER, {}),
+        {"syncState": "ready"},
+        title="card b ready to take the session over",
+    )
+    assert ok, diff
+    before = _p1_view()
+    pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
+    R1.card("a").cmd_raises("kill -9 %d" % pid)
+    R1.wait_active("b", "card b took over", redundant=False)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json")["sessions"].get(PEER, {}),
+        {"lastTakeover": "taken over after bgpd died on the old active"},
+        title="card b's bgpd took the session over",
+    )
+    assert ok, diff
+    deadline = time.time() + 12
+    while time.time() < deadline:
+        assert _p1_view() == before, (before, _p1_view())
+        assert R1.tcp_teardown_count("s1", "v6session") == 0
+        time.sleep(0.5)
+    for afi, prefix in (("ipv4", "10.200.1.0/24"), ("ipv6", "fd00:200::/64")):
+        ok, diff = wait_for(
+            lambda: R1.vtysh_json("b", "show bgp %s unicast json" % afi).get("routes", {}),
+            {prefix: [{"valid": True}]},
+            title="p1's %s route on card b" % afi,
+        )
+        assert ok, diff
+    R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
+    R1.wait_active("b", "redundant again, card b active", count=400)
 
 
 if __name__ == "__main__":
