@@ -253,6 +253,52 @@ def test_twenty_switchovers_keep_the_session():
     assert _p1_view() == before
 
 
+def test_route_refresh_and_peer_reset_after_switchover():
+    """Dynamic cases on a moved session: route refreshes both ways right
+    after a switchover keep the session and the routes; then p1 resets the
+    session itself: the new session is established with the new active,
+    replicated, and moves at the next switchover like the first."""
+    _skip_on_failure()
+    R1.switchover_with_bgp("a", "b", [PEER])
+    before = _p1_view()
+    # p1 asks the new active for its routes again, the new active asks p1
+    _p1().vtysh_cmd("clear bgp ipv4 unicast 10.0.1.1 soft in")
+    R1.card("b").vtysh_cmd("clear bgp ipv4 unicast %s soft in" % PEER)
+    ok, diff = wait_for(
+        lambda: {"routes": len(_route_from_r1_on_p1()), "view": _p1_view()},
+        {"routes": 1, "view": before},
+        title="route refreshes: session and route kept",
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
+        {"10.200.1.0/24": [{"valid": True}], "10.200.2.0/24": [{"valid": True}]},
+        title="p1's routes on card b after the refresh",
+    )
+    assert ok, diff
+    # p1 resets the session: a new one, with card b
+    _p1().vtysh_cmd("clear bgp 10.0.1.1")
+    ok, diff = wait_for(
+        _p1_view,
+        {
+            "bgpState": "Established",
+            "connectionsEstablished": before["connectionsEstablished"] + 1,
+        },
+        count=120,
+        title="p1's new session with r1",
+    )
+    assert ok, diff
+    R1.wait_active("b", "redundant with the new session", count=400)
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="new session replicated")
+    assert ok, diff
+    before = _p1_view()
+    R1.switchover_with_bgp("b", "a", [PEER])
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        assert _p1_view() == before, (before, _p1_view())
+        time.sleep(0.5)
+
+
 def test_bgpd_crash_closes_no_connection():
     "kill -9 of the active bgpd: hard holds the session's socket, the peer sees no FIN and no RST."
     _skip_on_failure()
