@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Benchmark of BGP non-stop routing: a BIRD 2 peer announces N prefixes to a
+# plain FRR router (baseline) and to the two-card router; time to learn the
+# table (ratio HA / plain), bulk sync to a fresh standby, graceful
+# switchover with the table, bgpd memory.  Prints the figures and writes
+# them to bench/results/bgp.json.
+#
+#   bench/bgp.sh [PREFIXES]      (default 100000)
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "bgp.sh: must run as root" >&2; exit 1; }
+"$TOP/tools/build.sh" >/dev/null
+mkdir -p "$TOP/bench/results"
+OUT=$TOP/bench/results/bgp.json
+export FRRHA_BENCH_PREFIXES=${1:-100000} FRRHA_BENCH_OUT=$OUT
+export FRR_TOPOTESTS="$("$TOP/tools/frr-build.sh" --print-builddir)/tests/topotests"
+cd "$TOP/tests/topotests"
+/usr/bin/python3 -m pytest -p no:cacheprovider -q --log-cli-level=CRITICAL \
+	bench_bgp/bench_bgp.py >/tmp/frrha-bench-bgp.log 2>&1 ||
+	{ tail -30 /tmp/frrha-bench-bgp.log; exit 1; }
+/usr/bin/python3 - "$OUT" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(json.dumps(r, indent=1))
+l = r["learn_table_s"]
+print("learning %d prefixes: plain FRR %.2f s, HA active %.2f s: ratio %.2f (target <= 1.15)"
+      % (r["prefixes"], l["plain_frr"], l["ha_active"], l["ratio"]))
+print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"])
+g = r["graceful_switchover_ms"]
+print("graceful switchover: %.1f ms command to active; %.0f ms until the new active has the table"
+      % (g["hard_command_to_active"], g["until_new_active_has_table"]))
+m = r["bgpd_rss_mb"]
+print("bgpd RSS: plain %.0f MB, HA active %.0f MB, HA standby %.0f MB"
+      % (m["plain_frr"], m["ha_active"], m["ha_standby"]))
+print("written to", sys.argv[1])
+PY
