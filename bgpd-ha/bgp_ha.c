@@ -520,6 +520,56 @@ static void bgp_ha_io_resume(struct peer_connection *c)
 	bgp_reads_on(c);
 	bgp_writes_on(c);
 	bgp_keepalives_on(c);
+	/* messages read before the freeze wait in ibuf: reads_off cancelled
+	 * their processing */
+	if (stream_fifo_count_safe(c->ibuf))
+		event_add_event(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
+}
+
+/*
+ * What bgpd holds of a connection beyond its socket goes with the socket's
+ * state, as if still in the kernel's queues: the peer's bytes bgpd read
+ * and did not process yet (whole messages waiting in ibuf, the start of
+ * one in ibuf_work) at the head of the receive queue -- the new active's
+ * bgpd reads them first, and the standby's record ends exactly before
+ * them -- and the messages bgpd queued and did not write yet (obuf, the
+ * first maybe half written) at the tail of the send queue.
+ */
+static int bgp_ha_state_add_buffers(struct peer_connection *c, struct ha_tcp_state *st)
+{
+	uint8_t *in = NULL, *out = NULL;
+	size_t in_len = 0, out_len = 0, pos;
+	struct stream *m;
+	int ret = 0;
+
+	frr_with_mutex (&c->io_mtx) {
+		for (m = stream_fifo_head(c->ibuf); m; m = m->next)
+			in_len += stream_get_endp(m);
+		in_len += ringbuf_remain(c->ibuf_work);
+		for (m = stream_fifo_head(c->obuf); m; m = m->next)
+			out_len += STREAM_READABLE(m);
+		in = XMALLOC(MTYPE_TMP, in_len + 1);
+		out = XMALLOC(MTYPE_TMP, out_len + 1);
+		pos = 0;
+		for (m = stream_fifo_head(c->ibuf); m; m = m->next) {
+			memcpy(in + pos, STREAM_DATA(m), stream_get_endp(m));
+			pos += stream_get_endp(m);
+		}
+		ringbuf_peek(c->ibuf_work, 0, in + pos, in_len - pos);
+		pos = 0;
+		for (m = stream_fifo_head(c->obuf); m; m = m->next) {
+			memcpy(out + pos, stream_pnt(m), STREAM_READABLE(m));
+			pos += STREAM_READABLE(m);
+		}
+	}
+	if (in_len || out_len)
+		zlog_info("frr-ha: session %s: %zu bytes read and %zu bytes to write by bgpd go with the connection",
+			  c->peer->host, in_len, out_len);
+	if (ha_tcp_state_unread(st, in, in_len) < 0 || ha_tcp_state_unwritten(st, out, out_len) < 0)
+		ret = -1;
+	XFREE(MTYPE_TMP, in);
+	XFREE(MTYPE_TMP, out);
+	return ret;
 }
 
 /* Active: stop bgpd's I/O on each established session and freeze its
@@ -545,15 +595,18 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 		bgp_reads_off(c);
 		bgp_writes_off(c);
 		bgp_keepalives_off(c);
-		if (stream_fifo_count_safe(c->obuf) || ringbuf_remain(c->ibuf_work))
-			zlog_warn("frr-ha: session %s frozen with a message half written or half read: its takeover may fail",
-				  s->peer);
 		frr_with_privs (&bgpd_privs) {
 			ret = ha_tcp_freeze(c->fd);
 			if (ret < 0)
 				snprintf(err, sizeof(err), "TCP_REPAIR: %s", safe_strerror(errno));
 			else
 				ret = ha_tcp_dump(c->fd, &st, err, sizeof(err));
+		}
+		if (ret == 0 && bgp_ha_state_add_buffers(c, &st) < 0) {
+			snprintf(err, sizeof(err),
+				 "bgpd's buffers do not fit the connection's queues");
+			ha_tcp_state_clear(&st);
+			ret = -1;
 		}
 		if (ret < 0) {
 			zlog_err("frr-ha: cannot freeze session %s for the switchover: %s", s->peer,

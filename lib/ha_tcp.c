@@ -15,10 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "ha_tcp.h"
 
@@ -43,18 +45,47 @@ static int ha_tcp_fail(char *err, size_t errlen, const char *what)
 	return -1;
 }
 
+/*
+ * A socket in repair mode sends no data, but the kernel still receives and
+ * acknowledges what the peer sends: bytes arriving after the dump would be
+ * acknowledged here and never reach the socket that carries the connection
+ * on.  A socket filter that drops everything runs before TCP looks at a
+ * segment (tcp_filter()), so the peer's segments are dropped unacknowledged
+ * and it sends them again to whichever socket has the connection next.
+ */
+static int ha_tcp_drop_input(int fd)
+{
+	static struct sock_filter drop_all[] = {
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(drop_all) / sizeof(drop_all[0]),
+		.filter = drop_all,
+	};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
 int ha_tcp_freeze(int fd)
 {
 	int on = 1;
 
+	if (ha_tcp_drop_input(fd) < 0)
+		return -1;
 	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on));
 }
 
 int ha_tcp_thaw(int fd)
 {
-	int off = 0;
+	int off = 0, dummy = 0;
 
-	return setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
+		return -1;
+	/* the peer's segments dropped meanwhile come again */
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	return 0;
 }
 
 void ha_tcp_state_clear(struct ha_tcp_state *st)
@@ -62,6 +93,45 @@ void ha_tcp_state_clear(struct ha_tcp_state *st)
 	free(st->sndq);
 	free(st->rcvq);
 	memset(st, 0, sizeof(*st));
+}
+
+int ha_tcp_state_unread(struct ha_tcp_state *st, const uint8_t *data, uint32_t len)
+{
+	uint8_t *q;
+
+	if (!len)
+		return 0;
+	if (len > HA_TCP_QUEUE_MAX - st->rcvq_len)
+		return -1;
+	q = malloc(st->rcvq_len + len);
+	if (!q)
+		return -1;
+	memcpy(q, data, len);
+	if (st->rcvq_len)
+		memcpy(q + len, st->rcvq, st->rcvq_len);
+	free(st->rcvq);
+	st->rcvq = q;
+	st->rcvq_len += len;
+	st->rcv_seq -= len;
+	return 0;
+}
+
+int ha_tcp_state_unwritten(struct ha_tcp_state *st, const uint8_t *data, uint32_t len)
+{
+	uint8_t *q;
+
+	if (!len)
+		return 0;
+	if (len > HA_TCP_QUEUE_MAX - st->sndq_len)
+		return -1;
+	q = realloc(st->sndq, st->sndq_len + len);
+	if (!q)
+		return -1;
+	memcpy(q + st->sndq_len, data, len);
+	st->sndq = q;
+	st->sndq_len += len;
+	st->unsent_len += len;
+	return 0;
 }
 
 static int ha_tcp_queue_select(int fd, int queue)
@@ -122,7 +192,49 @@ int ha_tcp_byte_counters(int fd, uint64_t *received, uint64_t *acked)
 	return 0;
 }
 
+/* What changes when a segment of the peer's is processed: the receive
+ * sequence number and the bytes in flight. */
+static int ha_tcp_input_mark(int fd, uint64_t *mark)
+{
+	uint32_t seq;
+	socklen_t len = sizeof(seq);
+	int outq;
+
+	if (ha_tcp_queue_select(fd, HA_TCP_RECV_QUEUE) < 0 ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, &len) < 0 ||
+	    ha_tcp_queue_select(fd, HA_TCP_NO_QUEUE) < 0 || ioctl(fd, SIOCOUTQ, &outq) < 0)
+		return -1;
+	*mark = ((uint64_t)seq << 32) | (uint32_t)outq;
+	return 0;
+}
+
+static int ha_tcp_dump_once(int fd, struct ha_tcp_state *st, char *err, size_t errlen);
+
 int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	uint64_t before, after;
+
+	/* the state is read in many steps; a segment that passed the socket's
+	 * filter just before the freeze may still be processed meanwhile:
+	 * read again until nothing moved during a read */
+	for (int tries = 0; tries < 3; tries++) {
+		if (ha_tcp_input_mark(fd, &before) < 0)
+			return ha_tcp_fail(err, errlen, "receive sequence number");
+		if (ha_tcp_dump_once(fd, st, err, errlen) < 0)
+			return -1;
+		if (ha_tcp_input_mark(fd, &after) < 0) {
+			ha_tcp_state_clear(st);
+			return ha_tcp_fail(err, errlen, "receive sequence number");
+		}
+		if (before == after)
+			return 0;
+		ha_tcp_state_clear(st);
+	}
+	snprintf(err, errlen, "the connection kept receiving while frozen");
+	return -1;
+}
+
+static int ha_tcp_dump_once(int fd, struct ha_tcp_state *st, char *err, size_t errlen)
 {
 	struct tcp_info ti;
 	struct tcp_repair_window win;
@@ -333,7 +445,6 @@ fail:
 /* ---- the state on the wire (a delta payload from the other card) ---- */
 
 #define HA_TCP_STATE_VERSION 2
-#define HA_TCP_QUEUE_MAX     (16u << 20)
 
 struct ha_tcp_wbuf {
 	uint8_t *p;

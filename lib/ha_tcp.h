@@ -20,6 +20,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+/* The most bytes a queue of a connection's state may hold. */
+#define HA_TCP_QUEUE_MAX (16u << 20)
+
 struct ha_tcp_state {
 	struct sockaddr_storage local, remote;
 	socklen_t addrlen;
@@ -49,10 +52,13 @@ struct ha_tcp_state {
 	uint32_t rcvq_len;
 };
 
-/* Put a connected socket in repair mode: from now on it sends nothing, and
- * closing it sends neither FIN nor RST.  0 or -1 (errno). */
+/* Put a connected socket in repair mode: from now on it sends nothing,
+ * drops what the peer sends without acknowledging it (the peer sends it
+ * again to the socket that carries the connection on), and closing it
+ * sends neither FIN nor RST.  0 or -1 (errno). */
 extern int ha_tcp_freeze(int fd);
-/* Leave repair mode again (the connection goes on where it was). */
+/* Leave repair mode again (the connection goes on where it was; the peer
+ * sends again what was dropped meanwhile). */
 extern int ha_tcp_thaw(int fd);
 
 /* Read the state of a frozen, established socket.  Allocates the queues
@@ -66,6 +72,17 @@ extern int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen
 extern int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen);
 
 extern void ha_tcp_state_clear(struct ha_tcp_state *st);
+
+/*
+ * Bytes an application holds for a connection that its socket no longer
+ * does, carried on with the connection as if still in the kernel's queues:
+ * unread -- read from the socket but not consumed yet -- go back to the
+ * head of the receive queue; unwritten -- not written to the socket yet --
+ * join the tail of the send queue as never sent.  0, or -1 when the queue
+ * would grow beyond HA_TCP_QUEUE_MAX or memory runs out.
+ */
+extern int ha_tcp_state_unread(struct ha_tcp_state *st, const uint8_t *data, uint32_t len);
+extern int ha_tcp_state_unwritten(struct ha_tcp_state *st, const uint8_t *data, uint32_t len);
 
 /* A TCP socket's byte counters (TCP_INFO, RFC 4898): bytes received in
  * order and bytes sent and acknowledged since it was made or re-created.

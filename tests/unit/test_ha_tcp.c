@@ -94,11 +94,11 @@ static int tcp_state(int fd)
 	return ti.tcpi_state;
 }
 
-/* A listener, a client, the accepted server side. */
-static void connect_pair(int *lfd, int *client, int *server)
+/* A listener on port, a client, the accepted server side. */
+static void connect_pair_on(int port, int *lfd, int *client, int *server)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons(PORT),
+				   .sin_port = htons(port),
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int one = 1;
 
@@ -110,6 +110,84 @@ static void connect_pair(int *lfd, int *client, int *server)
 	assert_int_equal(connect(*client, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	*server = accept(*lfd, NULL, NULL);
 	assert_true(*server >= 0);
+}
+
+static void connect_pair(int *lfd, int *client, int *server)
+{
+	connect_pair_on(PORT, lfd, client, server);
+}
+
+static int unacked(int fd)
+{
+	int outq = -1;
+
+	assert_int_equal(ioctl(fd, SIOCOUTQ, &outq), 0);
+	return outq;
+}
+
+/* The client's bytes stay unacknowledged over 200 ms (on loopback an
+ * acknowledgement takes microseconds). */
+static void assert_stays_unacked(int fd, int n)
+{
+	for (int i = 0; i < 200; i++) {
+		if (unacked(fd) != n)
+			fail_msg("%d bytes unacknowledged, expected %d: the frozen socket acknowledged what it will never deliver",
+				 unacked(fd), n);
+		usleep(1000);
+	}
+}
+
+static void wait_all_acked(int fd)
+{
+	for (int i = 0; i < 3000 && unacked(fd); i++)
+		usleep(1000);
+	assert_int_equal(unacked(fd), 0);
+}
+
+/* What the peer sends to a frozen socket is neither acknowledged nor
+ * lost: the peer sends it again, to the socket that carries the
+ * connection on -- or, when the freeze is undone, to the same socket. */
+static void test_frozen_socket_acknowledges_nothing(void **state)
+{
+	struct ha_tcp_state st;
+	char err[256] = "", buf[64];
+	int lfd, client, server, restored;
+
+	connect_pair_on(PORT + 2, &lfd, &client, &server);
+	assert_int_equal(send(client, "before", 6, 0), 6);
+	wait_inq(server, 6);
+
+	/* frozen, then thawed: the bytes sent meanwhile arrive afterwards */
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(send(client, "while", 5, 0), 5);
+	assert_stays_unacked(client, 5);
+	assert_int_equal(ha_tcp_thaw(server), 0);
+	read_exact(server, buf, 11);
+	assert_memory_equal(buf, "beforewhile", 11);
+	wait_all_acked(client);
+
+	/* frozen and moved: the dump holds what arrived before the freeze,
+	 * the bytes sent after it reach the new socket */
+	assert_int_equal(send(client, "queued", 6, 0), 6);
+	wait_inq(server, 6);
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(send(client, "during", 6, 0), 6);
+	assert_stays_unacked(client, 6);
+	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.rcvq_len, 6);
+	assert_memory_equal(st.rcvq, "queued", 6);
+	close(server);
+	restored = ha_tcp_restore(&st, err, sizeof(err));
+	if (restored < 0)
+		fail_msg("restore: %s", err);
+	ha_tcp_state_clear(&st);
+	read_exact(restored, buf, 12);
+	assert_memory_equal(buf, "queuedduring", 12);
+	wait_all_acked(client);
+	assert_int_equal(tcp_state(client), 1 /* TCP_ESTABLISHED */);
+	close(client);
+	close(restored);
+	close(lfd);
 }
 
 static void test_connection_moves_to_a_new_socket(void **state)
@@ -231,6 +309,62 @@ static void test_send_queue_follows(void **state)
 	close(lfd);
 }
 
+/* Bytes the application read and had not consumed yet, and bytes it had
+ * not written yet, follow the connection: the new socket reads the former
+ * first, the peer receives the latter. */
+static void test_application_buffers_follow(void **state)
+{
+	static uint8_t out[300000], in[300000 + 4];
+	struct ha_tcp_state st;
+	char err[256] = "", buf[16];
+	int lfd, client, server, restored;
+	size_t got = 0;
+
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 13 + i / 257);
+	connect_pair_on(PORT + 3, &lfd, &client, &server);
+	fcntl(client, F_SETFL, O_NONBLOCK);
+	for (size_t sent = 0; sent < sizeof(out) || got < sizeof(out);) {
+		ssize_t n = send(client, out + sent, sizeof(out) - sent, 0);
+
+		if (n > 0)
+			sent += n;
+		/* the application reads everything, processes nothing */
+		n = recv(server, in + got, sizeof(out) - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += n;
+	}
+	assert_int_equal(send(client, "tail", 4, 0), 4);
+	wait_inq(server, 4);
+
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.rcvq_len, 4);
+	assert_int_equal(ha_tcp_state_unread(&st, in, sizeof(out)), 0);
+	assert_int_equal(ha_tcp_state_unwritten(&st, (const uint8_t *)"reply", 5), 0);
+	assert_int_equal(st.rcvq_len, sizeof(out) + 4);
+	assert_int_equal(st.unsent_len, 5);
+	/* a queue cannot grow beyond the limit */
+	assert_int_equal(ha_tcp_state_unread(&st, in, HA_TCP_QUEUE_MAX), -1);
+	close(server);
+	restored = ha_tcp_restore(&st, err, sizeof(err));
+	if (restored < 0)
+		fail_msg("restore: %s", err);
+	ha_tcp_state_clear(&st);
+
+	memset(in, 0, sizeof(in));
+	read_exact(restored, (char *)in, sizeof(in));
+	assert_memory_equal(in, out, sizeof(out));
+	assert_memory_equal(in + sizeof(out), "tail", 4);
+	fcntl(client, F_SETFL, 0);
+	read_exact(client, buf, 5);
+	assert_memory_equal(buf, "reply", 5);
+	assert_int_equal(tcp_state(client), 1 /* TCP_ESTABLISHED */);
+	close(client);
+	close(restored);
+	close(lfd);
+}
+
 static void test_refusals(void **state)
 {
 	struct ha_tcp_state st;
@@ -249,6 +383,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connection_moves_to_a_new_socket),
 		cmocka_unit_test(test_send_queue_follows),
+		cmocka_unit_test(test_frozen_socket_acknowledges_nothing),
+		cmocka_unit_test(test_application_buffers_follow),
 		cmocka_unit_test(test_refusals),
 	};
 
