@@ -21,7 +21,9 @@ nftables counters in the bridges' namespace count, per bridge port, the
 frames the bridge forwarded from that port: what a card put on the line.
 """
 import json
+import math
 import os
+import time
 
 from lib import topotest
 from lib.topogen import TopoRouter
@@ -346,6 +348,60 @@ exit
             )
             assert ok, diff
 
+    def bgp_session(self, side, peer):
+        "Card side's bgpd-ha record of the session with peer (show redundancy bgp)."
+        return self.vtysh_json(side, "show redundancy bgp json")["sessions"].get(peer, {})
+
+    def wait_bgp_takeover_ready(self, active, peer, held=None, settled=False):
+        """Wait until the standby card's bgpd holds the session with peer
+        ready for a takeover; with held, until card active's hard holds that
+        many of bgpd's session sockets; with settled, until the standby's
+        bgpd has been registered for 2 s (see doc/bgp-nsr.md)."""
+        standby = self.other(active)
+
+        def state():
+            out = {"sync": self.bgp_session(standby, peer).get("syncState")}
+            if held is not None:
+                out["held"] = self.redundancy(active)["daemons"]["bgpd"]["heldSessionSockets"]
+            if settled:
+                out["settled"] = self.redundancy(standby)["daemons"]["bgpd"]["registeredSecs"] >= 2
+            return out
+
+        expected = {"sync": "ready"}
+        if held is not None:
+            expected["held"] = held
+        if settled:
+            expected["settled"] = True
+        ok, diff = wait_for(state, expected, title="card %s ready to take %s over" % (standby, peer))
+        assert ok, diff
+
+    def kill_daemon(self, side, daemon):
+        "kill -9 of daemon on card side (its pid as hard knows it)."
+        pid = self.redundancy(side)["daemons"][daemon]["pid"]
+        self.card(side).cmd_raises("kill -9 %d" % pid)
+
+    def crash_bgpd_takeover(self, old, peer):
+        """kill -9 of card old's bgpd; returns once the other card is active
+        and its bgpd took the session with peer over with its connection."""
+        new = self.other(old)
+        self.kill_daemon(old, "bgpd")
+        self.wait_active(new, "card %s took over after bgpd died on card %s" % (new, old), redundant=False)
+        ok, diff = wait_for(
+            lambda: self.bgp_session(new, peer),
+            {"lastTakeover": "taken over after bgpd died on the old active"},
+            title="card %s's bgpd took the session with %s over" % (new, peer),
+        )
+        assert ok, (diff, self.card(new).vtysh_cmd("show redundancy bgp"))
+
+    def restart_bgpd(self, side, peer=None):
+        """Start bgpd on card side (the standby) again; returns once the
+        router is redundant and, with peer, side's bgpd holds that session
+        ready for a takeover."""
+        self.card(side).net.startRouterDaemons(daemons=["bgpd"])
+        self.wait_active(self.other(side), "redundant again, card %s active" % self.other(side), count=400)
+        if peer:
+            self.wait_bgp_takeover_ready(self.other(side), peer)
+
     def set_master(self, side):
         """Move mastership by hand, as broken hardware would (hard does it
         with its driver): first block the other card's ports, then open
@@ -521,9 +577,26 @@ def peer_routes(peer, prefix=None):
     return json.loads(peer.vtysh_cmd(cmd))
 
 
+def hold_unchanged(view, before, seconds=12, teardowns=None):
+    """For seconds (default 12: over a 9 s hold time), the peer's view of
+    its session must stay before; with teardowns = (router, switch, name,
+    count), the FIN/RST counter name must stay at count."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        now = view()
+        assert now == before, (before, now)
+        if teardowns:
+            router, switch, name, count = teardowns
+            assert router.tcp_teardown_count(switch, name) == count, "FIN/RST on the session"
+        time.sleep(0.5)
+
+
 def wait_for(func, expected, count=60, wait=0.5, title=""):
     """Poll func() until it matches expected (topotest.json_cmp rules) or
-    time runs out; returns (ok, last result)."""
+    time runs out; returns (ok, last result).  FRR's run_and_expect
+    replaces a total under 15 s by 20 polls 3 s apart; the count is raised
+    instead, so that polling stays as fine as asked."""
+    count = max(count, int(math.ceil(15.0 / wait)))
     ok, result = topotest.run_and_expect(
         lambda: topotest.json_cmp(func(), expected), None, count=count, wait=wait
     )
