@@ -110,7 +110,12 @@ struct bgp_ha_session {
 	uint8_t *tcp;	     /* standby: the frozen connection (ha_tcp encoding) */
 	size_t tcp_len;
 	bool tcp_from_hard; /* ... sent by the old active's hard: its bgpd died */
-	char takeover[96];  /* how the last takeover of it went */
+	/* standby: that connection re-created at once, frozen until it is
+	 * adopted -- once this card has the line, the peer's segments that
+	 * arrive before the adoption are dropped (and sent again), where no
+	 * socket would make this card's kernel answer with a RST */
+	int tcp_fd;
+	char takeover[96]; /* how the last takeover of it went */
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
@@ -144,6 +149,7 @@ static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
 	s = XCALLOC(MTYPE_BGP_HA_SESSION, sizeof(*s));
 	strlcpy(s->peer, peer, sizeof(s->peer));
 	strlcpy(s->state, "Idle", sizeof(s->state));
+	s->tcp_fd = -1;
 	bgp_ha_msgs_init(&s->log);
 	bgp_ha_sessions_add_tail(&sessions, s);
 	return s;
@@ -160,13 +166,71 @@ static void bgp_ha_log_clear(struct bgp_ha_session *s)
 	s->rx_base = 0;
 }
 
+/* Standby: forget the connection state of s (a frozen socket closes
+ * silently). */
+static void bgp_ha_connection_clear(struct bgp_ha_session *s)
+{
+	XFREE(MTYPE_BGP_HA_MSG, s->tcp);
+	s->tcp_len = 0;
+	s->tcp_from_hard = false;
+	if (s->tcp_fd >= 0)
+		close(s->tcp_fd);
+	s->tcp_fd = -1;
+}
+
+/* Standby: the frozen connection of s, for its takeover: re-created at
+ * once, frozen (see tcp_fd). */
+static void bgp_ha_connection_set(struct bgp_ha_session *s, const uint8_t *state, size_t len,
+				  bool from_hard)
+{
+	struct ha_tcp_state st;
+	char err[256] = "";
+
+	bgp_ha_connection_clear(s);
+	s->tcp = XMALLOC(MTYPE_BGP_HA_MSG, len);
+	memcpy(s->tcp, state, len);
+	s->tcp_len = len;
+	s->tcp_from_hard = from_hard;
+	if (ha_tcp_state_decode(state, len, &st) != 0)
+		return;
+	frr_with_privs (&bgpd_privs)
+		s->tcp_fd = ha_tcp_restore_frozen(&st, err, sizeof(err));
+	if (s->tcp_fd < 0)
+		zlog_warn("frr-ha: session %s: cannot re-create its connection ahead of the takeover (%s)",
+			  s->peer, err);
+	ha_tcp_state_clear(&st);
+}
+
+/* New active: the connection of s, out of repair mode -- the socket
+ * re-created ahead (see tcp_fd), or re-created now.  -1 with the reason
+ * in err. */
+static int bgp_ha_connection_take(struct bgp_ha_session *s, const struct ha_tcp_state *st,
+				  char *err, size_t errlen)
+{
+	int fd = s->tcp_fd, ret;
+
+	s->tcp_fd = -1;
+	if (fd < 0) {
+		frr_with_privs (&bgpd_privs)
+			fd = ha_tcp_restore(st, err, errlen);
+		return fd;
+	}
+	frr_with_privs (&bgpd_privs)
+		ret = ha_tcp_resume(fd, st, err, errlen);
+	if (ret < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void bgp_ha_session_free(struct bgp_ha_session *s)
 {
 	bgp_ha_log_clear(s);
 	bgp_ha_msgs_fini(&s->log);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_sent);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_rcvd);
-	XFREE(MTYPE_BGP_HA_MSG, s->tcp);
+	bgp_ha_connection_clear(s);
 	bgp_ha_sessions_del(&sessions, s);
 	XFREE(MTYPE_BGP_HA_SESSION, s);
 }
@@ -486,7 +550,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			snprintf(err, errlen, "session %s: invalid TCP connection state", msg->peer);
 		} else {
 			ha_tcp_state_clear(&st);
-			bgp_ha_set_bytes(&s->tcp, &s->tcp_len, msg->state.data, msg->state.len);
+			bgp_ha_connection_set(s, msg->state.data, msg->state.len, false);
 			ok = true;
 		}
 		if (msg)
@@ -738,8 +802,7 @@ static void bgp_ha_reset_session(struct bgp_ha_session *s, const struct ha_tcp_s
 	bgp_ha_put_header(notify, sizeof(notify), BGP_MSG_NOTIFY);
 	notify[BGP_HEADER_SIZE] = BGP_NOTIFY_CEASE;
 	notify[BGP_HEADER_SIZE + 1] = BGP_NOTIFY_CEASE_ADMIN_RESET;
-	frr_with_privs (&bgpd_privs)
-		fd = ha_tcp_restore(st, err, sizeof(err));
+	fd = bgp_ha_connection_take(s, st, err, sizeof(err));
 	if (fd < 0) {
 		zlog_err("frr-ha: session %s: cannot re-create its connection to reset it (%s)",
 			 s->peer, err);
@@ -803,8 +866,7 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 		peer_delete(peer->doppelganger);
 	/* this bgpd's own attempts (into the blocked port) end silently */
 	bgp_stop(c);
-	frr_with_privs (&bgpd_privs)
-		fd = ha_tcp_restore(&st, err, errlen);
+	fd = bgp_ha_connection_take(s, &st, err, errlen);
 	if (fd < 0)
 		goto out;
 	c->fd = fd;
@@ -953,7 +1015,8 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 				continue;
 			s->frozen = false;
 			zlog_info("frr-ha: session %s handed over to the new active card", s->peer);
-			ha_client_session_socket(s->peer, -1);
+			/* hard keeps its copy until this card is off the line */
+			ha_client_session_handed_over(s->peer);
 			/* through the FSM: bgp_stop alone would leave the peer
 			 * "Established" without a socket */
 			bgp_event_update(peer->connection, BGP_Stop);
@@ -989,9 +1052,7 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 			zlog_err("frr-ha: session %s not taken over %s (%s): it will be re-established",
 				 s->peer, how, err);
 		}
-		XFREE(MTYPE_BGP_HA_MSG, s->tcp);
-		s->tcp_len = 0;
-		s->tcp_from_hard = false;
+		bgp_ha_connection_clear(s);
 	}
 	/* the others start from the configuration, as at boot */
 	bgp_ha_peers_hold(false, true);
@@ -1023,8 +1084,7 @@ static void bgp_ha_session_state(const char *name, const uint8_t *state, size_t 
 	zlog_info("frr-ha: session %s: connection state from the peer card (%u bytes queued to send, %u received unread)",
 		  name, st.sndq_len, st.rcvq_len);
 	ha_tcp_state_clear(&st);
-	bgp_ha_set_bytes(&s->tcp, &s->tcp_len, state, len);
-	s->tcp_from_hard = true;
+	bgp_ha_connection_set(s, state, len, true);
 }
 
 static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, void *arg)

@@ -655,6 +655,7 @@ static void hard_swo_line_released(bool ok, const char *err)
 		return;
 	}
 	hard.swo.line_released = true;
+	hard_sockets_line_released();
 	hard_role_module_role_changed();
 }
 

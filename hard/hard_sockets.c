@@ -40,7 +40,11 @@ struct hard_socket {
 	char daemon[HA_DAEMON_NAME_MAX];
 	char name[HA_SESSION_NAME_MAX];
 	int fd;
-	bool frozen;  /* its daemon died */
+	bool frozen; /* its daemon died */
+	/* its state went to the peer card: closed once this card is off the
+	 * line (until then, frozen, it drops the peer's segments silently;
+	 * without it this card's kernel would answer them with a RST) */
+	bool handed_over;
 	time_t since; /* monotime: held or frozen since */
 };
 DECLARE_DLIST(hard_held, struct hard_socket, item);
@@ -60,6 +64,8 @@ static void hard_socket_free(struct hard_socket *hs, bool silently)
 	XFREE(MTYPE_HARD_SOCKET, hs);
 }
 
+static void hard_sockets_expire(struct event *ev);
+
 static struct hard_socket *hard_socket_find(const char *daemon, const char *name)
 {
 	struct hard_socket *hs;
@@ -74,6 +80,35 @@ void hard_sockets_msg(const char *daemon, const struct ha_msg_session_socket *ms
 {
 	struct hard_socket *hs = hard_socket_find(daemon, msg->name);
 
+	if (msg->hold == HA_SOCKET_HANDED_OVER) {
+		if (fd >= 0)
+			close(fd);
+		if (!hs) {
+			zlog_warn("redundancy: %s handed session %s over, but no socket of it is held here",
+				  daemon, msg->name);
+			return;
+		}
+		if (hard.role == HA_ROLE_STANDBY && hard.swo.line_released) {
+			/* off the line already */
+			hard_socket_free(hs, true);
+			return;
+		}
+		/* frozen by the daemon; the orphan timer ends it if the line
+		 * is never released */
+		hs->handed_over = true;
+		hs->frozen = true;
+		hs->since = monotime(NULL);
+		if (!event_is_scheduled(t_expire))
+			event_add_timer(hard.master, hard_sockets_expire, NULL, HARD_ORPHAN_SECS,
+					&t_expire);
+		return;
+	}
+	if (hs && hs->handed_over && msg->hold == HA_SOCKET_RELEASE) {
+		/* the daemon lets go of its own: this copy waits for the line */
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
 	if (hs) {
 		/* a new connection of the same session replaces the old one;
 		 * an old frozen one goes silently */
@@ -164,7 +199,7 @@ unsigned int hard_sockets_hand_over(const char *daemon)
 		uint8_t *buf;
 		ssize_t hlen, slen;
 
-		if (strcmp(hs->daemon, daemon) || !hs->frozen)
+		if (strcmp(hs->daemon, daemon) || !hs->frozen || hs->handed_over)
 			continue;
 		int ret;
 
@@ -186,10 +221,10 @@ unsigned int hard_sockets_hand_over(const char *daemon)
 			n++;
 			zlog_info("redundancy: %s session %s: connection state (%zd bytes, %u queued to send, %u received unread) sent to the peer card",
 				  daemon, hs->name, slen, st.sndq_len, st.rcvq_len);
-			/* the connection lives on there now; this copy (frozen:
-			 * it closes silently) would only keep its address busy
-			 * for a later switchover back to this card */
-			hard_socket_free(hs, true);
+			/* the connection lives on there now; this copy is
+			 * closed (silently: frozen) once the line is released,
+			 * see hard_sockets_line_released() */
+			hs->handed_over = true;
 		} else {
 			zlog_err("redundancy: cannot send the state of %s session %s to the peer card",
 				 daemon, hs->name);
@@ -198,6 +233,21 @@ unsigned int hard_sockets_hand_over(const char *daemon)
 		ha_tcp_state_clear(&st);
 	}
 	return n;
+}
+
+void hard_sockets_line_released(void)
+{
+	struct hard_socket *hs;
+
+	/* off the line: the copies of connections that live on on the peer
+	 * card would only keep their addresses busy for a later switchover
+	 * back to this card */
+	frr_each_safe (hard_held, &held, hs)
+		if (hs->handed_over) {
+			zlog_info("redundancy: %s session %s lives on on the peer card: closing its frozen socket here",
+				  hs->daemon, hs->name);
+			hard_socket_free(hs, true);
+		}
 }
 
 unsigned int hard_sockets_count(const char *daemon, bool frozen)

@@ -311,9 +311,22 @@ bool ha_client_registered(void)
 	return ha_client && ha_client->registered;
 }
 
+bool ha_client_session_handed_over(const char *name)
+{
+	struct ha_msg_session_socket msg = { .hold = HA_SOCKET_HANDED_OVER };
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	if (!ha_client || !ha_client->registered)
+		return false;
+	strlcpy(msg.name, name, sizeof(msg.name));
+	len = ha_msg_session_socket_encode(&msg, buf, sizeof(buf));
+	return len > 0 && ha_conn_send(ha_client->conn, HA_MSG_SESSION_SOCKET, buf, len) == 0;
+}
+
 bool ha_client_session_socket(const char *name, int fd)
 {
-	struct ha_msg_session_socket msg = { .hold = fd >= 0 };
+	struct ha_msg_session_socket msg = { .hold = fd >= 0 ? HA_SOCKET_HOLD : HA_SOCKET_RELEASE };
 	uint8_t buf[HA_MSG_CONTROL_MAX];
 	ssize_t len;
 	int dup_fd = -1;

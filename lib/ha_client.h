@@ -38,6 +38,10 @@ extern void ha_module_register_class(const struct ha_repl_class *cls);
  * not connected (the daemon's own socket is then the only one).
  */
 extern bool ha_client_session_socket(const char *name, int fd);
+/* The session's connection, frozen, now lives on the peer card: hard
+ * closes its copy (silently) once this card is off the line; the daemon
+ * may close its own at once. */
+extern bool ha_client_session_handed_over(const char *name);
 /*
  * Called on the standby card with the exact state of a connection the
  * active card's hard froze when this daemon died there (lib/ha_tcp.c's

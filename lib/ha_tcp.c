@@ -333,7 +333,7 @@ static int ha_tcp_queue_fill(int fd, int queue, const uint8_t *data, uint32_t le
 	return 0;
 }
 
-int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen)
+int ha_tcp_restore_frozen(const struct ha_tcp_state *st, char *err, size_t errlen)
 {
 	struct tcp_repair_opt opts[4];
 	unsigned int nopts = 0;
@@ -416,10 +416,17 @@ int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (ha_tcp_thaw(fd) < 0) {
-		ha_tcp_fail(err, errlen, "leaving repair mode");
-		goto fail;
-	}
+	return fd;
+fail:
+	/* still in repair mode: closing sends nothing */
+	close(fd);
+	return -1;
+}
+
+int ha_tcp_resume(int fd, const struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	if (ha_tcp_thaw(fd) < 0)
+		return ha_tcp_fail(err, errlen, "leaving repair mode");
 	/* bytes the peer never saw go out normally now */
 	if (st->unsent_len) {
 		const uint8_t *p = st->sndq + st->sndq_len - st->unsent_len;
@@ -428,18 +435,25 @@ int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen)
 		while (done < st->unsent_len) {
 			ssize_t n = send(fd, p + done, st->unsent_len - done, MSG_NOSIGNAL);
 
-			if (n <= 0) {
-				ha_tcp_fail(err, errlen, "sending the unsent bytes");
-				goto fail;
-			}
+			if (n <= 0)
+				return ha_tcp_fail(err, errlen, "sending the unsent bytes");
 			done += n;
 		}
 	}
+	return 0;
+}
+
+int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	int fd = ha_tcp_restore_frozen(st, err, errlen);
+
+	if (fd < 0)
+		return -1;
+	if (ha_tcp_resume(fd, st, err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
-fail:
-	/* still in repair mode if it failed early: closing sends nothing */
-	close(fd);
-	return -1;
 }
 
 /* ---- the state on the wire (a delta payload from the other card) ---- */

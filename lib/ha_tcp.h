@@ -70,6 +70,14 @@ extern int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen
  * namespace, or be in another one).  Returns the connected socket, out of
  * repair mode, or -1 with the reason in err. */
 extern int ha_tcp_restore(const struct ha_tcp_state *st, char *err, size_t errlen);
+/* ha_tcp_restore in two steps: the socket re-created but still frozen --
+ * it sends nothing and drops what the peer sends (where, with no socket
+ * for the connection yet, the kernel would answer with a RST) -- and,
+ * later, resumed: out of repair mode, the bytes never sent sent.  resume
+ * returns 0, or -1 with the reason in err (the socket is still the
+ * caller's to close). */
+extern int ha_tcp_restore_frozen(const struct ha_tcp_state *st, char *err, size_t errlen);
+extern int ha_tcp_resume(int fd, const struct ha_tcp_state *st, char *err, size_t errlen);
 
 extern void ha_tcp_state_clear(struct ha_tcp_state *st);
 

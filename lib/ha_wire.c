@@ -874,7 +874,7 @@ ssize_t ha_msg_session_socket_encode(const struct ha_msg_session_socket *msg, ui
 	struct ha_wbuf wb = { .p = out, .len = outlen };
 	size_t nlen = strnlen(msg->name, sizeof(msg->name));
 
-	if (msg->hold > 1 || nlen == 0)
+	if (msg->hold > HA_SOCKET_HANDED_OVER || nlen == 0)
 		return -1;
 	wb_u8(&wb, msg->hold);
 	wb_string(&wb, msg->name, HA_SESSION_NAME_MAX);
@@ -890,7 +890,7 @@ enum ha_decode_result ha_msg_session_socket_decode(const uint8_t *buf, size_t le
 
 	m.hold = rb_u8(&rb);
 	ok = rb_string(&rb, m.name, sizeof(m.name));
-	if (!ok || rb.err || rb.pos != len || m.hold > 1 || !m.name[0])
+	if (!ok || rb.err || rb.pos != len || m.hold > HA_SOCKET_HANDED_OVER || !m.name[0])
 		return HA_DECODE_MALFORMED;
 	*msg = m;
 	return HA_DECODE_OK;

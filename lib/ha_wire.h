@@ -254,14 +254,25 @@ struct ha_msg_digest_result {
 
 /*
  * A protocol session's TCP socket: a module hands hard a duplicate when
- * the session is established (hold = 1, socket attached), so that a
+ * the session is established (HA_SOCKET_HOLD, socket attached), so that a
  * crashing daemon's socket is not closed by its death -- no FIN, no RST to
- * the peer -- and asks hard to drop it when the session ends (hold = 0).
+ * the peer -- and asks hard to drop it when the session ends
+ * (HA_SOCKET_RELEASE).  HA_SOCKET_HANDED_OVER: the connection (frozen) now
+ * lives on the peer card; hard keeps its copy until this card is off the
+ * line -- until then the frozen socket drops the peer's segments silently,
+ * where this card's kernel would answer them with a RST -- then closes it
+ * silently.
  */
 #define HA_SESSION_NAME_MAX 64
 
+enum ha_socket_hold {
+	HA_SOCKET_RELEASE = 0,
+	HA_SOCKET_HOLD = 1,
+	HA_SOCKET_HANDED_OVER = 2,
+};
+
 struct ha_msg_session_socket {
-	uint8_t hold;
+	uint8_t hold;			/* enum ha_socket_hold */
 	char name[HA_SESSION_NAME_MAX]; /* the session, as the daemon names it */
 };
 

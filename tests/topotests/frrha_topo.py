@@ -20,9 +20,11 @@ namespace; at power-up no card is on the line.
 nftables counters in the bridges' namespace count, per bridge port, the
 frames the bridge forwarded from that port: what a card put on the line.
 """
+import datetime
 import json
 import math
 import os
+import re
 import time
 
 from lib import topotest
@@ -552,6 +554,168 @@ exit
         return json.loads(self.card(side).vtysh_cmd(cmd))
 
 
+class ManyBirdSessions:
+    """N eBGP sessions between one BIRD 2 peer and a two-card router (BIRD
+    runs one session per neighbour address): session i between BIRD's
+    10.0.2.i+1 and the router's 10.0.3.i+1 (both /16 on the line, the
+    router's 10.0.1.1), each announcing k prefixes of its own (12.i.j.0/24)
+    and receiving the router's 10.100.1.0/24.  Use: build() from
+    build_topo, router_confdir() for RedundantRouter.start, start_bird()
+    after it."""
+
+    def __init__(self, router, bird, n, k, hold=9, keepalive=3):
+        assert n <= 250, "at most 250 sessions"
+        self.router, self.bird, self.n, self.k = router, bird, n, k
+        self.hold, self.keepalive = hold, keepalive
+
+    @staticmethod
+    def bird_addr(i):
+        return "10.0.2.%d" % (i + 1)
+
+    @staticmethod
+    def router_addr(i):
+        return "10.0.3.%d" % (i + 1)
+
+    def build(self, switch):
+        self.router.add_bird_peer(self.bird, switch, "10.0.1.3/16")
+
+    def router_confdir(self):
+        "The router's configuration with the n neighbours, in the log directory."
+        confdir = os.path.join(self.router.tgen.logdir, "conf")
+        os.makedirs(os.path.join(confdir, self.router.name), exist_ok=True)
+        with open(os.path.join(confdir, self.router.name, "frr.conf"), "w", encoding="ascii") as f:
+            f.write(
+                "hostname %s\nlog timestamp precision 6\n!\ninterface %s-eth0\n"
+                " ip address 10.0.1.1/16\n" % (self.router.name, self.router.name)
+                + "".join(" ip address %s/16\n" % self.router_addr(i) for i in range(self.n))
+                + "exit\n!\nip route 10.100.1.0/24 blackhole\n!\n"
+                "router bgp 65001\n bgp router-id 10.255.0.1\n no bgp ebgp-requires-policy\n"
+                " neighbor B peer-group\n neighbor B remote-as 65003\n"
+                " neighbor B timers %d %d\n neighbor B timers connect 1\n"
+                % (self.keepalive, self.hold)
+            )
+            for i in range(self.n):
+                f.write(" neighbor %s peer-group B\n" % self.bird_addr(i))
+                f.write(" neighbor %s update-source %s\n" % (self.bird_addr(i), self.router_addr(i)))
+            f.write(
+                " address-family ipv4 unicast\n  network 10.100.1.0/24\n"
+                " exit-address-family\nexit\n"
+            )
+        return confdir
+
+    def _bird_conf(self):
+        path = os.path.join(self.router.tgen.logdir, "%s-sessions.conf" % self.bird)
+        with open(path, "w", encoding="ascii") as f:
+            f.write('router id 10.255.0.3;\nlog "LOGFILE" all;\n')
+            f.write("debug protocols { states, events };\n")
+            f.write("timeformat protocol iso long ms;\nprotocol device {}\n")
+            for i in range(self.n):
+                f.write("protocol static st%d {\n\tipv4;\n" % i)
+                for j in range(self.k):
+                    f.write("\troute 12.%d.%d.0/24 blackhole;\n" % (i, j))
+                f.write("}\n")
+            for i in range(self.n):
+                f.write(
+                    "protocol bgp s%d {\n\tdisabled;\n\tlocal %s as 65003;\n"
+                    "\tneighbor %s as 65001;\n\thold time %d;\n\tkeepalive time %d;\n"
+                    '\tipv4 { import all; export where proto = "st%d"; };\n}\n'
+                    % (i, self.bird_addr(i), self.router_addr(i), self.hold, self.keepalive, i)
+                )
+        return path
+
+    def start_bird(self):
+        """BIRD with its n addresses and the sessions (disabled: enable()),
+        and a capture of every FIN and RST on its interface
+        (BIRD/fin-rst.pcap in the log directory)."""
+        node = self.router.tgen.gears[self.bird]
+        for i in range(self.n):
+            node.cmd_raises("ip addr add %s/16 dev %s-eth0" % (self.bird_addr(i), self.bird))
+        self.router.start_bird_peer(self.bird, self._bird_conf())
+        pcap = os.path.join(self.router.tgen.logdir, self.bird, "fin-rst.pcap")
+        node.cmd(
+            "nohup tcpdump -i %s-eth0 -U -w %s 'tcp[tcpflags] & (tcp-rst|tcp-fin) != 0' "
+            ">/dev/null 2>&1 &" % (self.bird, pcap)
+        )
+
+    def enable(self):
+        self.router.birdc(self.bird, 'enable \\"s*\\"')
+
+    def view(self):
+        "BIRD's view: {session: (state, since)} for every BGP session."
+        view = {}
+        for line in self.router.birdc(self.bird, "show protocols").splitlines():
+            m = re.match(r"^(s\d+)\s+BGP\s+\S+\s+(\S+)\s+(\S+ \S+)\s+(\S+)", line)
+            if m:
+                view[m.group(1)] = (m.group(4), m.group(3))
+        return view
+
+    def noticed(self, before, seconds=12):
+        """Sessions whose state or state-change time BIRD changed within
+        seconds (default: more than a 9 s hold time): {session: [before,
+        what BIRD showed]}."""
+        deadline = time.time() + seconds
+        changed = {}
+        while time.time() < deadline:
+            now = self.view()
+            for name in before:
+                if name not in changed and not self._same(before[name], now.get(name)):
+                    changed[name] = [before[name], now.get(name)]
+            time.sleep(1)
+        return changed
+
+    @staticmethod
+    def _same(before, now):
+        """Same state, same state-change time -- within 10 ms: BIRD shows
+        a monotonic time converted to wall-clock time, which jitters by a
+        millisecond from one show to the next."""
+        if not now or before[0] != now[0]:
+            return False
+        fmt = "%Y-%m-%d %H:%M:%S.%f"
+        t0 = datetime.datetime.strptime(before[1], fmt)
+        t1 = datetime.datetime.strptime(now[1], fmt)
+        return abs((t1 - t0).total_seconds()) < 0.01
+
+    def teardowns(self):
+        "Every FIN and RST between BIRD and the router so far, from the capture."
+        pcap = os.path.join(self.router.tgen.logdir, self.bird, "fin-rst.pcap")
+        out = self.router.tgen.gears[self.bird].cmd("tcpdump -nr %s 2>/dev/null" % pcap)
+        return [line for line in out.splitlines() if line.strip()]
+
+    def ready(self, active):
+        """Sessions Established on card active, and held ready for a
+        takeover by the other card."""
+        standby = self.router.other(active)
+        est = self.router.vtysh_json(active, "show bgp ipv4 unicast summary json").get("peers", {})
+        ready = self.router.vtysh_json(standby, "show redundancy bgp json")["sessions"]
+        return {
+            "established": sum(1 for p in est.values() if p.get("state") == "Established"),
+            "ready": sum(1 for x in ready.values() if x.get("syncState") == "ready"),
+        }
+
+    def wait_ready(self, active, title):
+        ok, diff = wait_for(
+            lambda: self.ready(active),
+            {"established": self.n, "ready": self.n},
+            count=600,
+            wait=0.2,
+            title=title,
+        )
+        assert ok, (self.ready(active), diff)
+
+
+def log_lines(router, side, daemon, text):
+    "Lines of card side's daemon log that contain text."
+    path = os.path.join(router.tgen.logdir, router.cards[side], "%s.log" % daemon)
+    with open(path, errors="replace") as f:
+        return [line for line in f if text in line]
+
+
+def log_time(line):
+    "The timestamp of an FRR log line (log timestamp precision 6), epoch s."
+    stamp = " ".join(line.split()[:2])
+    return datetime.datetime.strptime(stamp, "%Y/%m/%d %H:%M:%S.%f").timestamp()
+
+
 def peer_bgp_neighbor(peer, address):
     """The peer's view of one BGP session: state, uptime, transitions."""
     out = json.loads(peer.vtysh_cmd("show bgp neighbors %s json" % address))
@@ -589,6 +753,15 @@ def hold_unchanged(view, before, seconds=12, teardowns=None):
             router, switch, name, count = teardowns
             assert router.tcp_teardown_count(switch, name) == count, "FIN/RST on the session"
         time.sleep(0.5)
+
+
+def daemon_rss_mb(node, daemon="bgpd"):
+    "Resident memory of daemon on node (its pid file in the node's /var/run/frr), MB."
+    pid = node.cmd("cat /var/run/frr/%s.pid 2>/dev/null" % daemon).strip()
+    for line in node.cmd("cat /proc/%s/status" % pid).splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return None
 
 
 def wait_for(func, expected, count=60, wait=0.5, title=""):

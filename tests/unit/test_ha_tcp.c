@@ -309,6 +309,36 @@ static void test_send_queue_follows(void **state)
 	close(lfd);
 }
 
+/* A connection re-created ahead of its takeover, frozen, drops what the
+ * peer sends meanwhile -- where no socket at all would make the kernel
+ * answer with a RST -- and gets it again once resumed. */
+static void test_restored_frozen_until_resumed(void **state)
+{
+	struct ha_tcp_state st;
+	char err[256] = "", buf[16];
+	int lfd, client, server, restored;
+
+	connect_pair_on(PORT + 4, &lfd, &client, &server);
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
+	close(server);
+	restored = ha_tcp_restore_frozen(&st, err, sizeof(err));
+	if (restored < 0)
+		fail_msg("restore: %s", err);
+	assert_int_equal(send(client, "early", 5, 0), 5);
+	assert_stays_unacked(client, 5);
+	assert_int_equal(tcp_state(client), 1 /* TCP_ESTABLISHED: no RST came */);
+	if (ha_tcp_resume(restored, &st, err, sizeof(err)) < 0)
+		fail_msg("resume: %s", err);
+	ha_tcp_state_clear(&st);
+	read_exact(restored, buf, 5);
+	assert_memory_equal(buf, "early", 5);
+	wait_all_acked(client);
+	close(client);
+	close(restored);
+	close(lfd);
+}
+
 /* Bytes the application read and had not consumed yet, and bytes it had
  * not written yet, follow the connection: the new socket reads the former
  * first, the peer receives the latter. */
@@ -385,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_send_queue_follows),
 		cmocka_unit_test(test_frozen_socket_acknowledges_nothing),
 		cmocka_unit_test(test_application_buffers_follow),
+		cmocka_unit_test(test_restored_frozen_until_resumed),
 		cmocka_unit_test(test_refusals),
 	};
 

@@ -409,6 +409,31 @@ static void test_session_state(void **state)
 	assert_string_equal(ha_msg_type_name(HA_MSG_SESSION_STATE), "session-state");
 }
 
+static void test_session_socket(void **state)
+{
+	struct ha_msg_session_socket m = { .name = "192.0.2.2" }, m2;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	for (uint8_t hold = HA_SOCKET_RELEASE; hold <= HA_SOCKET_HANDED_OVER; hold++) {
+		m.hold = hold;
+		len = ha_msg_session_socket_encode(&m, buf, sizeof(buf));
+		assert_true(len > 0);
+		assert_int_equal(ha_msg_session_socket_decode(buf, len, &m2), HA_DECODE_OK);
+		assert_int_equal(m2.hold, hold);
+		assert_string_equal(m2.name, "192.0.2.2");
+	}
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_session_socket_decode, buf, len, &m2);
+	/* a hold value nobody defined */
+	buf[0] = HA_SOCKET_HANDED_OVER + 1;
+	assert_int_equal(ha_msg_session_socket_decode(buf, len, &m2), HA_DECODE_MALFORMED);
+	m.hold = HA_SOCKET_HANDED_OVER + 1;
+	assert_true(ha_msg_session_socket_encode(&m, buf, sizeof(buf)) < 0);
+	m.hold = HA_SOCKET_HOLD;
+	m.name[0] = '\0';
+	assert_true(ha_msg_session_socket_encode(&m, buf, sizeof(buf)) < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_repl_status_and_quiesce),
 		cmocka_unit_test(test_delta_ack_digest),
 		cmocka_unit_test(test_session_state),
+		cmocka_unit_test(test_session_socket),
 	};
 
 	return cmocka_run_group_tests_name("ha_wire", tests, NULL, NULL);

@@ -29,7 +29,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, wait_for
+from frrha_topo import RedundantRouter, daemon_rss_mb, wait_for
 
 R1 = None
 N = int(os.environ.get("FRRHA_BENCH_PREFIXES", "100000"))
@@ -100,15 +100,6 @@ def _learn(name, router_cmd):
         time.sleep(0.2)
 
 
-def _rss_mb(node):
-    "bgpd's resident memory on node (its pid file is in the node's /var/run/frr)."
-    pid = node.cmd("cat /var/run/frr/bgpd.pid 2>/dev/null").strip()
-    for line in node.cmd("cat /proc/%s/status" % pid).splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    return None
-
-
 def test_bench_bgp():
     tgen = get_topogen()
     R1.wait_active("a", "boot", count=400)
@@ -123,9 +114,9 @@ def test_bench_bgp():
     )
     R1.wait_active("a", "redundant with the table", count=6000)
     results["bgpd_rss_mb"] = {
-        "plain_frr": _rss_mb(r0),
-        "ha_active": _rss_mb(R1.card("a")),
-        "ha_standby": _rss_mb(R1.card("b")),
+        "plain_frr": daemon_rss_mb(r0),
+        "ha_active": daemon_rss_mb(R1.card("a")),
+        "ha_standby": daemon_rss_mb(R1.card("b")),
     }
 
     # bulk sync to a fresh standby bgpd

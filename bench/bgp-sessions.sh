@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Benchmark of BGP non-stop routing with many sessions: BIRD 2 runs N eBGP
+# sessions to the two-card router; time to establish and replicate them,
+# graceful switchover and bgpd-crash takeover with all of them (how long,
+# how many sessions BIRD saw nothing of), bgpd memory.  Prints the figures
+# and writes them to bench/results/bgp-sessions.json.
+#
+#   bench/bgp-sessions.sh [SESSIONS [PREFIXES_PER_SESSION]]   (100, 10)
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "bgp-sessions.sh: must run as root" >&2; exit 1; }
+"$TOP/tools/build.sh" >/dev/null
+mkdir -p "$TOP/bench/results"
+OUT=$TOP/bench/results/bgp-sessions.json
+export FRRHA_BENCH_SESSIONS=${1:-100} FRRHA_BENCH_PREFIXES_PER_SESSION=${2:-10}
+export FRRHA_BENCH_OUT=$OUT
+export FRR_TOPOTESTS="$("$TOP/tools/frr-build.sh" --print-builddir)/tests/topotests"
+cd "$TOP/tests/topotests"
+/usr/bin/python3 -m pytest -p no:cacheprovider -q --log-cli-level=CRITICAL \
+	bench_bgp_sessions/bench_bgp_sessions.py >/tmp/frrha-bench-bgp-sessions.log 2>&1 ||
+	{ tail -40 /tmp/frrha-bench-bgp-sessions.log; exit 1; }
+/usr/bin/python3 - "$OUT" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(json.dumps(r, indent=1))
+n = r["sessions"]
+g = r["graceful_switchover"]
+print("%d sessions established and replicated in %.1f s" % (n, r["establish_s"]))
+print("graceful switchover: hard %.1f ms command to active; %.1f ms until the last session was taken over (target <= 50 ms); %d/%d sessions unnoticed by BIRD"
+      % (g["hard_command_to_active_ms"], g["command_to_last_session_taken_over_ms"], g["sessions_unnoticed_by_bird"], n))
+c = r["crash_takeover"]
+print("bgpd crash: %.1f ms from kill -9 until the last session was taken over; %d taken over, %d reset; %d/%d unnoticed by BIRD"
+      % (c["kill_to_last_session_taken_over_ms"], c["sessions_taken_over"], c["sessions_reset"], c["sessions_unnoticed_by_bird"], n))
+m = r["bgpd_rss_mb"]
+print("bgpd RSS: HA active %.0f MB, HA standby %.0f MB" % (m["ha_active"], m["ha_standby"]))
+print("written to", sys.argv[1])
+PY

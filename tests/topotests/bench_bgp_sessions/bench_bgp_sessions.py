@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+Benchmark of BGP non-stop routing with many sessions (run by
+bench/bgp-sessions.sh, not by the test command).  BIRD 2 (b1) runs N eBGP
+sessions to r1, the two-card router; session i runs between BIRD's
+address 10.0.2.i+1 and r1's address 10.0.3.i+1 (BIRD runs one session per
+neighbor address); each announces K prefixes of its own and receives r1's
+route.
+
+Figures (written to the file named by FRRHA_BENCH_OUT):
+- establish_s: from enabling the sessions until r1's active has all N
+  Established and the standby holds every one ready for a takeover;
+- graceful_switchover: hard's own figure (command to new active); the time
+  from hard's "switchover started" log line to the new active bgpd's last
+  "taken over" line (every session attached, its first KEEPALIVE sent);
+  how many sessions BIRD saw nothing of (state and state-change time
+  unchanged over 12 s, more than the 9 s hold time);
+- crash_takeover: kill -9 of the active's bgpd; from the kill to the new
+  active bgpd's last "taken over" line; sessions taken over / reset; how
+  many BIRD saw nothing of;
+- bgpd_rss_mb: bgpd's resident memory on the active and the standby.
+"""
+import json
+import os
+import sys
+import time
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+
+from frrha_topo import (
+    ManyBirdSessions,
+    RedundantRouter,
+    daemon_rss_mb,
+    log_lines,
+    log_time,
+    wait_for,
+)
+
+R1 = None
+SESSIONS = None
+N = int(os.environ.get("FRRHA_BENCH_SESSIONS", "100"))
+K = int(os.environ.get("FRRHA_BENCH_PREFIXES_PER_SESSION", "10"))
+
+
+def build_topo(tgen):
+    global R1, SESSIONS
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
+    SESSIONS = ManyBirdSessions(R1, "b1", N, K)
+    SESSIONS.build("s1")
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(SESSIONS.router_confdir())
+    SESSIONS.start_bird()
+
+
+def teardown_module(mod):
+    R1.stop_bird_peer("b1")
+    get_topogen().stop_topology()
+
+
+def _ha_sessions(side):
+    return R1.vtysh_json(side, "show redundancy bgp json")
+
+
+def test_bench_bgp_sessions():
+    R1.wait_active("a", "boot", count=400)
+    results = {"sessions": N, "prefixes_per_session": K}
+
+    start = time.time()
+    SESSIONS.enable()
+    SESSIONS.wait_ready("a", "all sessions established and replicated")
+    results["establish_s"] = time.time() - start
+    R1.wait_active("a", "redundant", count=400)
+    results["bgpd_rss_mb"] = {"ha_active": daemon_rss_mb(R1.card("a")), "ha_standby": daemon_rss_mb(R1.card("b"))}
+
+    # graceful switchover a -> b
+    before = SESSIONS.view()
+    taken = len(log_lines(R1, "b", "bgpd", "taken over with its TCP connection"))
+    started = len(log_lines(R1, "a", "hard", "graceful switchover #"))
+    assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+    R1.wait_active("b", "switched", redundant=False, count=400)
+    ok, diff = wait_for(
+        lambda: {"taken": len(log_lines(R1, "b", "bgpd", "taken over with its TCP connection")) - taken},
+        {"taken": N},
+        count=300,
+        wait=0.1,
+        title="every session taken over by card b",
+    )
+    t0 = log_time(log_lines(R1, "a", "hard", "graceful switchover #")[started])
+    t1 = log_time(log_lines(R1, "b", "bgpd", "taken over with its TCP connection")[-1])
+    results["graceful_switchover"] = {
+        "hard_command_to_active_ms": R1.redundancy("b")["lastSwitchover"]["durationUsec"] / 1000.0,
+        "command_to_last_session_taken_over_ms": (t1 - t0) * 1000.0,
+        "sessions_taken_over": len(log_lines(R1, "b", "bgpd", "taken over with its TCP connection"))
+        - taken,
+    }
+    noticed = SESSIONS.noticed(before)
+    results["graceful_switchover"]["sessions_unnoticed_by_bird"] = N - len(noticed)
+    results["graceful_switchover"]["noticed_by_bird"] = noticed
+
+    # kill -9 of the active's (card b's) bgpd: card a takes over
+    R1.wait_active("b", "redundant again", count=600)
+    SESSIONS.wait_ready("b", "all sessions ready on card a")
+    before = SESSIONS.view()
+    counters = _ha_sessions("a")
+    killed = time.time()
+    R1.kill_daemon("b", "bgpd")
+    R1.wait_active("a", "card a took over", redundant=False, count=400)
+    ok, diff = wait_for(
+        lambda: {
+            "done": _ha_sessions("a")["sessionsTakenOver"]
+            + _ha_sessions("a")["sessionsResetAtTakeover"]
+            - counters["sessionsTakenOver"]
+            - counters["sessionsResetAtTakeover"]
+            >= N
+        },
+        {"done": True},
+        count=300,
+        wait=0.1,
+        title="every session taken over or reset by card a",
+    )
+    after = _ha_sessions("a")
+    t1 = log_time(log_lines(R1, "a", "bgpd", "after bgpd died on the old active")[-1])
+    results["crash_takeover"] = {
+        "kill_to_last_session_taken_over_ms": (t1 - killed) * 1000.0,
+        "sessions_taken_over": after["sessionsTakenOver"] - counters["sessionsTakenOver"],
+        "sessions_reset": after["sessionsResetAtTakeover"] - counters["sessionsResetAtTakeover"],
+    }
+    noticed = SESSIONS.noticed(before)
+    results["crash_takeover"]["sessions_unnoticed_by_bird"] = N - len(noticed)
+    results["crash_takeover"]["noticed_by_bird"] = noticed
+    results["fin_rst_seen"] = SESSIONS.teardowns()
+    with open(os.environ["FRRHA_BENCH_OUT"], "w") as f:
+        json.dump(results, f, indent=1)
+    print(json.dumps(results, indent=1))
