@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+BGP non-stop routing, dynamic cases with the FRR peer p1: the peer resets
+its own session (NOTIFICATION Cease/Administrative Reset and close) while
+the router switches over -- just before, at the same time, just after --
+and while a fresh standby's bgpd is being bulk-synced.  Whatever the
+order, the only reset p1 sees is its own: the session comes back once
+(p1's Established counter grows by exactly one), p1's routes are on the
+active card, r1's route at p1, and the new session is replicated so well
+that the next graceful switchover moves it unnoticed.
+"""
+import os
+import sys
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+
+from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_neighbor, peer_routes, wait_for
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
+
+R1 = None
+PEER = "10.0.1.2"
+
+
+def build_topo(tgen):
+    global R1
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
+    R1.add_frr_peer("p1", "s1")
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(CWD, peers=["p1"])
+
+
+def teardown_module(mod):
+    get_topogen().stop_topology()
+
+
+def _skip_on_failure():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+
+
+def _p1():
+    return get_topogen().gears["p1"]
+
+
+def _p1_view():
+    n = peer_bgp_neighbor(_p1(), "10.0.1.1")
+    return {k: n.get(k) for k in ("bgpState", "connectionsEstablished", "connectionsDropped")}
+
+
+def _p1_resets_session(background=False):
+    "p1 resets its session with r1 (NOTIFICATION Cease/Administrative Reset)."
+    cmd = "vtysh -c 'clear bgp 10.0.1.1'"
+    if background:
+        _p1().cmd("%s >/dev/null 2>&1 &" % cmd)
+    else:
+        _p1().cmd_raises(cmd)
+
+
+def _back_once(before, active):
+    """p1's reset is the only one: Established again with one more
+    connection, routes both ways; the standby holds the new session."""
+    ok, diff = wait_for(
+        _p1_view,
+        {
+            "bgpState": "Established",
+            "connectionsEstablished": before["connectionsEstablished"] + 1,
+            "connectionsDropped": before["connectionsDropped"] + 1,
+        },
+        count=120,
+        title="p1: its own reset only, session back",
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json(active, "show ip bgp json").get("routes", {}),
+        {"10.200.1.0/24": [{"valid": True}], "10.200.2.0/24": [{"valid": True}]},
+        title="p1's routes on card %s" % active,
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: {"r1": "10.100.1.0/24" in peer_routes(_p1())}, {"r1": True}, title="r1's route at p1"
+    )
+    assert ok, diff
+    R1.wait_active(active, "redundant", count=400)
+    R1.wait_bgp_takeover_ready(active, PEER)
+    # the session did not bounce again meanwhile
+    after = _p1_view()
+    assert after["connectionsEstablished"] == before["connectionsEstablished"] + 1, (before, after)
+
+
+def _next_switchover_unnoticed(old, new):
+    before = _p1_view()
+    R1.switchover_with_bgp(old, new, [PEER])
+    hold_unchanged(_p1_view, before)
+
+
+def test_session_up():
+    R1.wait_active("a", "boot election")
+    ok, diff = wait_for(_p1_view, {"bgpState": "Established"}, count=80, title="p1 Established")
+    assert ok, diff
+    R1.wait_active("a", "redundant", count=400)
+    R1.wait_bgp_takeover_ready("a", PEER)
+
+
+@pytest.mark.parametrize(
+    "order", ["reset, then switchover", "at the same time", "switchover, then reset"]
+)
+def test_peer_resets_around_a_switchover(order):
+    """p1 resets its session just before / while / just after the router
+    switches over a->b; then the next switchover b->a moves the new
+    session unnoticed."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant before the switchover", count=400)
+    R1.wait_bgp_takeover_ready("a", PEER)
+    before = _p1_view()
+    if order == "reset, then switchover":
+        _p1_resets_session()
+    elif order == "at the same time":
+        _p1_resets_session(background=True)
+    out = R1.card("a").vtysh_cmd("redundancy switchover")
+    assert "started" in out, out
+    if order == "switchover, then reset":
+        _p1_resets_session()
+    R1.wait_active("b", "switched to card b", redundant=False, count=400)
+    _back_once(before, "b")
+    _next_switchover_unnoticed("b", "a")
+
+
+def test_peer_resets_during_a_bulk():
+    """bgpd restarted on the standby (a bulk copy to it begins) while p1
+    resets its session: the standby ends up holding the new session, and
+    a switchover moves it unnoticed."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant", count=400)
+    before = _p1_view()
+    R1.kill_daemon("b", "bgpd")
+    ok, diff = wait_for(
+        lambda: {"gone": "bgpd" not in R1.redundancy("b")["daemons"]}, {"gone": True}, wait=0.1
+    )
+    assert ok, diff
+    R1.card("b").net.startRouterDaemons(daemons=["bgpd"])
+    _p1_resets_session()
+    _back_once(before, "a")
+    _next_switchover_unnoticed("a", "b")
+    _next_switchover_unnoticed("b", "a")
+
+
+if __name__ == "__main__":
+    args = ["-s"] + sys.argv[1:]
+    sys.exit(pytest.main(args))
