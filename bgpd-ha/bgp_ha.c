@@ -953,6 +953,55 @@ reset:
  * it.  When the card becomes active the peers are released and started,
  * after the replicated sessions were taken over.
  */
+/* Whether bgpd's main listeners (those of the default instance; VRF
+ * instances have their own) are open. */
+static bool bgp_ha_main_listening(void)
+{
+	struct bgp_listener *listener;
+	struct listnode *node;
+
+	if (!bm->listen_sockets)
+		return false;
+	for (ALL_LIST_ELEMENTS_RO(bm->listen_sockets, node, listener))
+		if (!listener->bgp)
+			return true;
+	return false;
+}
+
+/*
+ * The listen socket moves with mastership: a standby card's bgpd does not
+ * listen for BGP connections (its line port is blocked anyway; this way a
+ * connection can never reach it), the active's does -- on the addresses
+ * and port bgpd was started with, as bgpd opens them itself.
+ */
+static void bgp_ha_listen(bool on)
+{
+	struct bgp *bgp = bgp_get_default();
+	struct listnode *node;
+	char *address;
+	int ret = 0;
+
+	if (!on) {
+		if (bgp_ha_main_listening()) {
+			bgp_close();
+			zlog_info("frr-ha: standby: not listening for BGP connections");
+		}
+		return;
+	}
+	if (!bgp || bgp_option_check(BGP_OPT_NO_LISTEN) || bgp_ha_main_listening())
+		return;
+	if (list_isempty(bm->addresses))
+		ret = bgp_socket(bgp, bm->port, NULL);
+	else
+		for (ALL_LIST_ELEMENTS_RO(bm->addresses, node, address))
+			if (bgp_socket(bgp, bm->port, address) < 0)
+				ret = -1;
+	if (ret < 0)
+		zlog_err("frr-ha: active: cannot listen for BGP connections on port %u", bm->port);
+	else
+		zlog_info("frr-ha: active: listening for BGP connections on port %u", bm->port);
+}
+
 static void bgp_ha_peers_hold(bool hold, bool start)
 {
 	struct listnode *node, *nnode, *pn, *pnn;
@@ -960,6 +1009,7 @@ static void bgp_ha_peers_hold(bool hold, bool start)
 	struct peer *peer;
 
 	bgp_ha_hold_peers = hold;
+	bgp_ha_listen(!hold);
 	for (ALL_LIST_ELEMENTS(bm->bgp, node, nnode, bgp)) {
 		for (ALL_LIST_ELEMENTS(bgp->peer, pn, pnn, peer)) {
 			peer->shut_during_cfg = hold;
@@ -990,9 +1040,12 @@ static int bgp_ha_config_end_late(struct bgp *bgp)
 	struct listnode *node;
 	struct peer *peer;
 
-	if (bgp_ha_hold_peers)
+	if (bgp_ha_hold_peers) {
 		for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer))
 			peer->shut_during_cfg = true;
+		/* bgpd opened its listeners with its default instance */
+		bgp_ha_listen(false);
+	}
 	return 0;
 }
 

@@ -4,7 +4,8 @@
 BGP non-stop routing, dynamic cases with the FRR peer p1: the peer resets
 its own session (NOTIFICATION Cease/Administrative Reset and close) while
 the router switches over -- just before, at the same time, just after --
-and while a fresh standby's bgpd is being bulk-synced.  Whatever the
+and while a fresh standby's bgpd is being bulk-synced.  Also: only the
+active card listens on BGP's port.  Whatever the
 order, the only reset p1 sees is its own: the session comes back once
 (p1's Established counter grows by exactly one), p1's routes are on the
 active card, r1's route at p1, and the new session is replicated so well
@@ -111,6 +112,33 @@ def test_session_up():
     assert ok, diff
     R1.wait_active("a", "redundant", count=400)
     R1.wait_bgp_takeover_ready("a", PEER)
+
+
+def _listening(side):
+    "Whether card side has a socket listening on BGP's port."
+    return {side: bool(R1.card(side).cmd("ss -Hltn 'sport = :179'").strip())}
+
+
+def _wait_listening(active):
+    standby = R1.other(active)
+    ok, diff = wait_for(
+        lambda: dict(_listening(active), **_listening(standby)),
+        {active: True, standby: False},
+        wait=0.1,
+        title="only card %s listens on port 179" % active,
+    )
+    assert ok, diff
+
+
+def test_listen_socket_follows_mastership():
+    """Only the active card's bgpd listens for BGP connections; the
+    listener moves with each switchover (the session moves unnoticed)."""
+    _skip_on_failure()
+    _wait_listening("a")
+    _next_switchover_unnoticed("a", "b")
+    _wait_listening("b")
+    _next_switchover_unnoticed("b", "a")
+    _wait_listening("a")
 
 
 @pytest.mark.parametrize(
