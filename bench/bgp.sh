@@ -25,8 +25,10 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 print(json.dumps(r, indent=1))
 l = r["learn_table_s"]
-print("learning %d prefixes: plain FRR %.2f s, HA active %.2f s: ratio %.2f (target <= 1.15)"
-      % (r["prefixes"], l["plain_frr"], l["ha_active"], l["ratio"]))
+print("learning %d prefixes (medians of %d runs each, in turn): plain FRR %.2f s, HA active %.2f s: ratio %.2f (target <= 1.15)"
+      % (r["prefixes"], r["repeats"], l["plain_frr"], l["ha_active"], l["ratio"]))
+print("  HA active with no standby bgpd (nothing replicated): %.2f s, ratio %.2f against plain FRR in the same turns"
+      % (l["ha_active_without_standby"], l["ratio_without_standby"]))
 print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"])
 g = r["graceful_switchover_ms"]
 print("graceful switchover: %.1f ms command to active; %.0f ms until the new active has the table"
