@@ -722,6 +722,14 @@ def peer_bgp_neighbor(peer, address):
     return out.get(address, {})
 
 
+def peer_bgp_session_view(peer, address):
+    """What an FRR peer's own counters say of its session with address:
+    its state and how many times it was established and dropped -- a
+    reset shows in them."""
+    n = peer_bgp_neighbor(peer, address)
+    return {k: n.get(k) for k in ("bgpState", "connectionsEstablished", "connectionsDropped")}
+
+
 def peer_ospf_neighbors(peer):
     """The peer's OSPF neighbours: {router-id: [ {nbrState, ...}, ...]}."""
     return json.loads(peer.vtysh_cmd("show ip ospf neighbor json")).get(

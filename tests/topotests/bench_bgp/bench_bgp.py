@@ -136,6 +136,20 @@ def _unlearn(name, router_cmd):
     _wait_settled(router_cmd, False)
 
 
+def _learn_in_turn(runs, plain_key, plain, ha_key, active):
+    """r0 and r1 learn the table in turn, REPEATS times each, into
+    runs[plain_key] and runs[ha_key]; r1 keeps the table at the end."""
+    runs[plain_key], runs[ha_key] = [], []
+    for i in range(REPEATS):
+        runs[plain_key].append(_learn("r0", plain))
+        _wait_settled(plain, True)
+        _unlearn("r0", plain)
+        runs[ha_key].append(_learn("r1", active))
+        _wait_settled(active, True)
+        if i < REPEATS - 1:
+            _unlearn("r1", active)
+
+
 def _median(values):
     return sorted(values)[len(values) // 2]
 
@@ -150,15 +164,8 @@ def test_bench_bgp():
 
     # plain FRR and the HA active in turn, REPEATS times each (a single
     # run varies by tens of percent); medians compared
-    runs = {"plain_frr": [], "ha_active": []}
-    for i in range(REPEATS):
-        runs["plain_frr"].append(_learn("r0", plain))
-        _wait_settled(plain, True)
-        _unlearn("r0", plain)
-        runs["ha_active"].append(_learn("r1", active))
-        _wait_settled(active, True)
-        if i < REPEATS - 1:
-            _unlearn("r1", active)
+    runs = {}
+    _learn_in_turn(runs, "plain_frr", plain, "ha_active", active)
     R1.wait_active("a", "redundant with the table", count=6000)
     results["bgpd_rss_mb"] = {
         "plain_frr": daemon_rss_mb(r0),
@@ -174,16 +181,7 @@ def test_bench_bgp():
         lambda: {"gone": "bgpd" not in R1.redundancy("b")["daemons"]}, {"gone": True}
     )
     assert ok
-    runs["plain_frr_2"] = []
-    runs["ha_active_without_standby"] = []
-    for i in range(REPEATS):
-        runs["plain_frr_2"].append(_learn("r0", plain))
-        _wait_settled(plain, True)
-        _unlearn("r0", plain)
-        runs["ha_active_without_standby"].append(_learn("r1", active))
-        _wait_settled(active, True)
-        if i < REPEATS - 1:
-            _unlearn("r1", active)
+    _learn_in_turn(runs, "plain_frr_2", plain, "ha_active_without_standby", active)
     med = {k: _median(v) for k, v in runs.items()}
     results["learn_table_s"] = {
         "runs": runs,

@@ -14,7 +14,6 @@ are in the new active's RIB.
 import os
 import re
 import sys
-import time
 
 import pytest
 

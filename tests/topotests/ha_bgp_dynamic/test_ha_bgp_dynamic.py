@@ -22,7 +22,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_neighbor, peer_routes, wait_for
+from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_session_view, peer_routes, wait_for
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -56,8 +56,7 @@ def _p1():
 
 
 def _p1_view():
-    n = peer_bgp_neighbor(_p1(), "10.0.1.1")
-    return {k: n.get(k) for k in ("bgpState", "connectionsEstablished", "connectionsDropped")}
+    return peer_bgp_session_view(_p1(), "10.0.1.1")
 
 
 def _p1_resets_session(background=False):

@@ -14,7 +14,6 @@ announces are in the new active's RIB.
 """
 import os
 import sys
-import time
 
 import pytest
 

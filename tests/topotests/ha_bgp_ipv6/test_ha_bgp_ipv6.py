@@ -9,7 +9,6 @@ connection) and its IPv4 and IPv6 routes are in the new active's RIB.
 """
 import os
 import sys
-import time
 
 import pytest
 
@@ -19,7 +18,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_neighbor, wait_for
+from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_session_view, wait_for
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -48,8 +47,7 @@ def _p1():
 
 
 def _p1_view():
-    n = peer_bgp_neighbor(_p1(), R1_ADDR)
-    return {k: n.get(k) for k in ("bgpState", "connectionsEstablished", "connectionsDropped")}
+    return peer_bgp_session_view(_p1(), R1_ADDR)
 
 
 def test_ipv6_session_replicated():

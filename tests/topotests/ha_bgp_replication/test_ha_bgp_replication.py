@@ -31,7 +31,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_neighbor, wait_for
+from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_neighbor, peer_bgp_session_view, wait_for
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -176,12 +176,7 @@ def test_restarted_standby_bgpd_gets_the_sessions_back():
 
 
 def _p1_view():
-    n = peer_bgp_neighbor(_p1(), "10.0.1.1")
-    return {
-        "bgpState": n.get("bgpState"),
-        "connectionsEstablished": n.get("connectionsEstablished"),
-        "connectionsDropped": n.get("connectionsDropped"),
-    }
+    return peer_bgp_session_view(_p1(), "10.0.1.1")
 
 
 def _session_ports():
