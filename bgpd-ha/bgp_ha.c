@@ -1208,9 +1208,14 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "sessionsTakenOver", bgp_ha_takeovers.adopted);
 		json_object_int_add(json, "sessionsResetAtTakeover", bgp_ha_takeovers.reset);
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
+		json_object_boolean_add(json, "listening", bgp_ha_main_listening());
 	} else {
 		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",
 			ha_role_name(role));
+		vty_out(vty, "Listening for BGP connections: %s\n",
+			bgp_ha_main_listening()	  ? "yes"
+			: role == HA_ROLE_STANDBY ? "no (standby)"
+						  : "no");
 		vty_out(vty,
 			"Takeovers on this card: %" PRIu64 " sessions taken over, %" PRIu64
 			" reset instead, %" PRIu64 " not taken over\n",

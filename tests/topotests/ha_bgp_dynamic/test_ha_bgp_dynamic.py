@@ -127,6 +127,10 @@ def _wait_listening(active):
         title="only card %s listens on port 179" % active,
     )
     assert ok, diff
+    # and show redundancy bgp says so
+    for side, listening in ((active, True), (standby, False)):
+        out = R1.vtysh_json(side, "show redundancy bgp json")
+        assert out["listening"] is listening, (side, out)
 
 
 def test_listen_socket_follows_mastership():
