@@ -943,16 +943,17 @@ reset:
 
 /*
  * While this card is standby its bgpd neither connects to its neighbors
- * nor accepts their connections: every peer is held the way bgpd holds
- * peers while it reads its configuration (peer->shut_during_cfg, which
- * BGP_PEER_START_SUPPRESSED checks: no start, no start timer, incoming
- * connections refused).  Not a configuration change: nothing shows in
+ * nor listens for their connections (bgp_ha_listen): every peer is held
+ * the way bgpd holds peers while it reads its configuration
+ * (peer->shut_during_cfg, which BGP_PEER_START_SUPPRESSED checks: no
+ * start, no start timer, incoming connections refused).  Not a configuration change: nothing shows in
  * the running configuration, nothing is replicated.  bgpd releases that
  * hold at the end of every configuration read (peer_unshut_after_cfg, on
  * the bgp_config_end hook); bgp_ha_config_end_* keep standby peers out of
  * it.  When the card becomes active the peers are released and started,
  * after the replicated sessions were taken over.
  */
+
 /* Whether bgpd's main listeners (those of the default instance; VRF
  * instances have their own) are open. */
 static bool bgp_ha_main_listening(void)
