@@ -311,22 +311,10 @@ bool ha_client_registered(void)
 	return ha_client && ha_client->registered;
 }
 
-bool ha_client_session_handed_over(const char *name)
+/* The session-socket message to hard, with a duplicate of fd if fd >= 0. */
+static bool ha_client_session_socket_msg(const char *name, enum ha_socket_hold hold, int fd)
 {
-	struct ha_msg_session_socket msg = { .hold = HA_SOCKET_HANDED_OVER };
-	uint8_t buf[HA_MSG_CONTROL_MAX];
-	ssize_t len;
-
-	if (!ha_client || !ha_client->registered)
-		return false;
-	strlcpy(msg.name, name, sizeof(msg.name));
-	len = ha_msg_session_socket_encode(&msg, buf, sizeof(buf));
-	return len > 0 && ha_conn_send(ha_client->conn, HA_MSG_SESSION_SOCKET, buf, len) == 0;
-}
-
-bool ha_client_session_socket(const char *name, int fd)
-{
-	struct ha_msg_session_socket msg = { .hold = fd >= 0 ? HA_SOCKET_HOLD : HA_SOCKET_RELEASE };
+	struct ha_msg_session_socket msg = { .hold = hold };
 	uint8_t buf[HA_MSG_CONTROL_MAX];
 	ssize_t len;
 	int dup_fd = -1;
@@ -344,6 +332,16 @@ bool ha_client_session_socket(const char *name, int fd)
 	}
 	/* ha_conn owns and closes dup_fd once it is sent */
 	return ha_conn_send_fd(ha_client->conn, HA_MSG_SESSION_SOCKET, buf, len, dup_fd) == 0;
+}
+
+bool ha_client_session_handed_over(const char *name)
+{
+	return ha_client_session_socket_msg(name, HA_SOCKET_HANDED_OVER, -1);
+}
+
+bool ha_client_session_socket(const char *name, int fd)
+{
+	return ha_client_session_socket_msg(name, fd >= 0 ? HA_SOCKET_HOLD : HA_SOCKET_RELEASE, fd);
 }
 
 void ha_module_register_class(const struct ha_repl_class *cls)
