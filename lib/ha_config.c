@@ -308,13 +308,22 @@ static bool ha_config_apply_snapshot(const uint8_t *data, size_t len, char *err,
 	}
 	ours = ha_config_text(&nlines);
 	if (strcmp(ours, msg->text) != 0) {
+		/* read the way vtysh -b reads a daemon its configuration:
+		 * between the start and end of configuration markers, so
+		 * that the daemon does what it does after a configuration
+		 * read (bgpd: peers held until then, bgp_config_end hooks) */
+		char *text = asprintfrr(MTYPE_TMP,
+					"XFRR_start_configuration\n%s\nXFRR_end_configuration\n",
+					msg->text);
+
 		zlog_notice("frr-ha: loading the active card's configuration (%u lines; %u here)",
 			    msg->lines, nlines);
-		fp = fmemopen(msg->text, strlen(msg->text), "r");
+		fp = fmemopen(text, strlen(text), "r");
 		if (fp) {
 			vty_read_file(NULL, fp);
 			fclose(fp);
 		}
+		XFREE(MTYPE_TMP, text);
 	}
 	XFREE(MTYPE_TMP, ours);
 	frrha__delta_config_snapshot__free_unpacked(msg, NULL);

@@ -183,6 +183,9 @@ def test_peer_resets_during_a_bulk():
     R1.card("b").net.startRouterDaemons(daemons=["bgpd"])
     _p1_resets_session()
     _back_once(before, "a")
+    # the restarted bgpd got its configuration from the active: it does not
+    # listen for connections either
+    _wait_listening("a")
     _next_switchover_unnoticed("a", "b")
     _next_switchover_unnoticed("b", "a")
 
