@@ -27,30 +27,16 @@
 #include <linux/sockios.h>
 #include <cmocka.h>
 
+#include "netns_helper.h"
+
 #include "ha_tcp.h"
 
 #define PORT 17900
 
-static int lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int ret;
-
-	ioctl(fd, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return ret;
-}
-
 static int setup(void **state)
 {
-	if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0) {
-		fprintf(stderr, "test_ha_tcp: cannot make a network namespace (%s): run as root\n",
-			strerror(errno));
+	if (test_netns_enter("test_ha_tcp") < 0)
 		return -1;
-	}
 	return 0;
 }
 

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A netfilter queue (NFQUEUE) client: packets that a rule such as
+ *
+ *     nft add rule inet frrha input tcp sport 179 queue num 179 bypass
+ *
+ * sends to queue N wait in the kernel until this client gives each its
+ * verdict.  A packet held there has not reached TCP yet: nothing of it is
+ * acknowledged to the sender.  That is the gate of BGP non-stop routing
+ * (bgpd-ha): a segment from a peer is let through to the active's TCP only
+ * once its bytes are committed on the standby, so every byte the active
+ * card ever acknowledged is on the standby too.  With "bypass" in the rule,
+ * packets pass ungated while no program is bound to the queue.
+ *
+ * Pure Linux netlink code without libfrr (the caller puts the descriptor
+ * in its event loop), unit-tested in a private network namespace.
+ */
+#ifndef FRRHA_NFQ_H
+#define FRRHA_NFQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* the most packets the kernel holds for the queue before it drops more */
+#define HA_NFQ_QUEUE_MAXLEN 8192
+
+/*
+ * Bind queue num and ask for whole packets (up to copy_range bytes).
+ * Returns a non-blocking descriptor, or -1 with the reason in err (no
+ * CAP_NET_ADMIN, queue already bound by another program, ...).
+ */
+extern int ha_nfq_open(uint16_t num, uint32_t copy_range, char *err, size_t errlen);
+/* Unbind the queue and close fd: packets still waiting are dropped by the
+ * kernel (their senders send them again). */
+extern void ha_nfq_close(int fd, uint16_t num);
+
+/* One packet waiting for its verdict: its id and its network-layer bytes
+ * (IPv4 or IPv6 header first), valid during the callback only. */
+typedef void (*ha_nfq_packet_cb)(uint32_t id, const uint8_t *pkt, size_t len, void *arg);
+
+/*
+ * Read what the kernel has queued on fd, calling cb for each packet.
+ * Returns the number of packets read (0: nothing waiting), or -1 with
+ * errno on an error of the netlink socket.
+ */
+extern int ha_nfq_read(int fd, ha_nfq_packet_cb cb, void *arg);
+
+/* Let packet id of queue num go on (accept) or drop it.  0 or -1 (errno). */
+extern int ha_nfq_verdict(int fd, uint16_t num, uint32_t id, bool accept);
+
+/* A TCP segment as the packet carries it. */
+struct ha_nfq_tcp {
+	struct sockaddr_storage src, dst; /* addresses with ports */
+	uint32_t seq, ack;
+	uint8_t flags; /* TH_FIN, TH_SYN, TH_RST, TH_PUSH, TH_ACK, ... */
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/*
+ * Parse an IPv4 or IPv6 packet carrying a TCP segment (no IPv6 extension
+ * headers, no IPv4 fragment).  False when it is not one or does not add
+ * up (lengths beyond the packet).
+ */
+extern bool ha_nfq_parse_tcp(const uint8_t *pkt, size_t len, struct ha_nfq_tcp *seg);
+
+#endif /* FRRHA_NFQ_H */
