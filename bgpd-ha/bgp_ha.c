@@ -55,11 +55,14 @@
 #include "ha_auth.h"
 #include "ha_bgp_stream.h"
 #include "ha_client.h"
+#include "ha_nfq.h"
+#include "ha_reasm.h"
 #include "ha_repl.h"
 #include "ha_tcp.h"
 #include "privs.h"
 
 #include <linux/sockios.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 
 /* bgpd's privileges (bgp_main.c): TCP_REPAIR needs CAP_NET_ADMIN, and a
@@ -76,7 +79,12 @@ enum bgp_ha_subtype {
 	BGP_HA_SESSION = 1, /* frrha.DeltaBgpSession */
 	BGP_HA_MESSAGE = 2, /* frrha.DeltaBgpMessage */
 	BGP_HA_TCP = 3,	    /* frrha.DeltaBgpTcp */
+	BGP_HA_SEGMENT = 4, /* frrha.DeltaBgpSegment */
 };
+
+/* The netfilter queue the card's NFQUEUE rules send BGP's inbound
+ * segments to (doc/bgp-nsr.md, "The inbound gate"). */
+#define BGP_HA_NFQUEUE 179
 
 /* a graceful switchover that does not complete gives the frozen
  * connections back to bgpd after this */
@@ -115,6 +123,10 @@ struct bgp_ha_session {
 	 * arrive before the adoption are dropped (and sent again), where no
 	 * socket would make this card's kernel answer with a RST */
 	int tcp_fd;
+	/* standby: the inbound gate's segments (see bgp_ha_pieces_add), of
+	 * the connection with these ports */
+	struct ha_reasm pieces;
+	uint16_t pieces_lport, pieces_rport;
 	char takeover[96]; /* how the last takeover of it went */
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
@@ -151,6 +163,7 @@ static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
 	strlcpy(s->state, "Idle", sizeof(s->state));
 	s->tcp_fd = -1;
 	bgp_ha_msgs_init(&s->log);
+	ha_reasm_init(&s->pieces);
 	bgp_ha_sessions_add_tail(&sessions, s);
 	return s;
 }
@@ -164,6 +177,8 @@ static void bgp_ha_log_clear(struct bgp_ha_session *s)
 	s->log_bytes = 0;
 	s->keepalives = 0;
 	s->rx_base = 0;
+	/* a new session: its stream starts again at offset 0 */
+	ha_reasm_clear(&s->pieces);
 }
 
 /* Standby: forget the connection state of s (a frozen socket closes
@@ -255,6 +270,52 @@ static void bgp_ha_log_append(struct bgp_ha_session *s, uint8_t type, const uint
 	memcpy(m->data, data, len);
 	bgp_ha_msgs_add_tail(&s->log, m);
 	s->log_bytes += len;
+}
+
+/* Where the record of s ends in the peer's stream: its OPEN, the
+ * KEEPALIVE that made the session Established, the messages logged, the
+ * KEEPALIVEs counted since. */
+static uint64_t bgp_ha_stream_bytes(const struct bgp_ha_session *s)
+{
+	return s->open_rcvd_len + BGP_HEADER_SIZE + s->log_bytes + s->keepalives * BGP_HEADER_SIZE;
+}
+
+/* ---- the inbound gate's segments (standby) ---- */
+
+/*
+ * Keep a segment of the peer's stream (offset, data) beyond the record of
+ * messages (segments it has already are dropped, and so are they once it
+ * has them: bgp_ha_apply trims).  False with the reason in err when it
+ * cannot be part of the stream.
+ */
+static bool bgp_ha_pieces_add(struct bgp_ha_session *s, uint16_t lport, uint16_t rport,
+			      uint64_t offset, const uint8_t *data, size_t len, char *err,
+			      size_t errlen)
+{
+	uint64_t known = bgp_ha_stream_bytes(s);
+
+	if (lport != s->pieces_lport || rport != s->pieces_rport) {
+		/* another connection of the peer's (a new one, or the other
+		 * of a collision): its own stream */
+		ha_reasm_clear(&s->pieces);
+		s->pieces_lport = lport;
+		s->pieces_rport = rport;
+	}
+	if (offset + len <= known)
+		return true;
+	if (offset > known + HA_TCP_QUEUE_MAX || s->pieces.bytes + len > 2 * HA_TCP_QUEUE_MAX) {
+		snprintf(err, errlen,
+			 "session %s: segment at offset %" PRIu64
+			 " (%zu bytes), the record ends at %" PRIu64
+			 " with %zu bytes beyond it: more than a connection can hold",
+			 s->peer, offset, len, known, s->pieces.bytes);
+		return false;
+	}
+	if (ha_reasm_add(&s->pieces, offset, data, len) < 0) {
+		snprintf(err, errlen, "session %s: out of memory for a segment", s->peer);
+		return false;
+	}
+	return true;
 }
 
 /* ---- encoding ---- */
@@ -520,6 +581,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 					 msg->peer, msg->index, s->keepalives + 1);
 			} else {
 				s->keepalives++;
+				ha_reasm_trim(&s->pieces, bgp_ha_stream_bytes(s));
 				ok = true;
 			}
 		} else if (msg->index != bgp_ha_msgs_count(&s->log) + 1) {
@@ -531,6 +593,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 				 msg->data.len);
 		} else {
 			bgp_ha_log_append(s, msg->type, msg->data.data, msg->data.len);
+			ha_reasm_trim(&s->pieces, bgp_ha_stream_bytes(s));
 			ok = true;
 		}
 		if (msg)
@@ -557,8 +620,248 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			frrha__delta_bgp_tcp__free_unpacked(msg, NULL);
 		return ok;
 	}
+	if (subtype == BGP_HA_SEGMENT) {
+		Frrha__DeltaBgpSegment *msg = frrha__delta_bgp_segment__unpack(NULL, len, data);
+		bool ok = false;
+
+		if (!msg || msg->base.n_unknown_fields) {
+			snprintf(err, errlen, "undecodable BGP segment");
+		} else if (!msg->data.len || msg->data.len > UINT16_MAX ||
+			   msg->offset > UINT64_MAX / 2 || !msg->local_port ||
+			   msg->local_port > UINT16_MAX || !msg->remote_port ||
+			   msg->remote_port > UINT16_MAX) {
+			snprintf(err, errlen,
+				 "BGP segment of %zu bytes at offset %" PRIu64
+				 ", ports %u/%u: not a TCP segment",
+				 msg->data.len, msg->offset, msg->local_port, msg->remote_port);
+		} else if (!(s = bgp_ha_session_find(msg->peer, false))) {
+			/* the gate sees connections before the session record
+			 * exists (OPENs in flight): nothing to keep yet */
+			ok = true;
+		} else {
+			ok = bgp_ha_pieces_add(s, msg->local_port, msg->remote_port, msg->offset,
+					       msg->data.data, msg->data.len, err, errlen);
+		}
+		if (msg)
+			frrha__delta_bgp_segment__free_unpacked(msg, NULL);
+		return ok;
+	}
 	snprintf(err, errlen, "unknown BGP delta type %u", subtype);
 	return false;
+}
+
+/* ---- the inbound gate (active card) ---- */
+
+/*
+ * Every segment a peer sends on a BGP connection waits in a netfilter queue
+ * (the card's NFQUEUE rules, doc/bgp-nsr.md) until its bytes are committed
+ * on the standby; only then does the kernel see it -- and acknowledge it.
+ * So the standby has every byte the active card ever acknowledged: when
+ * bgpd dies having read more than it replicated, the new active takes the
+ * difference from these segments (bgp_ha_stream_consistent) instead of
+ * resetting the session.  The queue is bound while this card is active;
+ * without a program on it the rules let segments through (bypass).
+ *
+ * A segment's bytes are placed in the peer's stream by its connection's
+ * anchor, a sequence number and its offset in the stream: the peer's SYN
+ * (offset 0 is the byte after it), or, for a connection taken over, the
+ * start of its re-created receive queue.
+ */
+struct bgp_ha_anchor {
+	struct sockaddr_storage local, remote;
+	uint32_t seq;
+	uint64_t offset;
+	uint64_t used; /* for reuse of the least recently used; 0: free */
+};
+
+#define BGP_HA_ANCHORS 1024
+
+static struct {
+	int fd;
+	uint32_t generation; /* of the queue's binding: verdicts of an older one are void */
+	struct event *t_read;
+	struct bgp_ha_anchor anchors[BGP_HA_ANCHORS];
+	uint64_t clock;
+	/* segments with payload: held until committed on the standby;
+	 * passed ungated (no anchor or no session record yet) */
+	uint64_t gated, ungated;
+	char error[192];
+} gate = { .fd = -1 };
+
+static bool bgp_ha_sockaddr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       IN6_ARE_ADDR_EQUAL(&x->sin6_addr, &y->sin6_addr);
+	}
+	return false;
+}
+
+static uint16_t bgp_ha_sockaddr_port(const struct sockaddr_storage *a)
+{
+	return ntohs(a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
+					     : ((const struct sockaddr_in6 *)a)->sin6_port);
+}
+
+static struct bgp_ha_anchor *bgp_ha_anchor_find(const struct sockaddr_storage *local,
+						const struct sockaddr_storage *remote)
+{
+	for (int i = 0; i < BGP_HA_ANCHORS; i++) {
+		struct bgp_ha_anchor *a = &gate.anchors[i];
+
+		if (a->used && bgp_ha_sockaddr_same(&a->local, local) &&
+		    bgp_ha_sockaddr_same(&a->remote, remote)) {
+			a->used = ++gate.clock;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+static void bgp_ha_anchor_set(const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote, uint32_t seq, uint64_t offset)
+{
+	struct bgp_ha_anchor *a = bgp_ha_anchor_find(local, remote);
+
+	if (!a) {
+		a = &gate.anchors[0];
+		for (int i = 1; i < BGP_HA_ANCHORS && a->used; i++)
+			if (gate.anchors[i].used < a->used)
+				a = &gate.anchors[i];
+		a->local = *local;
+		a->remote = *remote;
+	}
+	a->seq = seq;
+	a->offset = offset;
+	a->used = ++gate.clock;
+}
+
+static void bgp_ha_gate_verdict(void *arg)
+{
+	uint64_t ticket = (uintptr_t)arg;
+
+	if (gate.fd < 0 || (uint32_t)(ticket >> 32) != gate.generation)
+		return;
+	frr_with_privs (&bgpd_privs)
+		ha_nfq_verdict(gate.fd, BGP_HA_NFQUEUE, (uint32_t)ticket, true);
+}
+
+static void bgp_ha_gate_accept(uint32_t id)
+{
+	bgp_ha_gate_verdict((void *)(uintptr_t)(((uint64_t)gate.generation << 32) | id));
+}
+
+/* A packet from the queue: a peer's segment on a BGP connection. */
+static void bgp_ha_gate_packet(uint32_t id, const uint8_t *pkt, size_t len, void *arg)
+{
+	Frrha__DeltaBgpSegment msg = FRRHA__DELTA_BGP_SEGMENT__INIT;
+	struct ha_repl *repl = ha_module_repl();
+	char peer[INET6_ADDRSTRLEN] = "";
+	struct bgp_ha_anchor *a;
+	struct ha_nfq_tcp seg;
+	uint64_t ticket;
+	int32_t ahead;
+	uint8_t *buf;
+	size_t blen;
+
+	if (!ha_nfq_parse_tcp(pkt, len, &seg)) {
+		bgp_ha_gate_accept(id);
+		return;
+	}
+	if (seg.flags & TH_SYN) {
+		/* a new connection (SYN) or the answer to ours (SYN-ACK) */
+		bgp_ha_anchor_set(&seg.dst, &seg.src, seg.seq + 1, 0);
+		bgp_ha_gate_accept(id);
+		return;
+	}
+	if (!seg.payload_len) {
+		bgp_ha_gate_accept(id);
+		return;
+	}
+	if (seg.src.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&seg.src)->sin_addr, peer, sizeof(peer));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&seg.src)->sin6_addr, peer,
+			  sizeof(peer));
+	a = bgp_ha_anchor_find(&seg.dst, &seg.src);
+	if (!a || !repl || !bgp_ha_session_find(peer, false)) {
+		gate.ungated++;
+		bgp_ha_gate_accept(id);
+		return;
+	}
+	/* retransmissions lie behind the anchor; it follows the stream */
+	ahead = (int32_t)(seg.seq - a->seq);
+	msg.offset = a->offset + ahead;
+	if (ahead > 0) {
+		a->seq = seg.seq;
+		a->offset = msg.offset;
+	}
+	msg.peer = peer;
+	msg.local_port = bgp_ha_sockaddr_port(&seg.dst);
+	msg.remote_port = bgp_ha_sockaddr_port(&seg.src);
+	msg.data.data = (uint8_t *)seg.payload;
+	msg.data.len = seg.payload_len;
+	blen = frrha__delta_bgp_segment__get_packed_size(&msg);
+	buf = XMALLOC(MTYPE_TMP, blen);
+	frrha__delta_bgp_segment__pack(&msg, buf);
+	ticket = ha_repl_send(repl, BGP_HA_CLASS_SESSION, BGP_HA_SEGMENT, buf, blen);
+	XFREE(MTYPE_TMP, buf);
+	gate.gated++;
+	ha_repl_gate(repl, ticket, bgp_ha_gate_verdict,
+		     (void *)(uintptr_t)(((uint64_t)gate.generation << 32) | id));
+}
+
+static void bgp_ha_gate_read(struct event *ev)
+{
+	event_add_read(bm->master, bgp_ha_gate_read, NULL, gate.fd, &gate.t_read);
+	if (ha_nfq_read(gate.fd, bgp_ha_gate_packet, NULL) < 0)
+		zlog_warn("frr-ha: inbound gate: reading netfilter queue %u: %s", BGP_HA_NFQUEUE,
+			  safe_strerror(errno));
+}
+
+/* Active: hold the peers' segments until the standby has them. */
+static void bgp_ha_gate_open(void)
+{
+	char err[160] = "";
+
+	if (gate.fd >= 0)
+		return;
+	frr_with_privs (&bgpd_privs)
+		gate.fd = ha_nfq_open(BGP_HA_NFQUEUE, UINT16_MAX, err, sizeof(err));
+	if (gate.fd < 0) {
+		snprintf(gate.error, sizeof(gate.error), "cannot bind netfilter queue %u: %s",
+			 BGP_HA_NFQUEUE, err);
+		zlog_err("frr-ha: inbound gate: %s -- the peers' segments are acknowledged before the standby has them",
+			 gate.error);
+		return;
+	}
+	gate.error[0] = '\0';
+	gate.generation++;
+	event_add_read(bm->master, bgp_ha_gate_read, NULL, gate.fd, &gate.t_read);
+	zlog_info("frr-ha: inbound gate: netfilter queue %u bound", BGP_HA_NFQUEUE);
+}
+
+/* Standby (or leaving): unbind the queue; what waits in it is dropped, and
+ * sent again by the peers to whichever card has their connections. */
+static void bgp_ha_gate_close(void)
+{
+	EVENT_OFF(gate.t_read);
+	memset(gate.anchors, 0, sizeof(gate.anchors));
+	if (gate.fd < 0)
+		return;
+	frr_with_privs (&bgpd_privs)
+		ha_nfq_close(gate.fd, BGP_HA_NFQUEUE);
+	gate.fd = -1;
+	zlog_info("frr-ha: inbound gate: netfilter queue %u unbound", BGP_HA_NFQUEUE);
 }
 
 /* ---- graceful switchover: the connections move ---- */
@@ -738,11 +1041,6 @@ static void bgp_ha_put_header(uint8_t *buf, uint16_t len, uint8_t type)
 /* Bytes of the peer's stream our record of session s accounts for: its
  * OPEN, the KEEPALIVE that established it, every message logged since and
  * the KEEPALIVEs counted since. */
-static uint64_t bgp_ha_stream_bytes(const struct bgp_ha_session *s)
-{
-	return s->open_rcvd_len + BGP_HEADER_SIZE + s->log_bytes + s->keepalives * BGP_HEADER_SIZE;
-}
-
 /*
  * Whether the frozen connection st carries on exactly where the record of
  * session s ends -- the two checks that keep a takeover from silently
@@ -750,17 +1048,30 @@ static uint64_t bgp_ha_stream_bytes(const struct bgp_ha_session *s)
  *  - inbound: the old active's bgpd read (bytes received minus those still
  *    queued) just the bytes of the messages replicated to us; more means
  *    it consumed messages the standby never got (a crash between its read
- *    and the replication);
+ *    and the replication) -- unless the inbound gate's segments have those
+ *    bytes: then they go back at the head of the receive queue, and this
+ *    card's bgpd reads them as the old one did;
  *  - outbound: its send queue ends where a BGP message ends; otherwise it
  *    died half-way through writing one.
  */
-static bool bgp_ha_stream_consistent(struct bgp_ha_session *s, const struct ha_tcp_state *st,
+static bool bgp_ha_stream_consistent(struct bgp_ha_session *s, struct ha_tcp_state *st,
 				     bool *outbound_ok, char *err, size_t errlen)
 {
 	uint64_t read = s->rx_base + st->bytes_received - st->rcvq_len;
 	uint64_t known = bgp_ha_stream_bytes(s);
 
 	*outbound_ok = ha_bgp_stream_ends_on_message(st->sndq, st->sndq_len);
+	if (read > known && read - known <= HA_TCP_QUEUE_MAX) {
+		uint8_t *missing = ha_reasm_copy(&s->pieces, known, read);
+
+		if (missing && ha_tcp_state_unread(st, missing, read - known) == 0) {
+			zlog_info("frr-ha: session %s: the old active read %" PRIu64
+				  " bytes more than it replicated; the inbound gate's segments have them",
+				  s->peer, read - known);
+			read = known;
+		}
+		free(missing);
+	}
 	/* 19 bytes missing can only be one KEEPALIVE (every other message is
 	 * longer): nothing lost but its count */
 	if (read == known + BGP_HEADER_SIZE) {
@@ -832,6 +1143,7 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	uint8_t *open_rcvd;
 	size_t open_rcvd_len;
 	bool ok = false, outbound_ok;
+	uint32_t rcvq_len;
 	int fd, inq;
 
 	*reset = false;
@@ -849,8 +1161,16 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 		outbound_ok = ha_bgp_stream_ends_on_message(st.sndq, st.sndq_len);
 		goto reset;
 	}
+	rcvq_len = st.rcvq_len;
 	if (!bgp_ha_stream_consistent(s, &st, &outbound_ok, err, errlen))
 		goto reset;
+	if (st.rcvq_len != rcvq_len && s->tcp_fd >= 0) {
+		/* the socket re-created ahead lacks the bytes put back into
+		 * the receive queue: re-created again (closing it in repair
+		 * mode sends nothing) */
+		close(s->tcp_fd);
+		s->tcp_fd = -1;
+	}
 	c = peer->connection;
 	/* the replicated messages and OPEN: taken out of the record, which the
 	 * status changes below rewrite (they are logged again as bgpd
@@ -911,6 +1231,10 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	 * counts them again, KEEPALIVEs aside): the socket's counter started
 	 * at the takeover (the re-created receive queue counted in it or not,
 	 * the difference is what is still queued) */
+	/* this card's inbound gate places the peer's next bytes after the
+	 * replayed ones: the re-created receive queue starts there */
+	bgp_ha_anchor_set(&st.local, &st.remote, st.rcv_seq, replayed);
+	ha_reasm_clear(&s->pieces);
 	if (ha_tcp_byte_counters(fd, &received, &acked) == 0 && ioctl(fd, SIOCINQ, &inq) == 0)
 		s->rx_base = replayed - received + inq;
 	else
@@ -1056,6 +1380,7 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 
 	EVENT_OFF(t_thaw);
 	if (role == HA_ROLE_STANDBY) {
+		bgp_ha_gate_close();
 		/* hold every peer first: the sessions stopped below must not
 		 * start again */
 		bgp_ha_peers_hold(true, false);
@@ -1079,6 +1404,7 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	}
 	if (role != HA_ROLE_ACTIVE)
 		return;
+	bgp_ha_gate_open();
 	/* released (not started yet): the adoptions below go through bgpd's
 	 * FSM */
 	bgp_ha_peers_hold(false, false);
@@ -1200,7 +1526,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 	struct ha_repl *repl = ha_module_repl();
 	enum ha_role role = repl ? ha_repl_role(repl) : HA_ROLE_INIT;
 	struct bgp_ha_session *s;
-	json_object *json = NULL, *jsessions = NULL;
+	json_object *json = NULL, *jsessions = NULL, *jgate;
 
 	if (uj) {
 		json = json_object_new_object();
@@ -1210,6 +1536,14 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "sessionsResetAtTakeover", bgp_ha_takeovers.reset);
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
 		json_object_boolean_add(json, "listening", bgp_ha_main_listening());
+		jgate = json_object_new_object();
+		json_object_int_add(jgate, "queue", BGP_HA_NFQUEUE);
+		json_object_boolean_add(jgate, "bound", gate.fd >= 0);
+		json_object_int_add(jgate, "segmentsGated", gate.gated);
+		json_object_int_add(jgate, "segmentsUngated", gate.ungated);
+		if (gate.error[0])
+			json_object_string_add(jgate, "error", gate.error);
+		json_object_object_add(json, "inboundGate", jgate);
 	} else {
 		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",
 			ha_role_name(role));
@@ -1217,6 +1551,15 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			bgp_ha_main_listening()	  ? "yes"
 			: role == HA_ROLE_STANDBY ? "no (standby)"
 						  : "no");
+		if (gate.fd >= 0)
+			vty_out(vty,
+				"Inbound gate: netfilter queue %u, %" PRIu64
+				" segments held until the standby had them, %" PRIu64
+				" passed ungated\n",
+				BGP_HA_NFQUEUE, gate.gated, gate.ungated);
+		else
+			vty_out(vty, "Inbound gate: off (%s)\n",
+				gate.error[0] ? gate.error : "this card is not active");
 		vty_out(vty,
 			"Takeovers on this card: %" PRIu64 " sessions taken over, %" PRIu64
 			" reset instead, %" PRIu64 " not taken over\n",
@@ -1240,6 +1583,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			json_object_int_add(j, "bytesLogged", s->log_bytes);
 			json_object_int_add(j, "keepalivesReceived", s->keepalives);
 			json_object_int_add(j, "streamBytes", bgp_ha_stream_bytes(s));
+			json_object_int_add(j, "gatedBytesAhead", s->pieces.bytes);
 			if (s->takeover[0])
 				json_object_string_add(j, "lastTakeover", s->takeover);
 			json_object_object_add(jsessions, s->peer, j);

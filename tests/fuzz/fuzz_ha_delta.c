@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] & 3) {
+	switch (data[0] % 6) {
 	case 0: {
 		Frrha__DeltaConfigCommand *m, *again;
 
@@ -113,6 +113,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       (!m->data.len || memcmp(again->data.data, m->data.data, m->data.len) == 0));
 		frrha__delta_bgp_message__free_unpacked(again, NULL);
 		frrha__delta_bgp_message__free_unpacked(m, NULL);
+		free(buf);
+		break;
+	}
+	case 4: {
+		Frrha__DeltaBgpTcp *m, *again;
+
+		m = frrha__delta_bgp_tcp__unpack(NULL, size - 1, data + 1);
+		if (!m)
+			return 0;
+		if (m->base.n_unknown_fields) {
+			frrha__delta_bgp_tcp__free_unpacked(m, NULL);
+			return 0;
+		}
+		len = frrha__delta_bgp_tcp__get_packed_size(m);
+		buf = malloc(len + 1);
+		frrha__delta_bgp_tcp__pack(m, buf);
+		again = frrha__delta_bgp_tcp__unpack(NULL, len, buf);
+		assert(again && strcmp(again->peer, m->peer) == 0 &&
+		       again->state.len == m->state.len &&
+		       (!m->state.len ||
+			memcmp(again->state.data, m->state.data, m->state.len) == 0));
+		frrha__delta_bgp_tcp__free_unpacked(again, NULL);
+		frrha__delta_bgp_tcp__free_unpacked(m, NULL);
+		free(buf);
+		break;
+	}
+	case 5: {
+		Frrha__DeltaBgpSegment *m, *again;
+
+		m = frrha__delta_bgp_segment__unpack(NULL, size - 1, data + 1);
+		if (!m)
+			return 0;
+		if (m->base.n_unknown_fields) {
+			frrha__delta_bgp_segment__free_unpacked(m, NULL);
+			return 0;
+		}
+		len = frrha__delta_bgp_segment__get_packed_size(m);
+		buf = malloc(len + 1);
+		frrha__delta_bgp_segment__pack(m, buf);
+		again = frrha__delta_bgp_segment__unpack(NULL, len, buf);
+		assert(again && strcmp(again->peer, m->peer) == 0 &&
+		       again->local_port == m->local_port && again->remote_port == m->remote_port &&
+		       again->offset == m->offset && again->data.len == m->data.len &&
+		       (!m->data.len || memcmp(again->data.data, m->data.data, m->data.len) == 0));
+		frrha__delta_bgp_segment__free_unpacked(again, NULL);
+		frrha__delta_bgp_segment__free_unpacked(m, NULL);
 		free(buf);
 		break;
 	}

@@ -196,6 +196,20 @@ class RedundantRouter:
                 )
         self._install_counters()
         self._install_mastership()
+        for side in self.cards:
+            self.bgp_inbound_gate(side, True)
+
+    def bgp_inbound_gate(self, side, on):
+        """The NFQUEUE rules of bgpd-ha's inbound gate on card side (as
+        doc/bgp-nsr.md has them): a peer's BGP segments wait in queue 179
+        until the active's bgpd-ha has them on the standby; "bypass" lets
+        them through while nothing is bound to the queue (the standby)."""
+        for tool in ("iptables", "ip6tables"):
+            for port in ("--dport", "--sport"):
+                self.card(side).cmd_raises(
+                    "%s %s INPUT -p tcp %s 179 -j NFQUEUE --queue-num 179 --queue-bypass"
+                    % (tool, "-A" if on else "-D", port)
+                )
 
     def bridge_netns(self):
         """The namespace holding every line bridge, as a path hard can open."""
@@ -505,6 +519,28 @@ exit
             "nft add rule bridge %s fwd_%s %s saddr %s%s tcp flags '& (fin | rst) != 0' "
             "counter name %s" % (NFT_TABLE, switch, family, saddr, ports, counter)
         )
+        # the same segments captured, so that a count above 0 can say which
+        # connection it was (every port of the switch: seen once coming in
+        # from a card and once going out to the peer)
+        # (tcp[] does not reach past an IPv6 header: its flags byte directly)
+        flags = "ip6[53] & 5 != 0" if family == "ip6" else "tcp[tcpflags] & (tcp-rst|tcp-fin) != 0"
+        sw.cmd(
+            "nohup tcpdump -i any -U -w %s '%s src %s and tcp and %s' >/dev/null 2>&1 &"
+            % (self._teardown_pcap(switch, name), family, saddr, flags)
+        )
+
+    def _teardown_pcap(self, switch, name):
+        logdir = os.path.join(self.tgen.logdir, switch)
+        os.makedirs(logdir, exist_ok=True)
+        return os.path.join(logdir, "teardown_%s.pcap" % name)
+
+    def tcp_teardowns(self, switch, name="all"):
+        """The FIN and RST segments counted by watch_tcp_teardown(switch,
+        name), as tcpdump prints them (with their time)."""
+        out = self._switch(switch).cmd(
+            "tcpdump -nr %s 2>/dev/null" % self._teardown_pcap(switch, name)
+        )
+        return [line for line in out.splitlines() if line.strip()]
 
     def tcp_teardown_count(self, switch, name="all"):
         out = self._switch(switch).cmd_raises(

@@ -31,7 +31,7 @@
 static const ProtobufCMessageDescriptor *const messages[] = {
 	&frrha__delta_config_command__descriptor, &frrha__delta_config_snapshot__descriptor,
 	&frrha__delta_bgp_session__descriptor,	  &frrha__delta_bgp_message__descriptor,
-	&frrha__delta_bgp_tcp__descriptor,
+	&frrha__delta_bgp_tcp__descriptor,	  &frrha__delta_bgp_segment__descriptor,
 };
 
 static void camel_to_kebab(const char *in, char *out, size_t outlen)

@@ -31,7 +31,14 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_neighbor, peer_bgp_session_view, wait_for
+from frrha_topo import (
+    RedundantRouter,
+    hold_unchanged,
+    log_lines,
+    peer_bgp_neighbor,
+    peer_bgp_session_view,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -220,7 +227,7 @@ def test_graceful_switchover_keeps_the_session():
     _switchover_keeps_session("a", "b")
     _switchover_keeps_session("b", "a")
     # for test_no_reset_at_all_on_the_line
-    SWITCHOVER_RESETS.append(R1.tcp_teardown_count("s1", "all"))
+    SWITCHOVER_RESETS.append((R1.tcp_teardown_count("s1", "all"), R1.tcp_teardowns("s1", "all")))
 
 
 def test_twenty_switchovers_keep_the_session():
@@ -428,8 +435,126 @@ def test_bgpd_crash_takeover_keeps_the_session():
     assert R1.tcp_teardown_count("s1", "crash-session") == teardowns
 
 
+def _p1_unacknowledged():
+    "Bytes p1 sent on its session with r1 that r1 has not acknowledged (p1's Send-Q)."
+    out = _p1().cmd("ss -tnH state established dst 10.0.1.1")
+    return sum(int(line.split()[1]) for line in out.splitlines() if line.strip())
+
+
+def _gated(side):
+    return R1.vtysh_json(side, "show redundancy bgp json")["inboundGate"]
+
+
+def _ready_for_a_crash():
+    """Card a active, the session replicated and ready for a takeover on
+    card b: p1's view and b's count of sessions taken over, before."""
+    R1.wait_active("a", "redundant before the crash", count=400)
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="session replicated")
+    assert ok, diff
+    R1.wait_bgp_takeover_ready("a", PEER, held=1)
+    return _p1_view(), R1.vtysh_json("b", "show redundancy bgp json")["sessionsTakenOver"]
+
+
+def _p1_announces(prefix):
+    _p1().vtysh_multicmd(
+        "configure terminal\nip route %s blackhole\nrouter bgp 65002\n"
+        "address-family ipv4 unicast\nnetwork %s\n" % (prefix, prefix)
+    )
+
+
+def _carried_on_by_b(taken_before, before, prefix):
+    """Card b took the session over with its connection, p1's route prefix
+    reached it, p1 noticed nothing; then back to card a."""
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json"),
+        {"sessionsTakenOver": taken_before + 1, "sessionsResetAtTakeover": 0},
+        title="card b took the session over with its connection",
+    )
+    assert ok, "%s\n%s" % (diff, R1.card("b").vtysh_cmd("show redundancy bgp"))
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
+        {prefix: [{"valid": True}]},
+        title="p1's route %s on card b" % prefix,
+    )
+    assert ok, diff
+    hold_unchanged(_p1_view, before)
+    _restart_bgpd_on_a_and_switch_back()
+
+
+def test_bgpd_crash_with_input_not_on_the_standby_carries_on():
+    """The inbound gate: while the standby cannot get it (card a's data
+    channel blocked), p1's UPDATE waits in card a's netfilter queue -- card
+    a's kernel does not even acknowledge it, nor does its bgpd see it.  kill
+    -9 of bgpd then: card b takes the session over with its connection
+    (nothing is missing: what card a acknowledged, b has), p1 sends the
+    UPDATE again, now to card b.  p1 notices nothing."""
+    _skip_on_failure()
+    before, taken_before = _ready_for_a_crash()
+    assert _gated("a")["bound"] is True, _gated("a")
+
+    R1.block_data_channel("a", "bgpd")
+    try:
+        _p1_announces("10.200.4.0/24")
+        # (p1's hold time is 9 s: its keepalives wait in the queue too)
+        ok, diff = wait_for(
+            lambda: {"unacknowledged": _p1_unacknowledged() > 0},
+            {"unacknowledged": True},
+            wait=0.1,
+            title="p1's UPDATE not acknowledged by card a",
+        )
+        assert ok, diff
+        assert "10.200.4.0/24" not in R1.vtysh_json("a", "show ip bgp json").get("routes", {})
+        pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
+        R1.card("a").cmd_raises("kill -9 %d" % pid)
+        R1.wait_active("b", "card b took over after bgpd died on card a", redundant=False)
+    finally:
+        R1.unblock_data_channel("a")
+    # p1 sends the UPDATE again, to card b
+    _carried_on_by_b(taken_before, before, "10.200.4.0/24")
+
+
+def test_bgpd_crash_with_input_read_not_replicated_carries_on():
+    """The inbound gate's other half: bgpd killed after its I/O thread read
+    a message of p1's (the kernel acknowledged it: its segment was committed
+    on the standby first) and before its main thread processed -- and
+    replicated -- it: gdb stops bgpd at its next bgp_process_packet() and
+    kills it there.  Card b finds the bytes the old active read beyond its
+    record in the gate's segments, puts them back at the head of the receive
+    queue and carries the session on; p1 notices nothing and its new route
+    reaches card b."""
+    _skip_on_failure()
+    before, taken_before = _ready_for_a_crash()
+    found_before = len(log_lines(R1, "b", "bgpd", "the inbound gate's segments have them"))
+    card = R1.card("a")
+    pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
+    card.cmd(
+        "nohup gdb -p %d -batch -ex 'break bgp_process_packet' -ex continue "
+        "-ex 'shell kill -9 %d' > %s 2>&1 &"
+        % (pid, pid, os.path.join(get_topogen().logdir, "r1a", "gdb-crash.log"))
+    )
+    ok, diff = wait_for(
+        lambda: {"traced": card.cmd("grep TracerPid /proc/%d/status" % pid).split()[-1] != "0"},
+        {"traced": True},
+        wait=0.1,
+        title="gdb attached to card a's bgpd",
+    )
+    assert ok, diff
+    # an UPDATE (or a KEEPALIVE of p1's, whichever comes first) is read,
+    # and bgpd dies before it processes it
+    _p1_announces("10.200.5.0/24")
+    R1.wait_active("b", "card b took over after bgpd died on card a", redundant=False)
+    ok, diff = wait_for(
+        lambda: {"found": len(log_lines(R1, "b", "bgpd", "the inbound gate's segments have them"))},
+        {"found": found_before + 1},
+        title="card b found what bgpd read in the gate's segments",
+    )
+    assert ok, diff
+    _carried_on_by_b(taken_before, before, "10.200.5.0/24")
+
+
 def test_bgpd_crash_with_unreplicated_input_resets_the_session_cleanly():
-    """kill -9 of the active bgpd after it processed an UPDATE that never
+    """Without the inbound gate (its NFQUEUE rules removed from card a):
+    kill -9 of the active bgpd after it processed an UPDATE that never
     reached the standby (its data channel blocked): card b's record does
     not add up with the frozen connection, so b resets that session cleanly
     -- a NOTIFICATION (Cease/Administrative Reset) and a normal close --
@@ -443,12 +568,10 @@ def test_bgpd_crash_with_unreplicated_input_resets_the_session_cleanly():
     resets_before = R1.vtysh_json("b", "show redundancy bgp json")["sessionsResetAtTakeover"]
     logged_b = _sessions("b")[PEER]["messagesLogged"]
 
+    R1.bgp_inbound_gate("a", False)
     R1.block_data_channel("a", "bgpd")
     try:
-        _p1().vtysh_multicmd(
-            "configure terminal\nip route 10.200.3.0/24 blackhole\nrouter bgp 65002\n"
-            "address-family ipv4 unicast\nnetwork 10.200.3.0/24\n"
-        )
+        _p1_announces("10.200.3.0/24")
         ok, diff = wait_for(
             lambda: R1.vtysh_json("a", "show ip bgp json").get("routes", {}),
             {"10.200.3.0/24": [{"valid": True}]},
@@ -462,6 +585,7 @@ def test_bgpd_crash_with_unreplicated_input_resets_the_session_cleanly():
         R1.wait_active("b", "card b took over after bgpd died on card a", redundant=False)
     finally:
         R1.unblock_data_channel("a")
+        R1.bgp_inbound_gate("a", True)
     ok, diff = wait_for(
         lambda: R1.vtysh_json("b", "show redundancy bgp json"),
         {
@@ -513,7 +637,9 @@ def test_no_reset_at_all_on_the_line():
     """Across the graceful switchovers above, r1 sent no FIN or RST at all on
     the line: the standby's bgpd makes no connection attempts of its own
     (their leftovers were answered with RSTs at takeover)."""
-    assert SWITCHOVER_RESETS and SWITCHOVER_RESETS[0] == 0, SWITCHOVER_RESETS
+    assert SWITCHOVER_RESETS, "the switchover test did not get that far"
+    count, captured = SWITCHOVER_RESETS[0]
+    assert count == 0, captured
 
 
 if __name__ == "__main__":
