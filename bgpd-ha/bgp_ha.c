@@ -22,9 +22,13 @@
  * the session ends, re-creates it and has bgpd adopt it (bgp_ha_adopt) --
  * or resets that one session cleanly when it does not add up.
  *
- * Not yet (issue 4, doc/bgp-nsr.md): gating the kernel's ACKs on the
- * standby's commit, the outbound stream, the death of the whole card,
- * feeding the replicated messages to the standby's bgpd continuously.
+ * The inbound gate (bgp_ha_gate_*): the peers' segments reach the active's
+ * TCP only once the standby has their bytes, so a crash never loses what
+ * the active card acknowledged.
+ *
+ * Not yet (issue 4, doc/bgp-nsr.md): the outbound stream, the death of
+ * the whole card, feeding the replicated messages to the standby's bgpd
+ * continuously.
  * The standby's bgpd starts no session of its own (bgp_ha_peers_hold).
  *
  * "show redundancy bgp [json]" shows the replicated sessions on both cards.

@@ -50,6 +50,11 @@ def _p1_view():
     return peer_bgp_session_view(_p1(), R1_ADDR)
 
 
+def _gated(side):
+    gate = R1.vtysh_json(side, "show redundancy bgp json")["inboundGate"]
+    return gate["segmentsGated"] if gate["bound"] else 0
+
+
 def test_ipv6_session_replicated():
     "The IPv6 session is up and the standby holds it."
     R1.wait_active("a", "boot election")
@@ -87,6 +92,14 @@ def test_ipv6_session_survives_graceful_switchovers():
             lambda: R1.vtysh_json(new, "show bgp ipv4 unicast json").get("routes", {}),
             {"10.200.1.0/24": [{"valid": True}]},
             title="p1's IPv4 route on card %s" % new,
+        )
+        assert ok, diff
+        # the inbound gate holds the adopted IPv6 connection's segments too
+        # (p1's keepalives every 3 s)
+        ok, diff = wait_for(
+            lambda: {"gated": _gated(new) > 0},
+            {"gated": True},
+            title="card %s's inbound gate held p1's segments" % new,
         )
         assert ok, diff
 
