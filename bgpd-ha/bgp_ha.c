@@ -122,6 +122,14 @@ struct bgp_ha_session {
 	uint8_t *tcp;	     /* standby: the frozen connection (ha_tcp encoding) */
 	size_t tcp_len;
 	bool tcp_from_hard; /* ... sent by the old active's hard: its bgpd died */
+	/* ... this card's own, handed over at a graceful switchover and kept
+	 * (its socket frozen in tcp_fd) in case the switchover rolls back;
+	 * the socket lacks the bytes bgpd had read and not processed, which
+	 * head the state's receive queue */
+	bool tcp_own, tcp_fd_lacks_unread;
+	/* new active: its adoption waits for bgpd to finish clearing the
+	 * peer; the record stays as it is meanwhile */
+	bool awaiting_adoption;
 	/* standby: that connection re-created at once, frozen until it is
 	 * adopted -- once this card has the line, the peer's segments that
 	 * arrive before the adoption are dropped (and sent again), where no
@@ -192,6 +200,8 @@ static void bgp_ha_connection_clear(struct bgp_ha_session *s)
 	XFREE(MTYPE_BGP_HA_MSG, s->tcp);
 	s->tcp_len = 0;
 	s->tcp_from_hard = false;
+	s->tcp_own = false;
+	s->tcp_fd_lacks_unread = false;
 	if (s->tcp_fd >= 0)
 		close(s->tcp_fd);
 	s->tcp_fd = -1;
@@ -477,6 +487,10 @@ static int bgp_ha_peer_status_changed(struct peer *peer)
 	 * the new active, which carries them on */
 	if (bgp_ha_hold_peers)
 		return 0;
+	/* the end of a clearing that an adoption waits for: not news either */
+	s = bgp_ha_session_find(peer->host, false);
+	if (s && s->awaiting_adoption)
+		return 0;
 
 	/* a connection accepted while the configured peer also connects
 	 * (collision) lives on a temporary peer of the same name (not the
@@ -527,6 +541,22 @@ static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 	return true;
 }
 
+/*
+ * Standby: the active carries the session on (a delta of it arrived), so a
+ * frozen connection of it from a graceful handover is stale -- the one the
+ * old active handed over before a switchover that did not complete, or
+ * this card's own after one that did.  (Not one from hard: a dead bgpd's
+ * last deltas may still arrive after hard's state.)
+ */
+static void bgp_ha_connection_moved_on(struct bgp_ha_session *s)
+{
+	if (!s->tcp || s->tcp_from_hard)
+		return;
+	zlog_info("frr-ha: session %s: the active carries its connection on; the frozen copy here is dropped",
+		  s->peer);
+	bgp_ha_connection_clear(s);
+}
+
 static void bgp_ha_reset(struct ha_repl *repl, void *arg)
 {
 	struct bgp_ha_session *s;
@@ -551,6 +581,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			return false;
 		}
 		s = bgp_ha_session_find(msg->peer, true);
+		bgp_ha_connection_moved_on(s);
 		if (strcmp(msg->state, "Deleted") == 0) {
 			bgp_ha_session_free(s);
 		} else {
@@ -600,6 +631,8 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			ha_reasm_trim(&s->pieces, bgp_ha_stream_bytes(s));
 			ok = true;
 		}
+		if (ok)
+			bgp_ha_connection_moved_on(s);
 		if (msg)
 			frrha__delta_bgp_message__free_unpacked(msg, NULL);
 		return ok;
@@ -906,7 +939,8 @@ static void bgp_ha_io_resume(struct peer_connection *c)
  * them -- and the messages bgpd queued and did not write yet (obuf, the
  * first maybe half written) at the tail of the send queue.
  */
-static int bgp_ha_state_add_buffers(struct peer_connection *c, struct ha_tcp_state *st)
+static int bgp_ha_state_add_buffers(struct peer_connection *c, struct ha_tcp_state *st,
+				    size_t *unread)
 {
 	uint8_t *in = NULL, *out = NULL;
 	size_t in_len = 0, out_len = 0, pos;
@@ -938,6 +972,7 @@ static int bgp_ha_state_add_buffers(struct peer_connection *c, struct ha_tcp_sta
 			  c->peer->host, in_len, out_len);
 	if (ha_tcp_state_unread(st, in, in_len) < 0 || ha_tcp_state_unwritten(st, out, out_len) < 0)
 		ret = -1;
+	*unread = in_len;
 	XFREE(MTYPE_TMP, in);
 	XFREE(MTYPE_TMP, out);
 	return ret;
@@ -957,7 +992,7 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 		char err[256] = "";
 		uint8_t *state, *buf;
 		ssize_t slen;
-		size_t blen;
+		size_t blen, unread = 0;
 		int ret;
 
 		if (!peer || !peer_established(peer->connection))
@@ -973,7 +1008,7 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 			else
 				ret = ha_tcp_dump(c->fd, &st, err, sizeof(err));
 		}
-		if (ret == 0 && bgp_ha_state_add_buffers(c, &st) < 0) {
+		if (ret == 0 && bgp_ha_state_add_buffers(c, &st, &unread) < 0) {
 			snprintf(err, sizeof(err),
 				 "bgpd's buffers do not fit the connection's queues");
 			ha_tcp_state_clear(&st);
@@ -987,7 +1022,7 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 		}
 		s->frozen = true;
 		slen = ha_tcp_state_encode(&st, NULL, 0);
-		state = XMALLOC(MTYPE_TMP, slen);
+		state = XMALLOC(MTYPE_BGP_HA_MSG, slen);
 		ha_tcp_state_encode(&st, state, slen);
 		ha_tcp_state_clear(&st);
 		msg.peer = s->peer;
@@ -998,7 +1033,13 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 		frrha__delta_bgp_tcp__pack(&msg, buf);
 		ha_repl_send(repl, BGP_HA_CLASS_SESSION, BGP_HA_TCP, buf, blen);
 		XFREE(MTYPE_TMP, buf);
-		XFREE(MTYPE_TMP, state);
+		/* kept: if the switchover rolls back after this card went
+		 * standby, its bgpd carries on from this state (role_changed) */
+		bgp_ha_connection_clear(s);
+		s->tcp = state;
+		s->tcp_len = slen;
+		s->tcp_own = true;
+		s->tcp_fd_lacks_unread = unread > 0;
 		zlog_info("frr-ha: session %s frozen for the switchover", s->peer);
 	}
 	event_add_timer_msec(bm->master, bgp_ha_thaw, NULL, BGP_HA_THAW_MSEC, &t_thaw);
@@ -1015,6 +1056,7 @@ static void bgp_ha_thaw(struct event *ev)
 		if (!s->frozen)
 			continue;
 		s->frozen = false;
+		bgp_ha_connection_clear(s);
 		if (!peer || !peer_established(peer->connection))
 			continue;
 		bgp_ha_io_resume(peer->connection);
@@ -1168,10 +1210,11 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	rcvq_len = st.rcvq_len;
 	if (!bgp_ha_stream_consistent(s, &st, &outbound_ok, err, errlen))
 		goto reset;
-	if (st.rcvq_len != rcvq_len && s->tcp_fd >= 0) {
-		/* the socket re-created ahead lacks the bytes put back into
-		 * the receive queue: re-created again (closing it in repair
-		 * mode sends nothing) */
+	if ((st.rcvq_len != rcvq_len || s->tcp_fd_lacks_unread) && s->tcp_fd >= 0) {
+		/* the socket re-created (or kept) ahead lacks the bytes put
+		 * back into the receive queue: re-created again (closing it in
+		 * repair mode sends nothing; the peer's segments meanwhile
+		 * wait in the inbound gate's queue) */
 		close(s->tcp_fd);
 		s->tcp_fd = -1;
 	}
@@ -1378,11 +1421,21 @@ static int bgp_ha_config_end_late(struct bgp *bgp)
 	return 0;
 }
 
+/* adoptions waiting for bgpd to finish clearing a peer: retried this often,
+ * this many times (then tried anyway) */
+#define BGP_HA_ADOPT_RETRY_MSEC 10
+#define BGP_HA_ADOPT_TRIES	300
+static struct event *t_adopt;
+static unsigned int bgp_ha_adopt_tries;
+static bool bgp_ha_adopt_all(void);
+static void bgp_ha_adopt_later(struct event *ev);
+
 static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
 {
 	struct bgp_ha_session *s;
 
 	EVENT_OFF(t_thaw);
+	EVENT_OFF(t_adopt);
 	if (role == HA_ROLE_STANDBY) {
 		bgp_ha_gate_close();
 		/* hold every peer first: the sessions stopped below must not
@@ -1400,6 +1453,13 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 			zlog_info("frr-ha: session %s handed over to the new active card", s->peer);
 			/* hard keeps its copy until this card is off the line */
 			ha_client_session_handed_over(s->peer);
+			/* and so does bgpd-ha, until the new active carries the
+			 * connection on (its first delta of the session): if the
+			 * switchover rolls back, this card carries it on */
+			if (s->tcp_own) {
+				s->tcp_fd = peer->connection->fd;
+				peer->connection->fd = -1;
+			}
 			/* through the FSM: bgp_stop alone would leave the peer
 			 * "Established" without a socket */
 			bgp_event_update(peer->connection, BGP_Stop);
@@ -1409,17 +1469,45 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	if (role != HA_ROLE_ACTIVE)
 		return;
 	bgp_ha_gate_open();
-	/* released (not started yet): the adoptions below go through bgpd's
-	 * FSM */
+	/* released (not started yet): the adoptions go through bgpd's FSM */
 	bgp_ha_peers_hold(false, false);
+	bgp_ha_adopt_tries = 0;
+	if (bgp_ha_adopt_all())
+		/* the others start from the configuration, as at boot */
+		bgp_ha_peers_hold(false, true);
+	else
+		event_add_timer_msec(bm->master, bgp_ha_adopt_later, NULL, BGP_HA_ADOPT_RETRY_MSEC,
+				     &t_adopt);
+}
+
+/*
+ * New active: each session with a frozen connection becomes bgpd's
+ * established session again.  A peer bgpd is still clearing (this card
+ * stopped the session moments ago: a switchover that rolled back) is
+ * adopted once its routes are cleared -- adopted before, the end of the
+ * clearing would stop it again.  False while some wait for that.
+ */
+static bool bgp_ha_adopt_all(void)
+{
+	struct bgp_ha_session *s;
+	bool done = true;
+
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		const char *how = s->tcp_from_hard ? "after bgpd died on the old active"
+				  : s->tcp_own	   ? "after a switchover that did not complete"
 						   : "at a graceful switchover";
+		struct peer *peer = bgp_ha_peer(s->peer);
 		char err[256] = "";
 		bool reset;
 
 		if (!s->tcp)
 			continue;
+		s->awaiting_adoption = peer && peer->connection->status == Clearing &&
+				       bgp_ha_adopt_tries < BGP_HA_ADOPT_TRIES;
+		if (s->awaiting_adoption) {
+			done = false;
+			continue;
+		}
 		if (bgp_ha_adopt(s, &reset, err, sizeof(err))) {
 			bgp_ha_takeovers.adopted++;
 			snprintf(s->takeover, sizeof(s->takeover), "taken over %s", how);
@@ -1438,7 +1526,19 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 		}
 		bgp_ha_connection_clear(s);
 	}
-	/* the others start from the configuration, as at boot */
+	return done;
+}
+
+static void bgp_ha_adopt_later(struct event *ev)
+{
+	if (!bgp_ha_active())
+		return;
+	bgp_ha_adopt_tries++;
+	if (!bgp_ha_adopt_all()) {
+		event_add_timer_msec(bm->master, bgp_ha_adopt_later, NULL, BGP_HA_ADOPT_RETRY_MSEC,
+				     &t_adopt);
+		return;
+	}
 	bgp_ha_peers_hold(false, true);
 }
 
@@ -1524,6 +1624,18 @@ static const char *bgp_ha_session_sync(const struct bgp_ha_session *s, enum ha_r
 	return s->open_rcvd_len && s->open_sent_len ? "ready" : "incomplete";
 }
 
+/* What this card holds of the session's connection for a takeover. */
+static const char *bgp_ha_frozen_connection(const struct bgp_ha_session *s)
+{
+	if (!s->tcp)
+		return "none";
+	if (s->tcp_from_hard)
+		return "from the old active's hard (its bgpd died)";
+	if (s->tcp_own)
+		return "this card's own, kept until the new active carries it on";
+	return "from the active's graceful handover";
+}
+
 DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$uj",
       SHOW_STR "Router redundancy (frr-ha)\n" BGP_STR JSON_STR)
 {
@@ -1588,6 +1700,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			json_object_int_add(j, "keepalivesReceived", s->keepalives);
 			json_object_int_add(j, "streamBytes", bgp_ha_stream_bytes(s));
 			json_object_int_add(j, "gatedBytesAhead", s->pieces.bytes);
+			json_object_string_add(j, "frozenConnection", bgp_ha_frozen_connection(s));
 			if (s->takeover[0])
 				json_object_string_add(j, "lastTakeover", s->takeover);
 			json_object_object_add(jsessions, s->peer, j);

@@ -190,6 +190,69 @@ def test_peer_resets_during_a_bulk():
     _next_switchover_unnoticed("b", "a")
 
 
+def test_switchover_rolled_back_keeps_the_session():
+    """A graceful switchover that cannot complete after card a released the
+    line -- card b's mastership refuses to take it (a script driver that
+    answers no) -- rolls back to card a.  Card a's bgpd had handed the
+    session over and gone standby; it kept the frozen connection and carries
+    the session on from it: p1 notices nothing, card b drops its stale copy,
+    and the next switchovers move the session as usual."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant", count=400)
+    R1.wait_bgp_takeover_ready("a", PEER)
+    before = _p1_view()
+    taken_a = R1.vtysh_json("a", "show redundancy bgp json")["sessionsTakenOver"]
+    script = os.path.join(get_topogen().logdir, "refuse-acquire.sh")
+    with open(script, "w", encoding="ascii") as f:
+        f.write(
+            '#!/bin/sh\ncase "$1" in acquire) echo "refused by the test"; exit 1;; esac\nexit 0\n'
+        )
+    os.chmod(script, 0o755)
+    out = R1.configure_hard("b", ["mastership script %s" % script])
+    assert "%" not in out, out
+    try:
+        assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+        ok, diff = wait_for(
+            lambda: {
+                "a": R1.role("a"),
+                "b": R1.role("b"),
+                "result": "aborted"
+                in R1.redundancy("a").get("lastSwitchover", {}).get("result", ""),
+            },
+            {"a": "active", "b": "standby", "result": True},
+            wait=0.1,
+            title="the switchover rolled back to card a",
+        )
+        assert ok, (diff, R1.redundancy("a").get("lastSwitchover"))
+    finally:
+        out = R1.configure_hard(
+            "b", [line for line in R1.redundancy_lines["b"] if line.startswith("mastership")]
+        )
+        assert "%" not in out, out
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("a", "show redundancy bgp json"),
+        {
+            "sessionsTakenOver": taken_a + 1,
+            "sessions": {
+                PEER: {"lastTakeover": "taken over after a switchover that did not complete"}
+            },
+        },
+        title="card a carried the session on from its own frozen connection",
+    )
+    assert ok, "%s\n%s" % (diff, R1.card("a").vtysh_cmd("show redundancy bgp"))
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json")["sessions"].get(PEER, {}),
+        {"frozenConnection": "none"},
+        title="card b dropped its stale copy of the connection",
+    )
+    assert ok, diff
+    hold_unchanged(_p1_view, before)
+    R1.wait_active("a", "redundant again", count=400)
+    R1.wait_bgp_takeover_ready("a", PEER)
+    _next_switchover_unnoticed("a", "b")
+    _next_switchover_unnoticed("b", "a")
+
+
 if __name__ == "__main__":
     args = ["-s"] + sys.argv[1:]
     sys.exit(pytest.main(args))
