@@ -77,9 +77,15 @@ int ha_tcp_freeze(int fd)
 
 int ha_tcp_thaw(int fd)
 {
-	int off = 0, dummy = 0;
+	int off = 0, on = 1, dummy = 0;
 
 	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
+		return -1;
+	/* leaving repair mode ends its forced port reuse, leaving the socket
+	 * without SO_REUSEADDR -- and its TIME_WAIT, once the connection
+	 * ends, would keep the daemon from listening on the port for a
+	 * minute.  Daemons set it on their sockets (bgpd does): set again. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
 		return -1;
 	/* the peer's segments dropped meanwhile come again */
 	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) < 0 &&

@@ -58,7 +58,8 @@ struct ha_tcp_state {
  * sends neither FIN nor RST.  0 or -1 (errno). */
 extern int ha_tcp_freeze(int fd);
 /* Leave repair mode again (the connection goes on where it was; the peer
- * sends again what was dropped meanwhile). */
+ * sends again what was dropped meanwhile).  The socket has SO_REUSEADDR
+ * afterwards, whatever it had before. */
 extern int ha_tcp_thaw(int fd);
 
 /* Read the state of a frozen, established socket.  Allocates the queues

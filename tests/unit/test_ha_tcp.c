@@ -223,6 +223,44 @@ static void test_connection_moves_to_a_new_socket(void **state)
 	close(lfd);
 }
 
+/* A connection carried on by a re-created socket and later closed (its
+ * TIME_WAIT on the listener's port) does not keep the daemon from
+ * listening on that port again: the socket leaves repair mode with
+ * SO_REUSEADDR, as daemons set it on their own. */
+static void test_restored_socket_lets_the_port_be_listened_on(void **state)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET,
+				   .sin_port = htons(PORT + 7),
+				   .sin_addr.s_addr = htonl(INADDR_ANY) };
+	struct ha_tcp_state st;
+	char err[256] = "", buf[4];
+	int lfd, client, server, restored, one = 1, reuse = 0, fd;
+	socklen_t len = sizeof(reuse);
+
+	connect_pair_on(PORT + 7, &lfd, &client, &server);
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
+	close(server);
+	restored = ha_tcp_restore(&st, err, sizeof(err));
+	if (restored < 0)
+		fail_msg("restore: %s", err);
+	ha_tcp_state_clear(&st);
+	assert_int_equal(getsockopt(restored, SOL_SOCKET, SO_REUSEADDR, &reuse, &len), 0);
+	assert_int_equal(reuse, 1);
+	/* the daemon stops listening, the connection ends (ours closes
+	 * first: TIME_WAIT here) */
+	close(lfd);
+	close(restored);
+	assert_int_equal(recv(client, buf, sizeof(buf), 0), 0);
+	close(client);
+	/* and the daemon listens again on every address of that port */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0)
+		fail_msg("bind to *:%d beside the TIME_WAIT: %s", PORT + 7, strerror(errno));
+	close(fd);
+}
+
 /* The server has far more queued than the client's window takes: sent
  * and unacknowledged bytes, and bytes never sent.  All follow the
  * connection to the new socket and reach the client once, in order. */
@@ -402,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_frozen_socket_acknowledges_nothing),
 		cmocka_unit_test(test_application_buffers_follow),
 		cmocka_unit_test(test_restored_frozen_until_resumed),
+		cmocka_unit_test(test_restored_socket_lets_the_port_be_listened_on),
 		cmocka_unit_test(test_refusals),
 	};
 
