@@ -722,6 +722,7 @@ static struct {
 	/* segments with payload: held until committed on the standby;
 	 * passed ungated (no anchor or no session record yet) */
 	uint64_t gated, ungated;
+	uint64_t verdict_errors; /* verdicts the kernel refused (the packet waits on) */
 	char error[192];
 } gate = { .fd = -1 };
 
@@ -785,11 +786,15 @@ static void bgp_ha_anchor_set(const struct sockaddr_storage *local,
 static void bgp_ha_gate_verdict(void *arg)
 {
 	uint64_t ticket = (uintptr_t)arg;
+	int ret;
 
 	if (gate.fd < 0 || (uint32_t)(ticket >> 32) != gate.generation)
 		return;
 	frr_with_privs (&bgpd_privs)
-		ha_nfq_verdict(gate.fd, BGP_HA_NFQUEUE, (uint32_t)ticket, true);
+		ret = ha_nfq_verdict(gate.fd, BGP_HA_NFQUEUE, (uint32_t)ticket, true);
+	if (ret < 0 && gate.verdict_errors++ < 10)
+		zlog_err("frr-ha: inbound gate: verdict for packet %u refused: %s",
+			 (uint32_t)ticket, safe_strerror(errno));
 }
 
 static void bgp_ha_gate_accept(uint32_t id)
@@ -1657,6 +1662,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_boolean_add(jgate, "bound", gate.fd >= 0);
 		json_object_int_add(jgate, "segmentsGated", gate.gated);
 		json_object_int_add(jgate, "segmentsUngated", gate.ungated);
+		json_object_int_add(jgate, "verdictErrors", gate.verdict_errors);
 		if (gate.error[0])
 			json_object_string_add(jgate, "error", gate.error);
 		json_object_object_add(json, "inboundGate", jgate);

@@ -68,6 +68,18 @@ def _p1_resets_session(background=False):
         _p1().cmd_raises(cmd)
 
 
+def _listeners_and_gates():
+    "What each card listens on and its inbound gate (for failure messages)."
+    return {
+        side: (
+            R1.card(side).cmd("ss -Hltn 'sport = :179'"),
+            R1.vtysh_json(side, "show redundancy bgp json").get("inboundGate"),
+            R1.card(side).cmd("iptables -L INPUT -v -n"),
+        )
+        for side in ("a", "b")
+    }
+
+
 def _back_once(before, active):
     """p1's reset is the only one: Established again with one more
     connection, routes both ways; the standby holds the new session."""
@@ -81,7 +93,7 @@ def _back_once(before, active):
         count=120,
         title="p1: its own reset only, session back",
     )
-    assert ok, diff
+    assert ok, "%s\n%s" % (diff, _listeners_and_gates())
     ok, diff = wait_for(
         lambda: R1.vtysh_json(active, "show ip bgp json").get("routes", {}),
         {"10.200.1.0/24": [{"valid": True}], "10.200.2.0/24": [{"valid": True}]},
@@ -166,6 +178,36 @@ def test_peer_resets_around_a_switchover(order):
     R1.wait_active("b", "switched to card b", redundant=False, count=400)
     _back_once(before, "b")
     _next_switchover_unnoticed("b", "a")
+
+
+@pytest.mark.parametrize("opener", ["p1", "r1"])
+def test_session_opened_by_either_side_moves(opener):
+    """The session's TCP connection opened by p1 (r1 passive: an inbound
+    open, r1 on port 179) or by r1 (p1 passive: an outbound open, p1 on
+    port 179): either way two switchovers move it unnoticed.  (Configuring
+    "passive" resets the session, as FRR does on that change; so does
+    removing it at the end.)"""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant", count=400)
+    R1.wait_bgp_takeover_ready("a", PEER)
+    if opener == "p1":
+        node, asn, line = R1.card("a"), 65001, "neighbor 10.0.1.2 passive"
+    else:
+        node, asn, line = _p1(), 65002, "neighbor 10.0.1.1 passive"
+
+    before = _p1_view()
+    node.vtysh_multicmd("configure terminal\nrouter bgp %d\n%s\n" % (asn, line))
+    _back_once(before, "a")
+    n = R1.vtysh_json("a", "show bgp neighbors %s json" % PEER)[PEER]
+    ports = {"r1": n["portLocal"], "p1": n["portForeign"]}
+    listener = "r1" if opener == "p1" else "p1"
+    assert ports[listener] == 179, (opener, ports)
+    _next_switchover_unnoticed("a", "b")
+    _next_switchover_unnoticed("b", "a")
+
+    before = _p1_view()
+    node.vtysh_multicmd("configure terminal\nrouter bgp %d\nno %s\n" % (asn, line))
+    _back_once(before, "a")
 
 
 def test_peer_resets_during_a_bulk():
