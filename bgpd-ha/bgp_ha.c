@@ -1331,8 +1331,9 @@ reset:
  */
 
 /* Whether bgpd's main listeners (those of the default instance; VRF
- * instances have their own) are open. */
-static bool bgp_ha_main_listening(void)
+ * instances have their own) are open -- of address family, or of any
+ * with AF_UNSPEC. */
+static bool bgp_ha_main_listening_af(int family)
 {
 	struct bgp_listener *listener;
 	struct listnode *node;
@@ -1340,9 +1341,14 @@ static bool bgp_ha_main_listening(void)
 	if (!bm->listen_sockets)
 		return false;
 	for (ALL_LIST_ELEMENTS_RO(bm->listen_sockets, node, listener))
-		if (!listener->bgp)
+		if (!listener->bgp && (family == AF_UNSPEC || listener->su.sa.sa_family == family))
 			return true;
 	return false;
+}
+
+static bool bgp_ha_main_listening(void)
+{
+	return bgp_ha_main_listening_af(AF_UNSPEC);
 }
 
 /*
@@ -1377,6 +1383,13 @@ static void bgp_ha_listen(bool on)
 		zlog_err("frr-ha: active: cannot listen for BGP connections on port %u", bm->port);
 	else
 		zlog_info("frr-ha: active: listening for BGP connections on port %u", bm->port);
+	/* bgp_socket succeeds when one address family could be bound */
+	if (list_isempty(bm->addresses) &&
+	    (!bgp_ha_main_listening_af(AF_INET) || !bgp_ha_main_listening_af(AF_INET6)))
+		zlog_warn("frr-ha: active: listening on port %u over %s only (the %s bind failed, see above): peers connecting over %s are refused",
+			  bm->port, bgp_ha_main_listening_af(AF_INET) ? "IPv4" : "IPv6",
+			  bgp_ha_main_listening_af(AF_INET) ? "IPv6" : "IPv4",
+			  bgp_ha_main_listening_af(AF_INET) ? "IPv6" : "IPv4");
 }
 
 static void bgp_ha_peers_hold(bool hold, bool start)
@@ -1657,6 +1670,8 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "sessionsResetAtTakeover", bgp_ha_takeovers.reset);
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
 		json_object_boolean_add(json, "listening", bgp_ha_main_listening());
+		json_object_boolean_add(json, "listeningIpv4", bgp_ha_main_listening_af(AF_INET));
+		json_object_boolean_add(json, "listeningIpv6", bgp_ha_main_listening_af(AF_INET6));
 		jgate = json_object_new_object();
 		json_object_int_add(jgate, "queue", BGP_HA_NFQUEUE);
 		json_object_boolean_add(jgate, "bound", gate.fd >= 0);
@@ -1669,10 +1684,12 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 	} else {
 		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",
 			ha_role_name(role));
-		vty_out(vty, "Listening for BGP connections: %s\n",
+		vty_out(vty, "Listening for BGP connections: %s%s%s\n",
 			bgp_ha_main_listening()	  ? "yes"
 			: role == HA_ROLE_STANDBY ? "no (standby)"
-						  : "no");
+						  : "no",
+			bgp_ha_main_listening_af(AF_INET) ? ", IPv4" : "",
+			bgp_ha_main_listening_af(AF_INET6) ? ", IPv6" : "");
 		if (gate.fd >= 0)
 			vty_out(vty,
 				"Inbound gate: netfilter queue %u, %" PRIu64
