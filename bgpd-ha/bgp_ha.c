@@ -63,6 +63,7 @@
 #include "ha_reasm.h"
 #include "ha_repl.h"
 #include "ha_tcp.h"
+#include "ha_tcp_shadow.h"
 #include "privs.h"
 
 #include <linux/sockios.h>
@@ -80,10 +81,11 @@ DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_MSG, "bgp-ha replicated message");
 #define BGP_HA_CLASS_SESSION 2
 
 enum bgp_ha_subtype {
-	BGP_HA_SESSION = 1, /* frrha.DeltaBgpSession */
-	BGP_HA_MESSAGE = 2, /* frrha.DeltaBgpMessage */
-	BGP_HA_TCP = 3,	    /* frrha.DeltaBgpTcp */
-	BGP_HA_SEGMENT = 4, /* frrha.DeltaBgpSegment */
+	BGP_HA_SESSION = 1,    /* frrha.DeltaBgpSession */
+	BGP_HA_MESSAGE = 2,    /* frrha.DeltaBgpMessage */
+	BGP_HA_TCP = 3,	       /* frrha.DeltaBgpTcp */
+	BGP_HA_SEGMENT = 4,    /* frrha.DeltaBgpSegment */
+	BGP_HA_CONNECTION = 5, /* frrha.DeltaBgpConnection */
 };
 
 /* The netfilter queue the card's NFQUEUE rules send BGP's inbound
@@ -139,7 +141,14 @@ struct bgp_ha_session {
 	 * the connection with these ports */
 	struct ha_reasm pieces;
 	uint16_t pieces_lport, pieces_rport;
-	char takeover[96]; /* how the last takeover of it went */
+	/* standby: the connection followed from the gate's segments, of the
+	 * connection with these ports (see bgp_ha_rebuild) */
+	struct ha_tcp_shadow shadow;
+	uint16_t shadow_lport, shadow_rport;
+	bool shadow_reported; /* its breakage logged */
+	/* new active: tcp was rebuilt from the shadow (the old card died) */
+	bool tcp_built;
+	char takeover[160]; /* how the last takeover of it went */
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
@@ -154,11 +163,20 @@ static struct {
 	uint64_t adopted, reset, failed;
 } bgp_ha_takeovers;
 
+static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
+				   struct peer_connection *c, bool bulk);
+static struct peer *bgp_ha_peer(const char *name);
+
 static bool bgp_ha_active(void)
 {
 	struct ha_repl *repl = ha_module_repl();
 
 	return repl && ha_repl_role(repl) == HA_ROLE_ACTIVE;
+}
+
+static uint64_t bgp_ha_now_ms(void)
+{
+	return monotime(NULL) / 1000;
 }
 
 static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
@@ -176,6 +194,7 @@ static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
 	s->tcp_fd = -1;
 	bgp_ha_msgs_init(&s->log);
 	ha_reasm_init(&s->pieces);
+	ha_tcp_shadow_init(&s->shadow);
 	bgp_ha_sessions_add_tail(&sessions, s);
 	return s;
 }
@@ -202,6 +221,7 @@ static void bgp_ha_connection_clear(struct bgp_ha_session *s)
 	s->tcp_from_hard = false;
 	s->tcp_own = false;
 	s->tcp_fd_lacks_unread = false;
+	s->tcp_built = false;
 	if (s->tcp_fd >= 0)
 		close(s->tcp_fd);
 	s->tcp_fd = -1;
@@ -260,6 +280,7 @@ static void bgp_ha_session_free(struct bgp_ha_session *s)
 	XFREE(MTYPE_BGP_HA_MSG, s->open_sent);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_rcvd);
 	bgp_ha_connection_clear(s);
+	ha_tcp_shadow_clear(&s->shadow);
 	bgp_ha_sessions_del(&sessions, s);
 	XFREE(MTYPE_BGP_HA_SESSION, s);
 }
@@ -332,6 +353,32 @@ static bool bgp_ha_pieces_add(struct bgp_ha_session *s, uint16_t lport, uint16_t
 	return true;
 }
 
+/* Standby: the shadow of s for the connection with these ports (a new
+ * connection's starts empty). */
+static struct ha_tcp_shadow *bgp_ha_shadow(struct bgp_ha_session *s, uint16_t lport, uint16_t rport)
+{
+	if (lport != s->shadow_lport || rport != s->shadow_rport) {
+		ha_tcp_shadow_clear(&s->shadow);
+		s->shadow_lport = lport;
+		s->shadow_rport = rport;
+		s->shadow_reported = false;
+	}
+	return &s->shadow;
+}
+
+/* Whether the shadow of s could rebuild its connection now; the reason
+ * when not. */
+static bool bgp_ha_shadow_ready(const struct bgp_ha_session *s, char *why, size_t len)
+{
+	struct ha_tcp_state st;
+
+	if (ha_tcp_shadow_build(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s), bgp_ha_now_ms(),
+				&st, why, len) < 0)
+		return false;
+	ha_tcp_state_clear(&st);
+	return true;
+}
+
 /* ---- encoding ---- */
 
 static void bgp_ha_session_pack(const struct bgp_ha_session *s, uint8_t **buf, size_t *len)
@@ -391,6 +438,7 @@ static struct bgp_ha_session *bgp_ha_session_update(struct peer *peer)
 {
 	struct bgp_ha_session *s = bgp_ha_session_find(peer->host, true);
 	const char *state = lookup_msg(bgp_status_msg, peer->connection->status, NULL);
+	bool was_established = strcmp(s->state, "Established") == 0;
 
 	if (strcmp(s->state, state) == 0 && s->announced)
 		return s;
@@ -412,6 +460,8 @@ static struct bgp_ha_session *bgp_ha_session_update(struct peer *peer)
 	s->local_as = peer->local_as;
 	s->remote_as = peer->as;
 	bgp_ha_send_session(s);
+	if (peer_established(peer->connection) && !was_established)
+		bgp_ha_send_connection(ha_module_repl(), s, peer->connection, false);
 	return s;
 }
 
@@ -537,6 +587,12 @@ static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 			ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_MESSAGE, buf, len);
 			XFREE(MTYPE_TMP, buf);
 		}
+		/* and its connection, for a takeover after this card's death */
+		struct peer *peer = bgp_ha_peer(s->peer);
+
+		if (peer && peer_established(peer->connection) &&
+		    strcmp(s->state, "Established") == 0)
+			bgp_ha_send_connection(repl, s, peer->connection, true);
 	}
 	return true;
 }
@@ -563,6 +619,31 @@ static void bgp_ha_reset(struct ha_repl *repl, void *arg)
 
 	while ((s = bgp_ha_sessions_first(&sessions)))
 		bgp_ha_session_free(s);
+}
+
+/* addr (IPv4 or IPv6, as text) and port as a socket address. */
+static int bgp_ha_sockaddr_parse(const char *addr, uint32_t port, struct sockaddr_storage *ss,
+				 socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (len)
+			*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		if (len)
+			*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
 }
 
 static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, const uint8_t *data,
@@ -663,65 +744,158 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 
 		if (!msg || msg->base.n_unknown_fields) {
 			snprintf(err, errlen, "undecodable BGP segment");
-		} else if (!msg->data.len || msg->data.len > UINT16_MAX ||
+		} else if ((!msg->data.len && msg->outbound) || msg->data.len > UINT16_MAX ||
 			   msg->offset > UINT64_MAX / 2 || !msg->local_port ||
 			   msg->local_port > UINT16_MAX || !msg->remote_port ||
-			   msg->remote_port > UINT16_MAX) {
+			   msg->remote_port > UINT16_MAX || msg->window > UINT16_MAX) {
 			snprintf(err, errlen,
 				 "BGP segment of %zu bytes at offset %" PRIu64
-				 ", ports %u/%u: not a TCP segment",
-				 msg->data.len, msg->offset, msg->local_port, msg->remote_port);
+				 ", ports %u/%u, window %u: not a TCP segment",
+				 msg->data.len, msg->offset, msg->local_port, msg->remote_port,
+				 msg->window);
 		} else if (!(s = bgp_ha_session_find(msg->peer, false))) {
 			/* the gate sees connections before the session record
 			 * exists (OPENs in flight): nothing to keep yet */
 			ok = true;
 		} else {
-			ok = bgp_ha_pieces_add(s, msg->local_port, msg->remote_port, msg->offset,
+			struct ha_tcp_shadow_segment ss = {
+				.outbound = msg->outbound,
+				.offset = msg->offset,
+				.seq = msg->seq,
+				.ack = msg->ack,
+				.window = msg->window,
+				.has_ts = msg->has_timestamp,
+				.tsval = msg->timestamp_value,
+				.data = msg->data.data,
+				.len = msg->data.len,
+			};
+			struct ha_tcp_shadow *sh = bgp_ha_shadow(s, msg->local_port,
+								 msg->remote_port);
+			char why[256] = "";
+
+			ok = msg->outbound || !msg->data.len ||
+			     bgp_ha_pieces_add(s, msg->local_port, msg->remote_port, msg->offset,
 					       msg->data.data, msg->data.len, err, errlen);
+			/* a stream of ours that does not add up is this
+			 * connection's problem (its rebuild would be refused),
+			 * not the replication's: logged once */
+			if (ok &&
+			    ha_tcp_shadow_segment(sh, &ss, bgp_ha_now_ms(), why, sizeof(why)) < 0 &&
+			    !s->shadow_reported) {
+				s->shadow_reported = true;
+				zlog_err("frr-ha: session %s: its connection cannot be rebuilt after the death of the active card: %s",
+					 s->peer, why);
+			}
 		}
 		if (msg)
 			frrha__delta_bgp_segment__free_unpacked(msg, NULL);
+		return ok;
+	}
+	if (subtype == BGP_HA_CONNECTION) {
+		Frrha__DeltaBgpConnection *msg = frrha__delta_bgp_connection__unpack(NULL, len,
+										     data);
+		struct ha_tcp_shadow_options opt = {};
+		bool ok = false;
+
+		if (!msg || msg->base.n_unknown_fields) {
+			snprintf(err, errlen, "undecodable BGP connection");
+		} else if (!(s = bgp_ha_session_find(msg->peer, false))) {
+			snprintf(err, errlen, "connection of unknown session %s", msg->peer);
+		} else if (!msg->local_port || msg->local_port > UINT16_MAX || !msg->remote_port ||
+			   msg->remote_port > UINT16_MAX || !msg->mss || msg->mss > UINT16_MAX ||
+			   msg->send_window_scale > 14 || msg->receive_window_scale > 14 ||
+			   msg->send_offset > UINT64_MAX / 2 ||
+			   msg->receive_offset > UINT64_MAX / 2 ||
+			   msg->send_boundary > UINT64_MAX / 2 || msg->send_acked > UINT64_MAX / 2 ||
+			   bgp_ha_sockaddr_parse(msg->local_address, msg->local_port, &opt.local,
+						 &opt.addrlen) < 0 ||
+			   bgp_ha_sockaddr_parse(msg->remote_address, msg->remote_port, &opt.remote,
+						 NULL) < 0 ||
+			   opt.local.ss_family != opt.remote.ss_family) {
+			snprintf(err, errlen,
+				 "session %s: connection %s:%u -> %s:%u (mss %u, window scales %u/%u): not a TCP connection",
+				 msg->peer, msg->local_address, msg->local_port,
+				 msg->remote_address, msg->remote_port, msg->mss,
+				 msg->send_window_scale, msg->receive_window_scale);
+		} else {
+			struct ha_tcp_shadow *sh = bgp_ha_shadow(s, msg->local_port,
+								 msg->remote_port);
+
+			opt.mss = msg->mss;
+			opt.sack = msg->sack;
+			opt.tstamp = msg->timestamps;
+			opt.wscale = msg->window_scaling;
+			opt.snd_wscale = msg->send_window_scale;
+			opt.rcv_wscale = msg->receive_window_scale;
+			if (msg->rebase)
+				ha_tcp_shadow_rebase(sh, msg->send_boundary);
+			ha_tcp_shadow_set_options(sh, &opt);
+			ha_tcp_shadow_anchor(sh, true, msg->send_seq, msg->send_offset);
+			ha_tcp_shadow_anchor(sh, false, msg->receive_seq, msg->receive_offset);
+			if (msg->send_acked > sh->snd_acked)
+				sh->snd_acked = msg->send_acked;
+			if (msg->send_boundary > sh->snd_boundary)
+				sh->snd_boundary = msg->send_boundary;
+			if (opt.tstamp && !sh->have_tsval) {
+				sh->have_tsval = true;
+				sh->tsval = msg->timestamp;
+				sh->tsval_at_ms = bgp_ha_now_ms();
+			}
+			s->shadow_reported = false;
+			ok = true;
+		}
+		if (msg)
+			frrha__delta_bgp_connection__free_unpacked(msg, NULL);
 		return ok;
 	}
 	snprintf(err, errlen, "unknown BGP delta type %u", subtype);
 	return false;
 }
 
-/* ---- the inbound gate (active card) ---- */
+/* ---- the gate (active card) ---- */
 
 /*
- * Every segment a peer sends on a BGP connection waits in a netfilter queue
- * (the card's NFQUEUE rules, doc/bgp-nsr.md) until its bytes are committed
- * on the standby; only then does the kernel see it -- and acknowledge it.
- * So the standby has every byte the active card ever acknowledged: when
- * bgpd dies having read more than it replicated, the new active takes the
- * difference from these segments (bgp_ha_stream_consistent) instead of
- * resetting the session.  The queue is bound while this card is active;
- * without a program on it the rules let segments through (bypass).
+ * Every segment with a payload on a BGP connection waits in a netfilter
+ * queue (the card's NFQUEUE rules, doc/bgp-nsr.md) until its bytes are
+ * committed on the standby: a peer's before the kernel sees it -- and
+ * acknowledges it -- and ours before it leaves the card.  So the standby
+ * has every byte the active card ever acknowledged (when bgpd dies having
+ * read more than it replicated, the new active takes the difference from
+ * these segments: bgp_ha_stream_consistent), and every byte of ours the
+ * peer may have (when the whole card dies, the standby rebuilds the
+ * connection from them: bgp_ha_rebuild).  The queue is bound on both
+ * cards while bgpd runs; the standby's gate drops what reaches it (its
+ * kernel would answer a peer's segment with a RST before its takeover).
+ * Without a program on the queue the rules let segments through (bypass).
  *
- * A segment's bytes are placed in the peer's stream by its connection's
- * anchor, a sequence number and its offset in the stream: the peer's SYN
- * (offset 0 is the byte after it), or, for a connection taken over, the
- * start of its re-created receive queue.
+ * A segment's bytes are placed in its sender's stream by its connection's
+ * anchors, a sequence number and its offset in the stream: the SYNs
+ * (offset 0 is the byte after them), or, for a connection taken over, the
+ * start of its re-created queues.  Each connection's ha_tcp_shadow is the
+ * same record the standby keeps: for the standby's bulk copy.
  */
-struct bgp_ha_anchor {
+struct bgp_ha_conn {
 	struct sockaddr_storage local, remote;
-	uint32_t seq;
-	uint64_t offset;
-	uint64_t used; /* for reuse of the least recently used; 0: free */
+	struct ha_tcp_shadow shadow; /* its anchors: both streams' */
+	uint32_t ack_replicated;     /* the peer's acknowledgement the standby has */
+	uint64_t used;		     /* for reuse of the least recently used; 0: free */
 };
 
-#define BGP_HA_ANCHORS 1024
+#define BGP_HA_CONNS 1024
+/* a peer's acknowledgements without data are replicated when they moved
+ * this far (the standby drops what the peer has; it needs no more) */
+#define BGP_HA_ACK_STEP 65536
 
 static struct {
 	int fd;
 	uint32_t generation; /* of the queue's binding: verdicts of an older one are void */
 	struct event *t_read;
-	struct bgp_ha_anchor anchors[BGP_HA_ANCHORS];
+	struct bgp_ha_conn conns[BGP_HA_CONNS];
 	uint64_t clock;
-	/* segments with payload: held until committed on the standby;
-	 * passed ungated (no anchor or no session record yet) */
-	uint64_t gated, ungated;
+	/* segments with payload: held until committed on the standby (the
+	 * peer's, ours); passed ungated (no anchor or no session record yet);
+	 * dropped while standby */
+	uint64_t gated, gated_out, ungated, dropped;
 	uint64_t verdict_errors; /* verdicts the kernel refused (the packet waits on) */
 	char error[192];
 } gate = { .fd = -1 };
@@ -750,11 +924,20 @@ static uint16_t bgp_ha_sockaddr_port(const struct sockaddr_storage *a)
 					     : ((const struct sockaddr_in6 *)a)->sin6_port);
 }
 
-static struct bgp_ha_anchor *bgp_ha_anchor_find(const struct sockaddr_storage *local,
-						const struct sockaddr_storage *remote)
+static void bgp_ha_sockaddr_str(const struct sockaddr_storage *a, char *buf, size_t len)
 {
-	for (int i = 0; i < BGP_HA_ANCHORS; i++) {
-		struct bgp_ha_anchor *a = &gate.anchors[i];
+	buf[0] = '\0';
+	if (a->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, buf, len);
+	else if (a->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, buf, len);
+}
+
+static struct bgp_ha_conn *bgp_ha_conn_find(const struct sockaddr_storage *local,
+					    const struct sockaddr_storage *remote)
+{
+	for (int i = 0; i < BGP_HA_CONNS; i++) {
+		struct bgp_ha_conn *a = &gate.conns[i];
 
 		if (a->used && bgp_ha_sockaddr_same(&a->local, local) &&
 		    bgp_ha_sockaddr_same(&a->remote, remote)) {
@@ -765,22 +948,32 @@ static struct bgp_ha_anchor *bgp_ha_anchor_find(const struct sockaddr_storage *l
 	return NULL;
 }
 
-static void bgp_ha_anchor_set(const struct sockaddr_storage *local,
-			      const struct sockaddr_storage *remote, uint32_t seq, uint64_t offset)
+/* A connection's record, made anew (a new connection on these addresses). */
+static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
+					   const struct sockaddr_storage *remote)
 {
-	struct bgp_ha_anchor *a = bgp_ha_anchor_find(local, remote);
+	struct bgp_ha_conn *a = bgp_ha_conn_find(local, remote);
 
 	if (!a) {
-		a = &gate.anchors[0];
-		for (int i = 1; i < BGP_HA_ANCHORS && a->used; i++)
-			if (gate.anchors[i].used < a->used)
-				a = &gate.anchors[i];
-		a->local = *local;
-		a->remote = *remote;
+		a = &gate.conns[0];
+		for (int i = 1; i < BGP_HA_CONNS && a->used; i++)
+			if (gate.conns[i].used < a->used)
+				a = &gate.conns[i];
 	}
-	a->seq = seq;
-	a->offset = offset;
+	ha_tcp_shadow_clear(&a->shadow);
+	a->local = *local;
+	a->remote = *remote;
+	a->ack_replicated = 0;
 	a->used = ++gate.clock;
+	return a;
+}
+
+static void bgp_ha_conns_clear(void)
+{
+	for (int i = 0; i < BGP_HA_CONNS; i++) {
+		ha_tcp_shadow_clear(&gate.conns[i].shadow);
+		gate.conns[i].used = 0;
+	}
 }
 
 static void bgp_ha_gate_verdict(void *arg)
@@ -793,8 +986,8 @@ static void bgp_ha_gate_verdict(void *arg)
 	frr_with_privs (&bgpd_privs)
 		ret = ha_nfq_verdict(gate.fd, BGP_HA_NFQUEUE, (uint32_t)ticket, true);
 	if (ret < 0 && gate.verdict_errors++ < 10)
-		zlog_err("frr-ha: inbound gate: verdict for packet %u refused: %s",
-			 (uint32_t)ticket, safe_strerror(errno));
+		zlog_err("frr-ha: gate: verdict for packet %u refused: %s", (uint32_t)ticket,
+			 safe_strerror(errno));
 }
 
 static void bgp_ha_gate_accept(uint32_t id)
@@ -802,75 +995,268 @@ static void bgp_ha_gate_accept(uint32_t id)
 	bgp_ha_gate_verdict((void *)(uintptr_t)(((uint64_t)gate.generation << 32) | id));
 }
 
-/* A packet from the queue: a peer's segment on a BGP connection. */
-static void bgp_ha_gate_packet(uint32_t id, const uint8_t *pkt, size_t len, void *arg)
+/* One segment of a connection of peer (with these ports) as the
+ * standby's frrha.DeltaBgpSegment (XFREE(MTYPE_TMP) it). */
+static uint8_t *bgp_ha_segment_pack(const char *peer, uint16_t lport, uint16_t rport,
+				    const struct ha_tcp_shadow_segment *ss, size_t *blen)
 {
 	Frrha__DeltaBgpSegment msg = FRRHA__DELTA_BGP_SEGMENT__INIT;
+	uint8_t *buf;
+
+	msg.peer = (char *)peer;
+	msg.local_port = lport;
+	msg.remote_port = rport;
+	msg.offset = ss->offset;
+	msg.data.data = (uint8_t *)ss->data;
+	msg.data.len = ss->len;
+	msg.outbound = ss->outbound;
+	msg.seq = ss->seq;
+	msg.ack = ss->ack;
+	msg.window = ss->window;
+	msg.has_timestamp = ss->has_ts;
+	msg.timestamp_value = ss->tsval;
+	*blen = frrha__delta_bgp_segment__get_packed_size(&msg);
+	buf = XMALLOC(MTYPE_TMP, *blen);
+	frrha__delta_bgp_segment__pack(&msg, buf);
+	return buf;
+}
+
+/* Replicate one segment of conn (of peer); its ticket (0: no standby). */
+static uint64_t bgp_ha_segment_send(struct ha_repl *repl, const char *peer,
+				    const struct bgp_ha_conn *conn,
+				    const struct ha_tcp_shadow_segment *ss)
+{
+	uint64_t ticket;
+	size_t blen;
+	uint8_t *buf = bgp_ha_segment_pack(peer, bgp_ha_sockaddr_port(&conn->local),
+					   bgp_ha_sockaddr_port(&conn->remote), ss, &blen);
+
+	ticket = ha_repl_send(repl, BGP_HA_CLASS_SESSION, BGP_HA_SEGMENT, buf, blen);
+	XFREE(MTYPE_TMP, buf);
+	return ticket;
+}
+
+/* A packet from the queue: a segment on a BGP connection, the peer's
+ * (INPUT) or ours (OUTPUT). */
+static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pkt, size_t len,
+			       void *arg)
+{
 	struct ha_repl *repl = ha_module_repl();
-	char peer[INET6_ADDRSTRLEN] = "";
-	struct bgp_ha_anchor *a;
+	bool out = hook == HA_NFQ_HOOK_OUTPUT;
+	char peer[INET6_ADDRSTRLEN] = "", err[256] = "";
+	const struct sockaddr_storage *local, *remote;
+	struct ha_tcp_shadow_segment ss = {};
+	struct bgp_ha_conn *conn;
 	struct ha_nfq_tcp seg;
 	uint64_t ticket;
-	int32_t ahead;
-	uint8_t *buf;
-	size_t blen;
+	uint32_t aseq;
+	uint64_t aoff;
+	bool anchored;
 
+	if (!bgp_ha_active()) {
+		/* standby: nothing of the line reaches this card's TCP (a
+		 * segment for a connection not taken over yet would get a
+		 * RST); its sender sends it again */
+		gate.dropped++;
+		frr_with_privs (&bgpd_privs)
+			ha_nfq_verdict(gate.fd, BGP_HA_NFQUEUE, id, false);
+		return;
+	}
 	if (!ha_nfq_parse_tcp(pkt, len, &seg)) {
 		bgp_ha_gate_accept(id);
 		return;
 	}
+	local = out ? &seg.src : &seg.dst;
+	remote = out ? &seg.dst : &seg.src;
 	if (seg.flags & TH_SYN) {
-		/* a new connection (SYN) or the answer to ours (SYN-ACK) */
-		bgp_ha_anchor_set(&seg.dst, &seg.src, seg.seq + 1, 0);
+		/* a new connection (SYN), or the answer to ours (SYN-ACK) */
+		conn = bgp_ha_conn_find(local, remote);
+		if (!conn || !(seg.flags & TH_ACK))
+			conn = bgp_ha_conn_new(local, remote);
+		ha_tcp_shadow_anchor(&conn->shadow, out, seg.seq + 1, 0);
 		bgp_ha_gate_accept(id);
 		return;
 	}
+	conn = bgp_ha_conn_find(local, remote);
+	bgp_ha_sockaddr_str(remote, peer, sizeof(peer));
+	anchored = conn && (out ? conn->shadow.have_snd_anchor : conn->shadow.have_rcv_anchor);
+	if (!anchored || !repl || (seg.flags & (TH_RST | TH_FIN)) ||
+	    !bgp_ha_session_find(peer, false)) {
+		if (seg.payload_len)
+			gate.ungated++;
+		bgp_ha_gate_accept(id);
+		return;
+	}
+	aseq = out ? conn->shadow.snd_seq : conn->shadow.rcv_seq;
+	aoff = out ? conn->shadow.snd_offset : conn->shadow.rcv_offset;
+	ss = (struct ha_tcp_shadow_segment){ .outbound = out,
+					     /* retransmissions lie behind the anchor */
+					     .offset = aoff + (int32_t)(seg.seq - aseq),
+					     .seq = seg.seq,
+					     .ack = seg.ack,
+					     .window = seg.window,
+					     .has_ts = seg.has_ts,
+					     .tsval = seg.tsval,
+					     .data = seg.payload,
+					     .len = seg.payload_len };
+	if (ha_tcp_shadow_segment(&conn->shadow, &ss, bgp_ha_now_ms(), err, sizeof(err)) < 0 &&
+	    conn->shadow.snd_broken && ss.len)
+		zlog_warn("frr-ha: gate: connection of session %s: %s", peer, err);
 	if (!seg.payload_len) {
 		bgp_ha_gate_accept(id);
+		/* the peer's acknowledgement: replicated now and then (the
+		 * standby drops what the peer has), never waited for */
+		if (!out && conn->shadow.have_snd_anchor &&
+		    (int32_t)(seg.ack - conn->ack_replicated) >= BGP_HA_ACK_STEP) {
+			conn->ack_replicated = seg.ack;
+			ss.offset = conn->shadow.rcv_offset +
+				    (int32_t)(seg.seq - conn->shadow.rcv_seq);
+			bgp_ha_segment_send(repl, peer, conn, &ss);
+		}
 		return;
 	}
-	if (seg.src.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&seg.src)->sin_addr, peer, sizeof(peer));
+	if (!out)
+		conn->ack_replicated = seg.ack;
+	ticket = bgp_ha_segment_send(repl, peer, conn, &ss);
+	if (out)
+		gate.gated_out++;
 	else
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&seg.src)->sin6_addr, peer,
-			  sizeof(peer));
-	a = bgp_ha_anchor_find(&seg.dst, &seg.src);
-	if (!a || !repl || !bgp_ha_session_find(peer, false)) {
-		gate.ungated++;
-		bgp_ha_gate_accept(id);
-		return;
-	}
-	/* retransmissions lie behind the anchor; it follows the stream */
-	ahead = (int32_t)(seg.seq - a->seq);
-	msg.offset = a->offset + ahead;
-	if (ahead > 0) {
-		a->seq = seg.seq;
-		a->offset = msg.offset;
-	}
-	msg.peer = peer;
-	msg.local_port = bgp_ha_sockaddr_port(&seg.dst);
-	msg.remote_port = bgp_ha_sockaddr_port(&seg.src);
-	msg.data.data = (uint8_t *)seg.payload;
-	msg.data.len = seg.payload_len;
-	blen = frrha__delta_bgp_segment__get_packed_size(&msg);
-	buf = XMALLOC(MTYPE_TMP, blen);
-	frrha__delta_bgp_segment__pack(&msg, buf);
-	ticket = ha_repl_send(repl, BGP_HA_CLASS_SESSION, BGP_HA_SEGMENT, buf, blen);
-	XFREE(MTYPE_TMP, buf);
-	gate.gated++;
+		gate.gated++;
 	ha_repl_gate(repl, ticket, bgp_ha_gate_verdict,
 		     (void *)(uintptr_t)(((uint64_t)gate.generation << 32) | id));
+}
+
+/*
+ * Active: tell the standby the connection c of session s carries, as this
+ * card's gate has it -- its options, where both streams stand, our bytes
+ * the peer may not have -- when it is established, taken over, or for a
+ * bulk copy (bulk: as items of it).  From then on the standby follows it
+ * from the gate's segments, for a takeover after the death of this card.
+ */
+static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
+				   struct peer_connection *c, bool bulk)
+{
+	Frrha__DeltaBgpConnection msg = FRRHA__DELTA_BGP_CONNECTION__INIT;
+	struct ha_tcp_shadow_options opt;
+	char laddr[INET6_ADDRSTRLEN], raddr[INET6_ADDRSTRLEN];
+	struct bgp_ha_conn *conn;
+	const struct ha_tcp_shadow *sh;
+	uint64_t from, to;
+	uint32_t ts = 0;
+	socklen_t tslen = sizeof(ts);
+	uint8_t *buf;
+	size_t blen;
+
+	if (!repl || c->fd < 0 || ha_tcp_shadow_options_of(c->fd, &opt) < 0)
+		return;
+	conn = bgp_ha_conn_find(&opt.local, &opt.remote);
+	if (!conn || !conn->shadow.have_snd_anchor || !conn->shadow.have_rcv_anchor) {
+		zlog_warn("frr-ha: session %s: its connection was not seen by the gate: the death of this card would reset it",
+			  s->peer);
+		return;
+	}
+	ha_tcp_shadow_set_options(&conn->shadow, &opt);
+	sh = &conn->shadow;
+	if (opt.tstamp)
+		getsockopt(c->fd, IPPROTO_TCP, TCP_TIMESTAMP, &ts, &tslen);
+	bgp_ha_sockaddr_str(&opt.local, laddr, sizeof(laddr));
+	bgp_ha_sockaddr_str(&opt.remote, raddr, sizeof(raddr));
+	msg.peer = s->peer;
+	msg.local_address = laddr;
+	msg.local_port = bgp_ha_sockaddr_port(&opt.local);
+	msg.remote_address = raddr;
+	msg.remote_port = bgp_ha_sockaddr_port(&opt.remote);
+	msg.mss = opt.mss;
+	msg.sack = opt.sack;
+	msg.timestamps = opt.tstamp;
+	msg.window_scaling = opt.wscale;
+	msg.send_window_scale = opt.snd_wscale;
+	msg.receive_window_scale = opt.rcv_wscale;
+	msg.send_seq = sh->snd_seq;
+	msg.send_offset = sh->snd_offset;
+	msg.receive_seq = sh->rcv_seq;
+	msg.receive_offset = sh->rcv_offset;
+	msg.send_boundary = sh->snd_boundary;
+	msg.send_acked = sh->snd_acked;
+	msg.rebase = true;
+	msg.timestamp = ts;
+	blen = frrha__delta_bgp_connection__get_packed_size(&msg);
+	buf = XMALLOC(MTYPE_TMP, blen);
+	frrha__delta_bgp_connection__pack(&msg, buf);
+	if (bulk)
+		ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_CONNECTION, buf, blen);
+	else
+		ha_repl_send(repl, BGP_HA_CLASS_SESSION, BGP_HA_CONNECTION, buf, blen);
+	XFREE(MTYPE_TMP, buf);
+	/* and our bytes held (the standby's record of them starts anew) */
+	from = sh->snd_acked < sh->snd_boundary ? sh->snd_acked : sh->snd_boundary;
+	to = ha_reasm_contiguous_end(&sh->snd, from);
+	for (uint64_t off = from; off < to;) {
+		uint32_t n = to - off > 32768 ? 32768 : to - off;
+		uint8_t *data = ha_reasm_copy(&sh->snd, off, off + n);
+		struct ha_tcp_shadow_segment ss = {
+			.outbound = true,
+			.offset = off,
+			.seq = sh->snd_seq + (uint32_t)(off - sh->snd_offset),
+			.ack = sh->our_ack,
+			.window = sh->our_window,
+			.has_ts = sh->have_tsval,
+			.tsval = sh->tsval,
+			.data = data,
+			.len = n,
+		};
+		if (!data)
+			break;
+		buf = bgp_ha_segment_pack(s->peer, msg.local_port, msg.remote_port, &ss, &blen);
+		if (bulk)
+			ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_SEGMENT, buf, blen);
+		else
+			ha_repl_send(repl, BGP_HA_CLASS_SESSION, BGP_HA_SEGMENT, buf, blen);
+		XFREE(MTYPE_TMP, buf);
+		free(data);
+		off += n;
+	}
 }
 
 static void bgp_ha_gate_read(struct event *ev)
 {
 	event_add_read(bm->master, bgp_ha_gate_read, NULL, gate.fd, &gate.t_read);
 	if (ha_nfq_read(gate.fd, bgp_ha_gate_packet, NULL) < 0)
-		zlog_warn("frr-ha: inbound gate: reading netfilter queue %u: %s", BGP_HA_NFQUEUE,
+		zlog_warn("frr-ha: gate: reading netfilter queue %u: %s", BGP_HA_NFQUEUE,
 			  safe_strerror(errno));
 }
 
-/* Active: hold the peers' segments until the standby has them. */
+/* New active: the connection of a session taken over with state st, its
+ * peer's next byte at offset replayed of its stream: followed by the gate
+ * as if its SYNs had been seen -- our stream's offsets start at its send
+ * queue, whose bytes the peer may not have. */
+static void bgp_ha_conn_adopted(const struct ha_tcp_state *st, uint64_t replayed)
+{
+	struct bgp_ha_conn *conn = bgp_ha_conn_new(&st->local, &st->remote);
+	struct ha_tcp_shadow *sh = &conn->shadow;
+	struct ha_tcp_shadow_segment ss = {
+		.outbound = true,
+		.seq = st->snd_seq,
+		.ack = st->rcv_seq + st->rcvq_len,
+		.window = (st->rcv_wnd >> (st->wscale ? st->rcv_wscale : 0)) > UINT16_MAX
+				  ? UINT16_MAX
+				  : st->rcv_wnd >> (st->wscale ? st->rcv_wscale : 0),
+		.has_ts = st->tstamp,
+		.tsval = st->timestamp,
+		.data = st->sndq,
+		.len = st->sndq_len,
+	};
+	char err[256] = "";
+
+	ha_tcp_shadow_rebase(sh, st->sndq_len);
+	ha_tcp_shadow_anchor(sh, true, st->snd_seq, 0);
+	ha_tcp_shadow_anchor(sh, false, st->rcv_seq, replayed);
+	if (ha_tcp_shadow_segment(sh, &ss, bgp_ha_now_ms(), err, sizeof(err)) < 0)
+		zlog_warn("frr-ha: gate: a connection taken over: %s", err);
+}
+
+/* Bind the queue: on the active, hold the segments until the standby has
+ * them; on the standby, drop them. */
 static void bgp_ha_gate_open(void)
 {
 	char err[160] = "";
@@ -882,28 +1268,23 @@ static void bgp_ha_gate_open(void)
 	if (gate.fd < 0) {
 		snprintf(gate.error, sizeof(gate.error), "cannot bind netfilter queue %u: %s",
 			 BGP_HA_NFQUEUE, err);
-		zlog_err("frr-ha: inbound gate: %s -- the peers' segments are acknowledged before the standby has them",
+		zlog_err("frr-ha: gate: %s -- segments pass before the standby has them",
 			 gate.error);
 		return;
 	}
 	gate.error[0] = '\0';
 	gate.generation++;
 	event_add_read(bm->master, bgp_ha_gate_read, NULL, gate.fd, &gate.t_read);
-	zlog_info("frr-ha: inbound gate: netfilter queue %u bound", BGP_HA_NFQUEUE);
+	zlog_info("frr-ha: gate: netfilter queue %u bound", BGP_HA_NFQUEUE);
 }
 
-/* Standby (or leaving): unbind the queue; what waits in it is dropped, and
- * sent again by the peers to whichever card has their connections. */
-static void bgp_ha_gate_close(void)
+/* Going standby: the connections' records go (what waits in the queue is
+ * dropped from now on, and sent again by the peers to whichever card has
+ * their connections). */
+static void bgp_ha_gate_standby(void)
 {
-	EVENT_OFF(gate.t_read);
-	memset(gate.anchors, 0, sizeof(gate.anchors));
-	if (gate.fd < 0)
-		return;
-	frr_with_privs (&bgpd_privs)
-		ha_nfq_close(gate.fd, BGP_HA_NFQUEUE);
-	gate.fd = -1;
-	zlog_info("frr-ha: inbound gate: netfilter queue %u unbound", BGP_HA_NFQUEUE);
+	bgp_ha_conns_clear();
+	gate.generation++;
 }
 
 /* ---- graceful switchover: the connections move ---- */
@@ -1111,7 +1492,9 @@ static bool bgp_ha_stream_consistent(struct bgp_ha_session *s, struct ha_tcp_sta
 	uint64_t read = s->rx_base + st->bytes_received - st->rcvq_len;
 	uint64_t known = bgp_ha_stream_bytes(s);
 
-	*outbound_ok = ha_bgp_stream_ends_on_message(st->sndq, st->sndq_len);
+	/* a rebuilt connection's send queue ends on a message: checked as it
+	 * was built, from the messages followed since the connection began */
+	*outbound_ok = s->tcp_built || ha_bgp_stream_ends_on_message(st->sndq, st->sndq_len);
 	if (read > known && read - known <= HA_TCP_QUEUE_MAX) {
 		uint8_t *missing = ha_reasm_copy(&s->pieces, known, read);
 
@@ -1252,6 +1635,13 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 		snprintf(err, errlen, "no nexthop for the local address yet");
 		goto out;
 	}
+	/* this card's gate follows the connection from here: the peer's next
+	 * bytes come after the replayed ones (the re-created receive queue
+	 * starts there), ours after the send queue */
+	replayed = open_rcvd_len + BGP_HEADER_SIZE;
+	frr_each (bgp_ha_msgs, &log, m)
+		replayed += m->len;
+	bgp_ha_conn_adopted(&st, replayed);
 	/* what we advertised: the same configuration makes the same OPEN */
 	open = bgp_open_make(peer,
 			     CHECK_FLAG(peer->flags, PEER_FLAG_TIMER) ? peer->holdtime
@@ -1265,11 +1655,8 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	bgp_ha_put_header(keepalive, sizeof(keepalive), BGP_MSG_KEEPALIVE);
 	bgp_ha_inject(c, open_rcvd, open_rcvd_len);
 	bgp_ha_inject(c, keepalive, sizeof(keepalive));
-	replayed = open_rcvd_len + sizeof(keepalive);
-	frr_each (bgp_ha_msgs, &log, m) {
+	frr_each (bgp_ha_msgs, &log, m)
 		bgp_ha_inject(c, m->data, m->len);
-		replayed += m->len;
-	}
 	/* bgpd processes a few of them now (its rpkt_quanta), the rest in
 	 * later events, in order, before what it reads from the socket */
 	event_execute(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
@@ -1283,9 +1670,6 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	 * counts them again, KEEPALIVEs aside): the socket's counter started
 	 * at the takeover (the re-created receive queue counted in it or not,
 	 * the difference is what is still queued) */
-	/* this card's inbound gate places the peer's next bytes after the
-	 * replayed ones: the re-created receive queue starts there */
-	bgp_ha_anchor_set(&st.local, &st.remote, st.rcv_seq, replayed);
 	ha_reasm_clear(&s->pieces);
 	if (ha_tcp_byte_counters(fd, &received, &acked) == 0 && ioctl(fd, SIOCINQ, &inq) == 0)
 		s->rx_base = replayed - received + inq;
@@ -1446,6 +1830,7 @@ static int bgp_ha_config_end_late(struct bgp *bgp)
 static struct event *t_adopt;
 static unsigned int bgp_ha_adopt_tries;
 static bool bgp_ha_adopt_all(void);
+static void bgp_ha_rebuild_all(void);
 static void bgp_ha_adopt_later(struct event *ev);
 
 static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
@@ -1455,7 +1840,8 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	EVENT_OFF(t_thaw);
 	EVENT_OFF(t_adopt);
 	if (role == HA_ROLE_STANDBY) {
-		bgp_ha_gate_close();
+		bgp_ha_gate_open();
+		bgp_ha_gate_standby();
 		/* hold every peer first: the sessions stopped below must not
 		 * start again */
 		bgp_ha_peers_hold(true, false);
@@ -1487,6 +1873,9 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	if (role != HA_ROLE_ACTIVE)
 		return;
 	bgp_ha_gate_open();
+	/* established sessions whose connection nothing handed over: the old
+	 * card died with them */
+	bgp_ha_rebuild_all();
 	/* released (not started yet): the adoptions go through bgpd's FSM */
 	bgp_ha_peers_hold(false, false);
 	bgp_ha_adopt_tries = 0;
@@ -1496,6 +1885,47 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	else
 		event_add_timer_msec(bm->master, bgp_ha_adopt_later, NULL, BGP_HA_ADOPT_RETRY_MSEC,
 				     &t_adopt);
+}
+
+/*
+ * New active, after the death of the old active card (nothing handed a
+ * session's connection over): each established session's connection
+ * rebuilt from what the old card's gate replicated (its shadow, the
+ * peer's bytes beyond the record), for bgp_ha_adopt like a frozen one.  A
+ * session whose connection cannot be rebuilt is not taken over: bgpd
+ * establishes it again (the peer sees it reset).
+ */
+static void bgp_ha_rebuild_all(void)
+{
+	struct bgp_ha_session *s;
+
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct ha_tcp_state st;
+		char err[256] = "";
+		ssize_t slen;
+
+		if (s->tcp || strcmp(s->state, "Established") != 0)
+			continue;
+		if (ha_tcp_shadow_build(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s),
+					bgp_ha_now_ms(), &st, err, sizeof(err)) < 0) {
+			bgp_ha_takeovers.failed++;
+			snprintf(s->takeover, sizeof(s->takeover),
+				 "not taken over after the death of the old active card: %s", err);
+			zlog_err("frr-ha: session %s: its connection cannot be rebuilt after the death of the old active card (%s): it will be re-established",
+				 s->peer, err);
+			continue;
+		}
+		/* what bgpd read ends where the record ends */
+		st.bytes_received = bgp_ha_stream_bytes(s) - s->rx_base + st.rcvq_len;
+		slen = ha_tcp_state_encode(&st, NULL, 0);
+		s->tcp = XMALLOC(MTYPE_BGP_HA_MSG, slen);
+		ha_tcp_state_encode(&st, s->tcp, slen);
+		s->tcp_len = slen;
+		s->tcp_built = true;
+		zlog_info("frr-ha: session %s: connection rebuilt from the gate's record (%u bytes of ours to send again, %u of the peer's unread)",
+			  s->peer, st.sndq_len, st.rcvq_len);
+		ha_tcp_state_clear(&st);
+	}
 }
 
 /*
@@ -1513,6 +1943,7 @@ static bool bgp_ha_adopt_all(void)
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		const char *how = s->tcp_from_hard ? "after bgpd died on the old active"
 				  : s->tcp_own	   ? "after a switchover that did not complete"
+				  : s->tcp_built   ? "after the death of the old active card"
 						   : "at a graceful switchover";
 		struct peer *peer = bgp_ha_peer(s->peer);
 		char err[256] = "";
@@ -1651,6 +2082,8 @@ static const char *bgp_ha_frozen_connection(const struct bgp_ha_session *s)
 		return "from the old active's hard (its bgpd died)";
 	if (s->tcp_own)
 		return "this card's own, kept until the new active carries it on";
+	if (s->tcp_built)
+		return "rebuilt from the gate's record (the old active card died)";
 	return "from the active's graceful handover";
 }
 
@@ -1676,7 +2109,9 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(jgate, "queue", BGP_HA_NFQUEUE);
 		json_object_boolean_add(jgate, "bound", gate.fd >= 0);
 		json_object_int_add(jgate, "segmentsGated", gate.gated);
+		json_object_int_add(jgate, "segmentsGatedOutbound", gate.gated_out);
 		json_object_int_add(jgate, "segmentsUngated", gate.ungated);
+		json_object_int_add(jgate, "segmentsDroppedWhileStandby", gate.dropped);
 		json_object_int_add(jgate, "verdictErrors", gate.verdict_errors);
 		if (gate.error[0])
 			json_object_string_add(jgate, "error", gate.error);
@@ -1692,13 +2127,14 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			bgp_ha_main_listening_af(AF_INET6) ? ", IPv6" : "");
 		if (gate.fd >= 0)
 			vty_out(vty,
-				"Inbound gate: netfilter queue %u, %" PRIu64
-				" segments held until the standby had them, %" PRIu64
-				" passed ungated\n",
-				BGP_HA_NFQUEUE, gate.gated, gate.ungated);
+				"Gate: netfilter queue %u, segments held until the standby had them: %" PRIu64
+				" of the peers', %" PRIu64 " of ours; %" PRIu64
+				" passed ungated, %" PRIu64 " dropped while standby\n",
+				BGP_HA_NFQUEUE, gate.gated, gate.gated_out, gate.ungated,
+				gate.dropped);
 		else
-			vty_out(vty, "Inbound gate: off (%s)\n",
-				gate.error[0] ? gate.error : "this card is not active");
+			vty_out(vty, "Gate: off (%s)\n",
+				gate.error[0] ? gate.error : "bgpd-ha has no role yet");
 		vty_out(vty,
 			"Takeovers on this card: %" PRIu64 " sessions taken over, %" PRIu64
 			" reset instead, %" PRIu64 " not taken over\n",
@@ -1724,6 +2160,21 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			json_object_int_add(j, "streamBytes", bgp_ha_stream_bytes(s));
 			json_object_int_add(j, "gatedBytesAhead", s->pieces.bytes);
 			json_object_string_add(j, "frozenConnection", bgp_ha_frozen_connection(s));
+			if (role == HA_ROLE_STANDBY && strcmp(s->state, "Established") == 0) {
+				char why[256] = "";
+				bool ready = bgp_ha_shadow_ready(s, why, sizeof(why));
+
+				/* whether the death of the active card would find
+				 * the connection rebuildable here now */
+				json_object_boolean_add(j, "rebuildable", ready);
+				if (!ready)
+					json_object_string_add(j, "notRebuildable", why);
+				json_object_int_add(j, "ourBytesUnacknowledged",
+						    s->shadow.snd_boundary > s->shadow.snd_acked
+							    ? s->shadow.snd_boundary -
+								      s->shadow.snd_acked
+							    : 0);
+			}
 			if (s->takeover[0])
 				json_object_string_add(j, "lastTakeover", s->takeover);
 			json_object_object_add(jsessions, s->peer, j);

@@ -157,7 +157,8 @@ void ha_nfq_close(int fd, uint16_t num)
 }
 
 /* The packet of one NFQNL_MSG_PACKET message: false when it has none. */
-static bool ha_nfq_packet(struct nlmsghdr *h, uint32_t *id, const uint8_t **pkt, size_t *len)
+static bool ha_nfq_packet(struct nlmsghdr *h, uint32_t *id, unsigned int *hook, const uint8_t **pkt,
+			  size_t *len)
 {
 	size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
 	bool have_id = false;
@@ -176,6 +177,7 @@ static bool ha_nfq_packet(struct nlmsghdr *h, uint32_t *id, const uint8_t **pkt,
 
 				memcpy(&ph, (uint8_t *)nla + NLA_HDRLEN, sizeof(ph));
 				*id = ntohl(ph.packet_id);
+				*hook = ph.hook;
 				have_id = true;
 			}
 			break;
@@ -208,14 +210,15 @@ int ha_nfq_read(int fd, ha_nfq_packet_cb cb, void *arg)
 			return count;
 		for (struct nlmsghdr *h = NULL; (h = ha_nfq_next(buf, n, h));) {
 			const uint8_t *pkt;
+			unsigned int hook = 0;
 			uint32_t id = 0;
 			size_t len = 0;
 
 			if (h->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
 				continue;
-			if (!ha_nfq_packet(h, &id, &pkt, &len))
+			if (!ha_nfq_packet(h, &id, &hook, &pkt, &len))
 				continue;
-			cb(id, pkt, len, arg);
+			cb(id, hook, pkt, len, arg);
 			count++;
 		}
 	}
@@ -232,6 +235,38 @@ int ha_nfq_verdict(int fd, uint16_t num, uint32_t id, bool accept)
 	return send(fd, &req, req.nlh.nlmsg_len, 0) < 0 ? -1 : 0;
 }
 
+/* The timestamps option among the TCP options opt[0..len), if there. */
+static void ha_nfq_parse_tcp_options(const uint8_t *opt, size_t len, struct ha_nfq_tcp *seg)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t kind = opt[i], olen;
+
+		if (kind == 0) /* end of options */
+			return;
+		if (kind == 1) { /* no-operation */
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return;
+		olen = opt[i + 1];
+		if (olen < 2 || i + olen > len)
+			return;
+		if (kind == 8 && olen == 10) {
+			uint32_t v;
+
+			memcpy(&v, opt + i + 2, 4);
+			seg->tsval = ntohl(v);
+			memcpy(&v, opt + i + 6, 4);
+			seg->tsecr = ntohl(v);
+			seg->has_ts = true;
+		}
+		i += olen;
+	}
+}
+
 static bool ha_nfq_parse_tcp_header(const uint8_t *p, size_t len, struct ha_nfq_tcp *seg)
 {
 	struct tcphdr th;
@@ -246,6 +281,8 @@ static bool ha_nfq_parse_tcp_header(const uint8_t *p, size_t len, struct ha_nfq_
 	seg->seq = ntohl(th.th_seq);
 	seg->ack = ntohl(th.th_ack);
 	seg->flags = th.th_flags;
+	seg->window = ntohs(th.th_win);
+	ha_nfq_parse_tcp_options(p + sizeof(th), hlen - sizeof(th), seg);
 	seg->payload = p + hlen;
 	seg->payload_len = len - hlen;
 	if (seg->src.ss_family == AF_INET) {

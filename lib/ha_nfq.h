@@ -36,9 +36,17 @@ extern int ha_nfq_open(uint16_t num, uint32_t copy_range, char *err, size_t errl
  * kernel (their senders send them again). */
 extern void ha_nfq_close(int fd, uint16_t num);
 
-/* One packet waiting for its verdict: its id and its network-layer bytes
- * (IPv4 or IPv6 header first), valid during the callback only. */
-typedef void (*ha_nfq_packet_cb)(uint32_t id, const uint8_t *pkt, size_t len, void *arg);
+/* The netfilter hook a packet was queued at (linux/netfilter.h's
+ * NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT). */
+#define HA_NFQ_HOOK_INPUT  1
+#define HA_NFQ_HOOK_OUTPUT 3
+
+/* One packet waiting for its verdict: its id, the hook it was queued at
+ * (INPUT: arriving for this host; OUTPUT: sent by it) and its
+ * network-layer bytes (IPv4 or IPv6 header first), valid during the
+ * callback only. */
+typedef void (*ha_nfq_packet_cb)(uint32_t id, unsigned int hook, const uint8_t *pkt, size_t len,
+				 void *arg);
 
 /*
  * Read what the kernel has queued on fd, calling cb for each packet.
@@ -54,7 +62,11 @@ extern int ha_nfq_verdict(int fd, uint16_t num, uint32_t id, bool accept);
 struct ha_nfq_tcp {
 	struct sockaddr_storage src, dst; /* addresses with ports */
 	uint32_t seq, ack;
-	uint8_t flags; /* TH_FIN, TH_SYN, TH_RST, TH_PUSH, TH_ACK, ... */
+	uint8_t flags;	 /* TH_FIN, TH_SYN, TH_RST, TH_PUSH, TH_ACK, ... */
+	uint16_t window; /* as in the header (not scaled) */
+	/* the timestamps option (RFC 7323), when the segment has one */
+	bool has_ts;
+	uint32_t tsval, tsecr;
 	const uint8_t *payload;
 	size_t payload_len;
 };

@@ -79,16 +79,10 @@ void ha_reasm_trim(struct ha_reasm *r, uint64_t offset)
 	}
 }
 
-uint8_t *ha_reasm_copy(const struct ha_reasm *r, uint64_t from, uint64_t to)
+bool ha_reasm_read(const struct ha_reasm *r, uint64_t from, uint8_t *out, size_t len)
 {
-	uint64_t pos = from;
-	uint8_t *out;
+	uint64_t pos = from, to = from + len;
 
-	if (from >= to)
-		return NULL;
-	out = malloc(to - from);
-	if (!out)
-		return NULL;
 	while (pos < to) {
 		const struct ha_reasm_piece *best = NULL;
 
@@ -97,14 +91,39 @@ uint8_t *ha_reasm_copy(const struct ha_reasm *r, uint64_t from, uint64_t to)
 			if (p->offset + p->len > pos &&
 			    (!best || p->offset + p->len > best->offset + best->len))
 				best = p;
-		if (!best) {
-			free(out);
-			return NULL;
-		}
+		if (!best)
+			return false;
 		uint64_t end = best->offset + best->len < to ? best->offset + best->len : to;
 
 		memcpy(out + (pos - from), best->data + (pos - best->offset), end - pos);
 		pos = end;
 	}
+	return true;
+}
+
+uint8_t *ha_reasm_copy(const struct ha_reasm *r, uint64_t from, uint64_t to)
+{
+	uint8_t *out;
+
+	if (from >= to)
+		return NULL;
+	out = malloc(to - from);
+	if (!out)
+		return NULL;
+	if (!ha_reasm_read(r, from, out, to - from)) {
+		free(out);
+		return NULL;
+	}
 	return out;
+}
+
+uint64_t ha_reasm_contiguous_end(const struct ha_reasm *r, uint64_t from)
+{
+	uint64_t end = from;
+
+	/* sorted by offset: a piece starting beyond end leaves a gap */
+	for (const struct ha_reasm_piece *p = r->first; p && p->offset <= end; p = p->next)
+		if (p->offset + p->len > end)
+			end = p->offset + p->len;
+	return end;
 }

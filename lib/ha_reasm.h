@@ -12,6 +12,7 @@
 #ifndef FRRHA_REASM_H
 #define FRRHA_REASM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,13 @@ extern void ha_reasm_trim(struct ha_reasm *r, uint64_t offset);
 /* The bytes [from, to) as a malloc'ed copy (free() it), or NULL when the
  * pieces do not cover all of them (or from >= to). */
 extern uint8_t *ha_reasm_copy(const struct ha_reasm *r, uint64_t from, uint64_t to);
+
+/* The len bytes at from into out: false when the pieces do not cover
+ * all of them. */
+extern bool ha_reasm_read(const struct ha_reasm *r, uint64_t from, uint8_t *out, size_t len);
+
+/* Where the bytes the pieces hold without a gap from offset from end
+ * (from itself when they do not hold the byte at from). */
+extern uint64_t ha_reasm_contiguous_end(const struct ha_reasm *r, uint64_t from);
 
 #endif /* FRRHA_REASM_H */

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: {
 		Frrha__DeltaConfigCommand *m, *again;
 
@@ -159,6 +159,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       (!m->data.len || memcmp(again->data.data, m->data.data, m->data.len) == 0));
 		frrha__delta_bgp_segment__free_unpacked(again, NULL);
 		frrha__delta_bgp_segment__free_unpacked(m, NULL);
+		free(buf);
+		break;
+	}
+	case 6: {
+		Frrha__DeltaBgpConnection *m, *again;
+
+		m = frrha__delta_bgp_connection__unpack(NULL, size - 1, data + 1);
+		if (!m)
+			return 0;
+		if (m->base.n_unknown_fields) {
+			frrha__delta_bgp_connection__free_unpacked(m, NULL);
+			return 0;
+		}
+		len = frrha__delta_bgp_connection__get_packed_size(m);
+		buf = malloc(len + 1);
+		frrha__delta_bgp_connection__pack(m, buf);
+		again = frrha__delta_bgp_connection__unpack(NULL, len, buf);
+		assert(again && strcmp(again->peer, m->peer) == 0 &&
+		       strcmp(again->local_address, m->local_address) == 0 &&
+		       strcmp(again->remote_address, m->remote_address) == 0 &&
+		       again->send_seq == m->send_seq && again->send_offset == m->send_offset &&
+		       again->receive_seq == m->receive_seq && again->send_acked == m->send_acked &&
+		       again->send_boundary == m->send_boundary && again->rebase == m->rebase);
+		frrha__delta_bgp_connection__free_unpacked(again, NULL);
+		frrha__delta_bgp_connection__free_unpacked(m, NULL);
 		free(buf);
 		break;
 	}

@@ -62,6 +62,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * the right bytes */
 			if (covered)
 				assert(got);
+			/* the contiguous end from a: every byte before it held,
+			 * and a byte the map holds beyond a gap never counted */
+			uint64_t end = ha_reasm_contiguous_end(&r, a);
+
+			assert(end >= a);
+			if (end > a) {
+				uint8_t *all = ha_reasm_copy(&r, a, end);
+
+				assert(all);
+				for (uint64_t k = a; k < end; k++)
+					assert(all[k - a] == byte_at(k));
+				free(all);
+			}
+			for (uint64_t k = a; k < SPAN && have[k]; k++)
+				assert(end > k);
 			if (got) {
 				for (uint64_t k = a; k < to; k++)
 					assert(got[k - a] == byte_at(k));

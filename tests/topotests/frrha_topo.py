@@ -124,6 +124,22 @@ class RedundantRouter:
         logdir = os.path.join(self.tgen.logdir, name)
         return self.tgen.gears[name].cmd("birdc -s %s/bird.ctl %s" % (logdir, command))
 
+    def bird_session_view(self, name, protocol="r1"):
+        """BIRD NAME's view of its session PROTOCOL: BGP state, since when
+        (its state-change time: a reset moves it), routes imported."""
+        out = self.birdc(name, "show protocols all %s" % protocol)
+        view = {"bgpState": None, "since": None, "imported": None}
+        m = re.search(r"^%s\s+BGP\s+\S+\s+\S+\s+(\S+ \S+|\S+)\s+(\S+)" % protocol, out, re.M)
+        if m:
+            view["since"] = m.group(1)
+        m = re.search(r"BGP state:\s+(\S+)", out)
+        if m:
+            view["bgpState"] = m.group(1)
+        m = re.search(r"Routes:\s+(\d+) imported", out)
+        if m:
+            view["imported"] = int(m.group(1))
+        return view
+
     def stop_bird_peer(self, name):
         logdir = os.path.join(self.tgen.logdir, name)
         self.tgen.gears[name].cmd("kill $(cat %s/bird.pid) 2>/dev/null" % logdir)
@@ -200,16 +216,18 @@ class RedundantRouter:
             self.bgp_inbound_gate(side, True)
 
     def bgp_inbound_gate(self, side, on):
-        """The NFQUEUE rules of bgpd-ha's inbound gate on card side (as
-        doc/bgp-nsr.md has them): a peer's BGP segments wait in queue 179
-        until the active's bgpd-ha has them on the standby; "bypass" lets
-        them through while nothing is bound to the queue (the standby)."""
+        """The NFQUEUE rules of bgpd-ha's gate on card side (as
+        doc/bgp-nsr.md has them): BGP segments -- a peer's arriving
+        (INPUT), ours leaving (OUTPUT) -- wait in queue 179 until the
+        active's bgpd-ha has them on the standby; "bypass" lets them
+        through while nothing is bound to the queue."""
         for tool in ("iptables", "ip6tables"):
-            for port in ("--dport", "--sport"):
-                self.card(side).cmd_raises(
-                    "%s %s INPUT -p tcp %s 179 -j NFQUEUE --queue-num 179 --queue-bypass"
-                    % (tool, "-A" if on else "-D", port)
-                )
+            for chain in ("INPUT", "OUTPUT"):
+                for port in ("--dport", "--sport"):
+                    self.card(side).cmd_raises(
+                        "%s %s %s -p tcp %s 179 -j NFQUEUE --queue-num 179 --queue-bypass"
+                        % (tool, "-A" if on else "-D", chain, port)
+                    )
 
     def bridge_netns(self):
         """The namespace holding every line bridge, as a path hard can open."""
@@ -417,6 +435,44 @@ exit
         self.wait_active(self.other(side), "redundant again, card %s active" % self.other(side), count=400)
         if peer:
             self.wait_bgp_takeover_ready(self.other(side), peer)
+
+    def kill_card(self, side):
+        """The death of card side, as the line sees it: its ports cut
+        first -- in the bridge, not by carrier loss, which the card's own
+        daemons would see and act on (an interface going down ends eBGP
+        sessions on it) before they die -- then every process on it (hard
+        and FRR's daemons) killed at once, then its ports down.  Nothing
+        it sends after the cut reaches the line (no FIN, no RST from its
+        kernel as its processes die).  The other card learns it from the
+        silence on the intercard link."""
+        for switch, _ in self.lines:
+            self._switch(switch).cmd_raises(
+                "nft add element %s '{ \"%s\" }'" % (NFT_OFFLINE, self.port(switch, side))
+            )
+        pids = self.card(side).cmd("cat /var/run/frr/*.pid 2>/dev/null").split()
+        assert pids, "no daemon running on card %s" % side
+        self.card(side).cmd("kill -9 %s" % " ".join(pids))
+        for switch, _ in self.lines:
+            self._switch(switch).cmd_raises("ip link set %s down" % self.port(switch, side))
+        logger.info("%s: card %s killed (line ports cut, %d processes)", self.name,
+                    self.cards[side], len(pids))
+
+    def revive_card(self, side):
+        """Card side powered up again after kill_card: its line ports up
+        (blocked: the other card has the line), every daemon and hard
+        started with their configuration; returns once the router is
+        redundant again."""
+        # a card that powers up again has a fresh kernel: the dead card's
+        # connections -- orphans of its killed processes, their FINs still
+        # retried into the cut port -- go (their RSTs too: the port is down)
+        self.card(side).cmd("ss -K '( sport = :179 or dport = :179 )' 2>/dev/null")
+        for switch, _ in self.lines:
+            self._switch(switch).cmd_raises("ip link set %s up" % self.port(switch, side))
+        self.card(side).net.startRouterDaemons()
+        if self.role(side) == "down":
+            self.card(side).net.startRouterDaemons(daemons=["hard"])
+        self.configure_hard(side, self.redundancy_lines[side])
+        self.wait_active(self.other(side), "card %s back as standby" % side, count=400)
 
     def set_master(self, side):
         """Move mastership by hand, as broken hardware would (hard does it
@@ -737,6 +793,29 @@ class ManyBirdSessions:
             title=title,
         )
         assert ok, (self.ready(active), diff)
+
+
+def frr_peer_churn(peer, logdir, asn, prefixes, on):
+    """Start (on) or stop an FRR peer announcing and withdrawing prefixes
+    in a loop (a vtysh loop in its namespace, script in logdir)."""
+    peer.cmd("pkill -f frrha-churn-loop")
+    if not on:
+        return
+    head = (
+        "vtysh -c 'configure terminal' -c 'router bgp %d' -c 'address-family ipv4 unicast'" % asn
+    )
+    script = os.path.join(logdir, "frrha-churn-loop.sh")
+    with open(script, "w") as f:
+        f.write(
+            "while true; do\n  %s %s\n  %s %s\ndone\n"
+            % (
+                head,
+                " ".join("-c 'network %s'" % p for p in prefixes),
+                head,
+                " ".join("-c 'no network %s'" % p for p in prefixes),
+            )
+        )
+    peer.cmd("nohup bash %s >/dev/null 2>&1 &" % script)
 
 
 def log_lines(router, side, daemon, text):

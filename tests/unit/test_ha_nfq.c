@@ -64,18 +64,22 @@ static int setup(void **state)
 
 struct queued {
 	uint32_t id[64];
+	unsigned int hook[64];
 	struct ha_nfq_tcp seg[64];
 	uint8_t data[64][256];
 	int n;
 };
 
-static void on_packet(uint32_t id, const uint8_t *pkt, size_t len, void *arg)
+static void on_packet(uint32_t id, unsigned int hook, const uint8_t *pkt, size_t len, void *arg)
 {
 	struct queued *q = arg;
 
 	if (q->n >= 64)
 		return;
+	/* the test's rules queue at INPUT only */
+	assert_int_equal(hook, HA_NFQ_HOOK_INPUT);
 	q->id[q->n] = id;
+	q->hook[q->n] = hook;
 	assert_true(ha_nfq_parse_tcp(pkt, len, &q->seg[q->n]));
 	memcpy(q->data[q->n], q->seg[q->n].payload,
 	       q->seg[q->n].payload_len < 256 ? q->seg[q->n].payload_len : 256);
@@ -358,10 +362,75 @@ static void test_parse_tcp(void **state)
 	assert_false(ha_nfq_parse_tcp(buf, len, &seg));
 }
 
+/* An IPv4 segment whose TCP header carries opt (olen bytes, a multiple of
+ * 4) before a 2-byte payload. */
+static size_t segment_with_options(uint8_t *buf, const uint8_t *opt, size_t olen)
+{
+	struct ip ip = { .ip_v = 4, .ip_hl = 5, .ip_p = IPPROTO_TCP, .ip_ttl = 64 };
+	struct tcphdr th = { .th_sport = htons(179),
+			     .th_dport = htons(40000),
+			     .th_seq = htonl(1),
+			     .th_win = htons(502),
+			     .th_off = (sizeof(th) + olen) / 4,
+			     .th_flags = TH_ACK };
+	size_t len = sizeof(ip) + sizeof(th) + olen + 2;
+
+	ip.ip_len = htons(len);
+	memcpy(buf, &ip, sizeof(ip));
+	memcpy(buf + sizeof(ip), &th, sizeof(th));
+	memcpy(buf + sizeof(ip) + sizeof(th), opt, olen);
+	memcpy(buf + len - 2, "hi", 2);
+	return len;
+}
+
+/* The window and the timestamps option (what a takeover after the death
+ * of a card continues from); options that do not add up are ignored,
+ * never read beyond. */
+static void test_parse_tcp_options(void **state)
+{
+	const uint8_t ts[12] = { 1, 1, 8, 10, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 9 };
+	const uint8_t sack_then_ts[24] = { 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2,
+					   1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 0, 2 };
+	const uint8_t eol_first[12] = { 0, 1, 8, 10, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 9 };
+	const uint8_t short_ts[12] = { 1, 1, 8, 12, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 9 };
+	const uint8_t zero_len[4] = { 3, 0, 8, 10 };
+	uint8_t buf[128];
+	struct ha_nfq_tcp seg;
+	size_t len;
+
+	len = segment_with_options(buf, ts, sizeof(ts));
+	assert_true(ha_nfq_parse_tcp(buf, len, &seg));
+	assert_int_equal(seg.window, 502);
+	assert_true(seg.has_ts);
+	assert_int_equal(seg.tsval, 0x12345678);
+	assert_int_equal(seg.tsecr, 9);
+	assert_int_equal(seg.payload_len, 2);
+	assert_memory_equal(seg.payload, "hi", 2);
+
+	len = segment_with_options(buf, sack_then_ts, sizeof(sack_then_ts));
+	assert_true(ha_nfq_parse_tcp(buf, len, &seg));
+	assert_true(seg.has_ts);
+	assert_int_equal(seg.tsval, 256);
+	assert_int_equal(seg.tsecr, 2);
+
+	/* after an end-of-options, nothing more is an option */
+	len = segment_with_options(buf, eol_first, sizeof(eol_first));
+	assert_true(ha_nfq_parse_tcp(buf, len, &seg));
+	assert_false(seg.has_ts);
+	/* an option running beyond the header, or of length 0 */
+	len = segment_with_options(buf, short_ts, sizeof(short_ts));
+	assert_true(ha_nfq_parse_tcp(buf, len, &seg));
+	assert_false(seg.has_ts);
+	len = segment_with_options(buf, zero_len, sizeof(zero_len));
+	assert_true(ha_nfq_parse_tcp(buf, len, &seg));
+	assert_false(seg.has_ts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_tcp),
+		cmocka_unit_test(test_parse_tcp_options),
 		cmocka_unit_test(test_held_until_verdict),
 		cmocka_unit_test(test_dropped_is_sent_again),
 		cmocka_unit_test(test_bypass_without_a_program),

@@ -78,6 +78,30 @@ static void test_out_of_order_and_gap(void **state)
 	ha_reasm_clear(&r);
 }
 
+/* How far the pieces reach without a gap, from an offset. */
+static void test_contiguous_end(void **state)
+{
+	struct ha_reasm r;
+	uint8_t hdr[4];
+
+	ha_reasm_init(&r);
+	assert_int_equal(ha_reasm_contiguous_end(&r, 7), 7);
+	add(&r, 0, 10);
+	add(&r, 5, 12); /* overlapping */
+	add(&r, 20, 30);
+	assert_int_equal(ha_reasm_contiguous_end(&r, 0), 12);
+	assert_int_equal(ha_reasm_contiguous_end(&r, 11), 12);
+	assert_int_equal(ha_reasm_contiguous_end(&r, 12), 12); /* the gap */
+	assert_int_equal(ha_reasm_contiguous_end(&r, 25), 30);
+	assert_false(ha_reasm_read(&r, 10, hdr, 4));
+	assert_true(ha_reasm_read(&r, 8, hdr, 4));
+	assert_int_equal(hdr[0], stream[8]);
+	assert_int_equal(hdr[3], stream[11]);
+	add(&r, 12, 20);
+	assert_int_equal(ha_reasm_contiguous_end(&r, 0), 30);
+	ha_reasm_clear(&r);
+}
+
 static void test_trim(void **state)
 {
 	struct ha_reasm r;
@@ -106,6 +130,7 @@ int main(void)
 		cmocka_unit_test(test_again_and_overlapping),
 		cmocka_unit_test(test_out_of_order_and_gap),
 		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_contiguous_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,18 +56,7 @@ def _skip_on_failure():
 
 def _bird_session():
     """BIRD's view of its session to r1: state, since when, routes."""
-    out = R1.birdc("b1", "show protocols all r1")
-    view = {"bgpState": None, "since": None, "imported": None}
-    m = re.search(r"^r1\s+BGP\s+\S+\s+\S+\s+(\S+ \S+|\S+)\s+(\S+)", out, re.M)
-    if m:
-        view["since"] = m.group(1)
-    m = re.search(r"BGP state:\s+(\S+)", out)
-    if m:
-        view["bgpState"] = m.group(1)
-    m = re.search(r"Routes:\s+(\d+) imported", out)
-    if m:
-        view["imported"] = int(m.group(1))
-    return view
+    return R1.bird_session_view("b1")
 
 
 def _session_ports():

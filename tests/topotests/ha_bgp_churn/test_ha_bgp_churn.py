@@ -28,7 +28,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_neighbor, peer_bgp_session_view, wait_for
+from frrha_topo import RedundantRouter, frr_peer_churn, hold_unchanged, peer_bgp_neighbor, peer_bgp_session_view, wait_for
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -72,25 +72,11 @@ def _p1_view():
 def _churn(on):
     """Start or stop p1 announcing and withdrawing CHURN_PREFIXES in a
     loop; started, wait until r1's active bgpd sees the churn."""
-    p1 = _p1()
-    p1.cmd("pkill -f frrha-churn-loop")
+    frr_peer_churn(_p1(), os.path.join(get_topogen().logdir, "p1"), 65002, CHURN_PREFIXES, on)
     if not on:
         return
-    head = "vtysh -c 'configure terminal' -c 'router bgp 65002' -c 'address-family ipv4 unicast'"
-    script = os.path.join(get_topogen().logdir, "p1", "frrha-churn-loop.sh")
-    with open(script, "w") as f:
-        f.write(
-            "while true; do\n  %s %s\n  %s %s\ndone\n"
-            % (
-                head,
-                " ".join("-c 'network %s'" % p for p in CHURN_PREFIXES),
-                head,
-                " ".join("-c 'no network %s'" % p for p in CHURN_PREFIXES),
-            )
-        )
     active = "a" if R1.role("a") == "active" else "b"
     start = R1.vtysh_json(active, "show redundancy bgp json")["sessions"][PEER]["messagesLogged"]
-    p1.cmd("nohup bash %s >/dev/null 2>&1 &" % script)
     started = time.time()
     ok, diff = wait_for(
         lambda: {

@@ -73,7 +73,7 @@ def _p1():
 
 
 # what each card says of its own part, not replicated state
-CARD_LOCAL = ("syncState", "lastTakeover")
+CARD_LOCAL = ("syncState", "lastTakeover", "rebuildable", "notRebuildable", "ourBytesUnacknowledged")
 
 
 def _sessions(side):

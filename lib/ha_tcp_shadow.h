@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A TCP connection followed from its segments, to be rebuilt on another
+ * card when the card that carried it dies with everything on it.
+ *
+ * The active card's gate (NFQUEUE, lib/ha_nfq.c) holds every segment of a
+ * BGP connection with a payload -- the peer's before its kernel sees them,
+ * ours before they leave -- until the standby has them.  The standby feeds
+ * them here: our bytes the peer may not have yet, where our messages start
+ * (BGP framing), the last window each side advertised, our timestamp
+ * clock.  At the death of the active card the standby builds, from this
+ * and the peer's bytes it holds, the connection's TCP_REPAIR state
+ * (lib/ha_tcp.h) and carries the connection on: the peer's unacknowledged
+ * bytes come again from the peer, ours go again from here.
+ *
+ * Offsets count bytes of one side's stream from an origin both cards
+ * agree on (the first byte after the SYN, or a rebase); anchors map a
+ * sequence number to its offset.  Pure C without libfrr, unit-tested.
+ */
+#ifndef FRRHA_TCP_SHADOW_H
+#define FRRHA_TCP_SHADOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ha_reasm.h"
+#include "ha_tcp.h"
+
+/* What both ends agreed on when the connection was made. */
+struct ha_tcp_shadow_options {
+	struct sockaddr_storage local, remote;
+	socklen_t addrlen;
+	uint32_t mss;
+	bool sack, tstamp, wscale;
+	uint8_t snd_wscale, rcv_wscale;
+};
+
+struct ha_tcp_shadow {
+	bool have_options;
+	struct ha_tcp_shadow_options opt;
+
+	/* our stream: the sequence number of the byte at snd_offset */
+	bool have_snd_anchor;
+	uint32_t snd_seq;
+	uint64_t snd_offset;
+	uint64_t snd_acked;    /* the peer acknowledged every byte before */
+	uint64_t snd_boundary; /* our next message starts here */
+	struct ha_reasm snd;   /* our bytes from min(snd_acked, snd_boundary) */
+	bool snd_broken;       /* our stream did not parse as BGP messages */
+
+	/* the peer's stream */
+	bool have_rcv_anchor;
+	uint32_t rcv_seq;
+	uint64_t rcv_offset;
+
+	/* the last window each side advertised: the peer's, with the sequence
+	 * number of the segment that did; ours, with its acknowledgement */
+	bool have_peer_window, have_our_window;
+	uint32_t peer_window, peer_window_seq;
+	uint32_t our_window, our_ack;
+
+	/* our timestamp clock: the last TSval we sent, and when (ms) */
+	bool have_tsval;
+	uint32_t tsval;
+	uint64_t tsval_at_ms;
+};
+
+/* One segment of the connection, as the gate saw it. */
+struct ha_tcp_shadow_segment {
+	bool outbound; /* ours */
+	uint64_t offset;
+	uint32_t seq, ack;
+	uint16_t window;
+	bool has_ts;
+	uint32_t tsval;
+	const uint8_t *data;
+	size_t len;
+};
+
+extern void ha_tcp_shadow_init(struct ha_tcp_shadow *s);
+extern void ha_tcp_shadow_clear(struct ha_tcp_shadow *s);
+
+extern void ha_tcp_shadow_set_options(struct ha_tcp_shadow *s,
+				      const struct ha_tcp_shadow_options *opt);
+/* The options of a connected socket, from its TCP_INFO.  0 or -1 (errno). */
+extern int ha_tcp_shadow_options_of(int fd, struct ha_tcp_shadow_options *opt);
+
+/* seq is the sequence number of the byte at offset of our stream
+ * (outbound) or the peer's. */
+extern void ha_tcp_shadow_anchor(struct ha_tcp_shadow *s, bool outbound, uint32_t seq,
+				 uint64_t offset);
+/* Our stream's offsets start anew: what was held of it is void, a message
+ * of ours starts at boundary (the bytes before it come again as
+ * segments). */
+extern void ha_tcp_shadow_rebase(struct ha_tcp_shadow *s, uint64_t boundary);
+
+/*
+ * Take in a segment at ms on the caller's clock.  -1 with the reason in
+ * err when it breaks the connection's record: our stream no longer parses
+ * as BGP messages, or holds more than a connection can.
+ */
+extern int ha_tcp_shadow_segment(struct ha_tcp_shadow *s, const struct ha_tcp_shadow_segment *seg,
+				 uint64_t now_ms, char *err, size_t errlen);
+
+/*
+ * The connection's TCP_REPAIR state now: our bytes the peer has not
+ * acknowledged as the send queue (they go again), the peer's bytes from
+ * rcv_from (what the application consumed) as far as rcv holds them
+ * without a gap as the receive queue (acknowledged by the rebuilt socket),
+ * the timestamp clock moved on by the time since our last TSval.  0, or
+ * -1 with the reason in err: something missing, or a message of ours cut
+ * (sent in part: the peer may have that part, and nobody has the rest).
+ * Byte counters are 0.  ha_tcp_state_clear frees the queues.
+ */
+extern int ha_tcp_shadow_build(const struct ha_tcp_shadow *s, const struct ha_reasm *rcv,
+			       uint64_t rcv_from, uint64_t now_ms, struct ha_tcp_state *st,
+			       char *err, size_t errlen);
+
+#endif /* FRRHA_TCP_SHADOW_H */

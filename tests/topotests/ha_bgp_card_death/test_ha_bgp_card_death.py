@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+BGP non-stop routing through the death of the whole active card: its line
+port goes down and every process on it dies at once (kill -9), so nothing
+on that card can hand a connection over.  The standby rebuilds each
+session's TCP connection from what the dead card's gate replicated -- the
+peers' bytes before its kernel acknowledged them, ours before they left
+it, the options and sequence numbers of the connection -- and carries the
+sessions on.
+
+Judged by the peers, an FRR speaker (p1) and BIRD (b1): their sessions
+never leave Established (FRR's connection counters, BIRD's state-change
+time), no FIN or RST from the router crosses the line, the routes each had
+from r1 stay, the routes each sent are on the new active.  Quiet, then
+with p1 announcing and withdrawing prefixes continuously; the dead card
+comes back as standby in between (its copy comes from the bulk).
+"""
+import os
+import sys
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+
+from frrha_topo import (
+    RedundantRouter,
+    frr_peer_churn,
+    hold_unchanged,
+    peer_bgp_session_view,
+    peer_routes,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
+
+R1 = None
+P1 = "10.0.1.2"
+B1 = "10.0.1.3"
+CHURN_PREFIXES = ["10.201.%d.0/24" % i for i in range(10)]
+
+
+def build_topo(tgen):
+    global R1
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
+    R1.add_frr_peer("p1", "s1")
+    R1.add_bird_peer("b1", "s1", "10.0.1.3/24")
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(CWD, peers=["p1"])
+    R1.start_bird_peer("b1", os.path.join(CWD, "bird.conf"))
+
+
+def teardown_module(mod):
+    _churn(False)
+    R1.stop_bird_peer("b1")
+    get_topogen().stop_topology()
+
+
+def _skip_on_failure():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+
+
+def _p1():
+    return get_topogen().gears["p1"]
+
+
+def _bird_view():
+    return R1.bird_session_view("b1")
+
+
+def _peers_view():
+    """Both peers' view of their session: what a reset changes (BIRD's
+    route count moves with p1's churn, which r1 passes on: not in it)."""
+    bird = _bird_view()
+    bird.pop("imported")
+    return {"p1": peer_bgp_session_view(_p1(), "10.0.1.1"), "b1": bird}
+
+
+def _churn(on):
+    "p1 announcing and withdrawing CHURN_PREFIXES in a loop, or not."
+    frr_peer_churn(_p1(), os.path.join(get_topogen().logdir, "p1"), 65002, CHURN_PREFIXES, on)
+
+
+def _wait_rebuildable(active):
+    """The standby can rebuild both sessions' connections from its record
+    now (what the death of card active would need)."""
+    standby = R1.other(active)
+
+    def state():
+        sessions = R1.vtysh_json(standby, "show redundancy bgp json")["sessions"]
+        return {
+            peer: {
+                "state": sessions.get(peer, {}).get("state"),
+                "rebuildable": sessions.get(peer, {}).get("rebuildable"),
+            }
+            for peer in (P1, B1)
+        }
+
+    expected = {peer: {"state": "Established", "rebuildable": True} for peer in (P1, B1)}
+    ok, diff = wait_for(state, expected, count=120, title="card %s can rebuild" % standby)
+    assert ok, (diff, R1.vtysh_json(standby, "show redundancy bgp json"))
+
+
+def _card_death(old, churn=False):
+    """Card old dies; the other card carries both sessions on.  Judged by
+    the peers: nothing noticed over 12 s (their hold time is 9 s), no FIN
+    or RST from r1 on the line, routes both ways."""
+    new = R1.other(old)
+    R1.wait_active(old, "redundant before the death of card %s" % old, count=400)
+    _wait_rebuildable(old)
+    if churn:
+        _churn(True)
+        ok, diff = wait_for(
+            lambda: {"churning": R1.bgp_session(new, P1).get("messagesLogged", 0) > 20},
+            {"churning": True},
+            title="p1's churn replicated to card %s" % new,
+        )
+        assert ok, diff
+    before = _peers_view()
+    name = "death_%s" % old
+    R1.watch_tcp_teardown("s1", "10.0.1.1", name=name)
+    taken = R1.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"]
+
+    R1.kill_card(old)
+    R1.wait_active(new, "card %s took over after card %s died" % (new, old), only_active=True,
+                   count=400)
+    ok, diff = wait_for(
+        lambda: {
+            peer: R1.bgp_session(new, peer).get("lastTakeover") for peer in (P1, B1)
+        },
+        {peer: "taken over after the death of the old active card" for peer in (P1, B1)},
+        title="card %s took both sessions over" % new,
+    )
+    assert ok, (diff, R1.card(new).vtysh_cmd("show redundancy bgp"))
+    assert R1.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"] == taken + 2
+    hold_unchanged(_peers_view, before, teardowns=(R1, "s1", name, 0))
+    if churn:
+        _churn(False)
+    # routes both ways: p1's and BIRD's on the new active, r1's on both
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json(new, "show ip bgp json").get("routes", {}),
+        {
+            "10.200.1.0/24": [{"valid": True}],
+            "10.210.1.0/24": [{"valid": True}],
+            "10.210.2.0/24": [{"valid": True}],
+        },
+        title="the peers' routes on card %s" % new,
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: peer_routes(_p1(), "10.100.1.0/24"),
+        {"10.100.1.0/24": [{"protocol": "bgp"}]},
+        title="r1's route on p1",
+    )
+    assert ok, diff
+    assert "10.100.1.0/24" in R1.birdc("b1", "show route 10.100.1.0/24")
+    if churn:
+        # the churn stopped: the new active has exactly what p1 announces
+        def churned():
+            mine = set(_p1().vtysh_cmd("show running-config").split())
+            routes = R1.vtysh_json(new, "show ip bgp json").get("routes", {})
+            return {
+                p: (p in routes) == ("%s" % p in mine) for p in CHURN_PREFIXES
+            }
+
+        ok, diff = wait_for(churned, {p: True for p in CHURN_PREFIXES},
+                            title="p1's churned routes agree on card %s" % new)
+        assert ok, diff
+
+
+def test_sessions_up_and_rebuildable():
+    "Both peers Established with r1; the standby could rebuild both connections."
+    R1.wait_active("a", "boot election", count=400)
+    ok, diff = wait_for(
+        lambda: {"p1": _peers_view()["p1"]["bgpState"], "b1": _bird_view()["bgpState"]},
+        {"p1": "Established", "b1": "Established"},
+        count=120,
+        title="p1 and BIRD Established with r1",
+    )
+    # r1 passes on its own route and p1's
+    ok, diff = wait_for(lambda: _bird_view()["imported"], 2, title="BIRD has 2 routes from r1")
+    assert ok, diff
+    assert ok, diff
+    _wait_rebuildable("a")
+
+
+def test_card_death_quiet():
+    "Card a dies in a quiet network: card b carries both sessions on."
+    _skip_on_failure()
+    _card_death("a")
+
+
+def test_dead_card_back_as_standby():
+    """Card a comes back: standby, and from its bulk copy it could rebuild
+    both connections if card b died now.  (No check of the topology's
+    daemons before: card a's are dead, on purpose.)"""
+    R1.revive_card("a")
+    _wait_rebuildable("b")
+
+
+def test_card_death_under_churn():
+    "Card b dies while p1 churns: card a carries both sessions on."
+    _card_death("b", churn=True)
+    R1.revive_card("b")
+
+
+if __name__ == "__main__":
+    args = ["-s"] + sys.argv[1:]
+    sys.exit(pytest.main(args))
