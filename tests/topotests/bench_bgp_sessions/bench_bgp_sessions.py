@@ -19,6 +19,11 @@ Figures (written to the file named by FRRHA_BENCH_OUT):
 - crash_takeover: kill -9 of the active's bgpd; from the kill to the new
   active bgpd's last "taken over" line; sessions taken over / reset; how
   many BIRD saw nothing of;
+- card_kill_takeover: the death of the whole active card (its line port
+  cut, every process on it killed at once); from the kill to the new
+  active bgpd's last "taken over" line (detection by the silence on the
+  intercard link included); sessions taken over / not; how many BIRD saw
+  nothing of;
 - bgpd_rss_mb: bgpd's resident memory on the active and the standby.
 """
 import json
@@ -136,6 +141,56 @@ def test_bench_bgp_sessions():
     noticed = SESSIONS.noticed(before)
     results["crash_takeover"]["sessions_unnoticed_by_bird"] = N - len(noticed)
     results["crash_takeover"]["noticed_by_bird"] = noticed
+
+    # the death of card b (active again after a switchover back): card a
+    # rebuilds every connection from its gate's record
+    R1.restart_bgpd("b")
+    SESSIONS.wait_ready("a", "all sessions ready on card b")
+    assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+    R1.wait_active("b", "switched back", redundant=False, count=400)
+    R1.wait_active("b", "redundant again", count=600)
+    SESSIONS.wait_ready("b", "all sessions ready on card a")
+    ok, diff = wait_for(
+        lambda: {
+            "rebuildable": sum(
+                1 for s in _ha_sessions("a")["sessions"].values() if s.get("rebuildable")
+            )
+        },
+        {"rebuildable": N},
+        count=300,
+        wait=0.1,
+        title="card a can rebuild every connection",
+    )
+    assert ok, diff
+    before = SESSIONS.view()
+    counters = _ha_sessions("a")
+    killed = time.time()
+    R1.kill_card("b")
+    R1.wait_active("a", "card a took over", only_active=True, count=400)
+    ok, diff = wait_for(
+        lambda: {
+            "done": _ha_sessions("a")["sessionsTakenOver"]
+            + _ha_sessions("a")["sessionsNotTakenOver"]
+            - counters["sessionsTakenOver"]
+            - counters["sessionsNotTakenOver"]
+            >= N
+        },
+        {"done": True},
+        count=300,
+        wait=0.1,
+        title="every session taken over (or not) by card a",
+    )
+    after = _ha_sessions("a")
+    t1 = log_time(log_lines(R1, "a", "bgpd", "after the death of the old active card")[-1])
+    results["card_kill_takeover"] = {
+        "kill_to_last_session_taken_over_ms": (t1 - killed) * 1000.0,
+        "hard_detection_to_active_ms": R1.redundancy("a")["lastSwitchover"]["durationUsec"] / 1000.0,
+        "sessions_taken_over": after["sessionsTakenOver"] - counters["sessionsTakenOver"],
+        "sessions_not_taken_over": after["sessionsNotTakenOver"] - counters["sessionsNotTakenOver"],
+    }
+    noticed = SESSIONS.noticed(before)
+    results["card_kill_takeover"]["sessions_unnoticed_by_bird"] = N - len(noticed)
+    results["card_kill_takeover"]["noticed_by_bird"] = noticed
     results["fin_rst_seen"] = SESSIONS.teardowns()
     with open(os.environ["FRRHA_BENCH_OUT"], "w") as f:
         json.dump(results, f, indent=1)
