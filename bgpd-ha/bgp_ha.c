@@ -769,8 +769,15 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 				.data = msg->data.data,
 				.len = msg->data.len,
 			};
-			struct ha_tcp_shadow *sh = bgp_ha_shadow(s, msg->local_port,
-								 msg->remote_port);
+			/* an established session's connection is the one its
+			 * connection delta named: another connection of the
+			 * peer's (a collision's) does not replace its record */
+			bool other = s->shadow.have_options &&
+				     strcmp(s->state, "Established") == 0 &&
+				     (msg->local_port != s->shadow_lport ||
+				      msg->remote_port != s->shadow_rport);
+			struct ha_tcp_shadow *sh =
+				other ? NULL : bgp_ha_shadow(s, msg->local_port, msg->remote_port);
 			char why[256] = "";
 
 			ok = msg->outbound || !msg->data.len ||
@@ -779,7 +786,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			/* a stream of ours that does not add up is this
 			 * connection's problem (its rebuild would be refused),
 			 * not the replication's: logged once */
-			if (ok &&
+			if (ok && sh &&
 			    ha_tcp_shadow_segment(sh, &ss, bgp_ha_now_ms(), why, sizeof(why)) < 0 &&
 			    !s->shadow_reported) {
 				s->shadow_reported = true;
@@ -1278,13 +1285,29 @@ static void bgp_ha_gate_open(void)
 	zlog_info("frr-ha: gate: netfilter queue %u bound", BGP_HA_NFQUEUE);
 }
 
-/* Going standby: the connections' records go (what waits in the queue is
- * dropped from now on, and sent again by the peers to whichever card has
- * their connections). */
+/* Unbind the queue: what waits in it is dropped by the kernel (and sent
+ * again by its senders); the rules let segments through until it is bound
+ * again. */
+static void bgp_ha_gate_close(void)
+{
+	EVENT_OFF(gate.t_read);
+	if (gate.fd < 0)
+		return;
+	frr_with_privs (&bgpd_privs)
+		ha_nfq_close(gate.fd, BGP_HA_NFQUEUE);
+	gate.fd = -1;
+}
+
+/* Going standby: the connections' records go, and so does what waits in
+ * the queue for a verdict this card no longer gives (the peers' segments
+ * come again to whichever card has their connections; ours, from the
+ * frozen connections handed over, go again from the new active): the
+ * queue is bound anew, from now on dropping what reaches it. */
 static void bgp_ha_gate_standby(void)
 {
 	bgp_ha_conns_clear();
-	gate.generation++;
+	bgp_ha_gate_close();
+	bgp_ha_gate_open();
 }
 
 /* ---- graceful switchover: the connections move ---- */
