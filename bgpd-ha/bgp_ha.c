@@ -2232,6 +2232,12 @@ static int bgp_ha_late_init(struct event_loop *loop)
 		.digest = bgp_ha_digest,
 		.handover = bgp_ha_handover,
 		.role_changed = bgp_ha_role_changed,
+		/* the bulk copy has every session, its whole message log and
+		 * an established session's connection: those deltas made
+		 * before it was taken must not follow it (a message would
+		 * come twice); the gate's segments and frozen connections are
+		 * not in it */
+		.bulk_covers = 1u << BGP_HA_SESSION | 1u << BGP_HA_MESSAGE | 1u << BGP_HA_CONNECTION,
 	};
 
 	ha_module_register_class(&cls);

@@ -425,6 +425,22 @@ static void ha_repl_bulk_start(struct ha_repl *repl)
 	event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
 }
 
+/* A class's bulk copy is about to be taken: its deltas made since the
+ * bulk began that the copy contains go (see bulk_covers). */
+static void ha_repl_drop_covered(struct ha_repl *repl, const struct ha_repl_class *cls)
+{
+	struct ha_delta *d, *next;
+
+	for (d = ha_deltas_first(&repl->deferred); d; d = next) {
+		next = ha_deltas_next(&repl->deferred, d);
+		if (d->kind == HA_DELTA_UPDATE && d->cls == cls->id && d->subtype < 32 &&
+		    (cls->bulk_covers & (1u << d->subtype))) {
+			ha_deltas_del(&repl->deferred, d);
+			XFREE(MTYPE_HA_DELTA, d);
+		}
+	}
+}
+
 static void ha_repl_bulk_run(struct event *ev)
 {
 	struct ha_repl *repl = EVENT_ARG(ev);
@@ -438,6 +454,8 @@ static void ha_repl_bulk_run(struct event *ev)
 		/* flow control: resume from the ack handler */
 		if (repl->pending_bytes > repl->window)
 			goto out;
+		if (!repl->bulk_cursor && cls->bulk_covers)
+			ha_repl_drop_covered(repl, cls);
 		if (!cls->bulk || cls->bulk(repl, &repl->bulk_cursor, cls->arg)) {
 			repl->bulk_class++;
 			repl->bulk_cursor = NULL;

@@ -71,6 +71,15 @@ struct ha_repl_class {
 	/* Optional.  The module now acts in role (after the drain, when going
 	 * active): take the replicated state over, or fall silent. */
 	void (*role_changed)(struct ha_repl *repl, enum ha_role role, void *arg);
+	/*
+	 * Optional.  The UPDATE subtypes (bit 1 << subtype) whose effect the
+	 * bulk copy contains once the class's bulk has started: their deltas
+	 * made between the start of a bulk and that moment are dropped
+	 * instead of replayed after the bulk (where they would apply twice:
+	 * fatal for a log whose entries are numbered).  Subtypes not in it
+	 * (state the bulk copy does not carry) are always replayed.
+	 */
+	uint32_t bulk_covers;
 	void *arg;
 };
 

@@ -28,6 +28,9 @@ struct kv_side {
 	struct ha_repl *repl;
 	uint32_t kv[KV_SIZE];
 	bool lie_about_13; /* standby: store a wrong value for key 13 */
+	/* a numbered log beside the table (subtype 2): entry n must follow
+	 * entry n-1, as bgpd-ha's message log */
+	uint32_t log_len;
 	unsigned int applied;
 	unsigned int resets;
 };
@@ -45,6 +48,13 @@ static bool kv_bulk(struct ha_repl *repl, void **cursor, void *arg)
 	uintptr_t i = (uintptr_t)*cursor;
 	unsigned int n = 0;
 
+	/* the log first, whole */
+	if (!i)
+		for (uint32_t e = 1; e <= s->log_len; e++) {
+			struct kv_msg m = { .key = 0, .value = e };
+
+			ha_repl_bulk_item(repl, KV_CLASS, 2, &m, sizeof(m));
+		}
 	/* yield every 100 items, as a big table would */
 	for (; i < KV_SIZE && n < 100; i++) {
 		struct kv_msg m = { .key = i, .value = s->kv[i] };
@@ -63,6 +73,7 @@ static void kv_reset(struct ha_repl *repl, void *arg)
 	struct kv_side *s = arg;
 
 	memset(s->kv, 0, sizeof(s->kv));
+	s->log_len = 0;
 	s->resets++;
 }
 
@@ -77,6 +88,15 @@ static bool kv_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, const
 		return false;
 	}
 	memcpy(&m, data, sizeof(m));
+	if (subtype == 2) {
+		if (m.value != s->log_len + 1) {
+			snprintf(err, errlen, "log entry #%u where #%u is due", m.value,
+				 s->log_len + 1);
+			return false;
+		}
+		s->log_len++;
+		return true;
+	}
 	if (m.key >= KV_SIZE) {
 		snprintf(err, errlen, "key %u out of range", m.key);
 		return false;
@@ -90,6 +110,7 @@ static void kv_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, 
 {
 	struct kv_side *s = arg;
 
+	ha_hash_update(h, &s->log_len, sizeof(s->log_len));
 	for (uint32_t i = 0; i < KV_SIZE; i++) {
 		if (!s->kv[i])
 			continue;
@@ -116,6 +137,7 @@ static void side_init(struct kv_side *s, const char *name)
 		.reset = kv_reset,
 		.apply = kv_apply,
 		.digest = kv_digest,
+		.bulk_covers = 1u << 2,
 		.arg = s,
 	};
 
@@ -302,6 +324,42 @@ static void test_deltas_during_bulk_are_replayed(void **state)
 	assert_true(kv_equal());
 	assert_int_equal(B.kv[10], 100010);
 	assert_int_equal(B.kv[1999], 42);
+}
+
+static bool b_log_has_9(void)
+{
+	return B.log_len == 9;
+}
+
+/* Log entries appended after a bulk began but before the class's bulk
+ * copy was taken are in the copy: they must not be replayed after it
+ * (the standby would refuse entry #n where #n+k is due, and resync again
+ * and again under a steady stream of them). */
+static void test_log_entries_during_bulk_not_applied_twice(void **state)
+{
+	struct kv_msg m;
+
+	for (uint32_t i = 1; i < 1500; i++)
+		A.kv[i] = i;
+	A.log_len = 5;
+	connect_sides();
+	/* the bulk walk has not run yet: these go into the copy */
+	for (uint32_t e = 6; e <= 8; e++) {
+		m = (struct kv_msg){ .key = 0, .value = e };
+		A.log_len = e;
+		ha_repl_send(A.repl, KV_CLASS, 2, &m, sizeof(m));
+	}
+	kv_set(&A, 1999, 42);
+	assert_true(run_until(both_synced, 3000));
+	assert_int_equal(B.log_len, 8);
+	assert_int_equal(B.kv[1999], 42);
+	/* one bulk, nothing refused */
+	assert_int_equal(B.resets, 1);
+	/* and after it, entries follow as deltas */
+	m = (struct kv_msg){ .key = 0, .value = 9 };
+	A.log_len = 9;
+	ha_repl_send(A.repl, KV_CLASS, 2, &m, sizeof(m));
+	assert_true(run_until(b_log_has_9, 3000));
 }
 
 static bool a_failed(void)
@@ -565,6 +623,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_makes_both_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_waits_for_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_entries_during_bulk_not_applied_twice,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_during_bulk_are_replayed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_digest_mismatch_resync_once_then_failed, setup,
