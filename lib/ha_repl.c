@@ -92,6 +92,8 @@ struct ha_repl {
 	uint64_t ack_sent_seq, ack_sent_applied;
 	struct ha_deltas_head committed; /* committed, not yet applied */
 	struct event *t_apply, *t_ack;
+	struct event *t_ack_watch; /* active: the oldest unacknowledged delta's age */
+	unsigned int ack_timeout_msec;
 };
 
 static void ha_repl_pump(struct ha_repl *repl);
@@ -205,6 +207,7 @@ static void ha_repl_tx_reset(struct ha_repl *repl)
 	repl->bulk_cursor = NULL;
 	EVENT_OFF(repl->t_bulk);
 	repl->digest_seq = 0;
+	EVENT_OFF(repl->t_ack_watch);
 	ha_repl_run_gates(repl, true);
 }
 
@@ -216,6 +219,7 @@ struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name)
 	strlcpy(repl->name, name, sizeof(repl->name));
 	repl->window = HA_REPL_WINDOW_DEFAULT;
 	repl->reverify_msec = HA_REPL_REVERIFY_MSEC;
+	repl->ack_timeout_msec = HA_REPL_ACK_TIMEOUT_MSEC;
 	repl->role = HA_ROLE_INIT;
 	ha_deltas_init(&repl->inflight);
 	ha_deltas_init(&repl->pending);
@@ -239,6 +243,7 @@ void ha_repl_free(struct ha_repl **replp)
 	ha_deltas_free_all(&repl->committed);
 	EVENT_OFF(repl->t_apply);
 	EVENT_OFF(repl->t_ack);
+	EVENT_OFF(repl->t_ack_watch);
 	EVENT_OFF(repl->t_reverify);
 	ha_deltas_fini(&repl->inflight);
 	ha_deltas_fini(&repl->pending);
@@ -265,6 +270,11 @@ void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, void *arg
 void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec)
 {
 	repl->reverify_msec = msec;
+}
+
+void ha_repl_set_ack_timeout(struct ha_repl *repl, unsigned int msec)
+{
+	repl->ack_timeout_msec = msec;
 }
 
 void ha_repl_set_window(struct ha_repl *repl, size_t bytes)
@@ -295,6 +305,8 @@ uint32_t ha_repl_last_rtt_usec(const struct ha_repl *repl)
 
 /* ---- sending side ---- */
 
+static void ha_repl_ack_watch(struct event *ev);
+
 static void ha_repl_wire(struct ha_repl *repl, struct ha_delta *d)
 {
 	struct ha_msg_delta hdr = {
@@ -310,6 +322,33 @@ static void ha_repl_wire(struct ha_repl *repl, struct ha_delta *d)
 	ha_conn_send(repl->conn, HA_MSG_DELTA, d->buf, HA_DELTA_HDR_LEN + d->len);
 	ha_deltas_add_tail(&repl->inflight, d);
 	repl->inflight_bytes += d->len + HA_DELTA_HDR_LEN;
+	if (!repl->t_ack_watch)
+		event_add_timer_msec(repl->loop, ha_repl_ack_watch, repl, repl->ack_timeout_msec,
+				     &repl->t_ack_watch);
+}
+
+/* Active: the standby must acknowledge what it was sent within the ack
+ * timeout, or it is given up (see HA_REPL_ACK_TIMEOUT_MSEC). */
+static void ha_repl_ack_watch(struct event *ev)
+{
+	struct ha_repl *repl = EVENT_ARG(ev);
+	const struct ha_delta *oldest = ha_deltas_const_first(&repl->inflight);
+	int64_t age_msec;
+	char reason[96];
+
+	if (!oldest || !repl->conn)
+		return;
+	age_msec = (ha_repl_now_usec() - oldest->sent_usec) / 1000;
+	if (age_msec < repl->ack_timeout_msec) {
+		event_add_timer_msec(repl->loop, ha_repl_ack_watch, repl,
+				     repl->ack_timeout_msec - age_msec, &repl->t_ack_watch);
+		return;
+	}
+	snprintf(reason, sizeof(reason), "the standby acknowledged nothing for %" PRId64 " ms",
+		 age_msec);
+	zlog_err("frr-ha %s: %s: dropping the data channel (gated acknowledgements go at once until a standby is synced again)",
+		 repl->name, reason);
+	ha_repl_detach(repl, reason);
 }
 
 /* Put pending deltas on the wire as far as the window allows. */

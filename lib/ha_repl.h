@@ -91,6 +91,12 @@ typedef void (*ha_repl_status_cb)(struct ha_repl *repl, bool state_changed, void
 #define HA_REPL_WINDOW_DEFAULT (4u * 1024 * 1024) /* bytes in flight */
 #define HA_REPL_QUIESCE_MSEC   2000
 #define HA_REPL_REVERIFY_MSEC  5000 /* a failed module's digests compared again */
+/* Active: a standby that acknowledges nothing sent this long is given up
+ * (the channel dropped: gates run at once, a new channel starts again
+ * with a bulk copy) -- gated acknowledgements to peers must not wait on a
+ * hung card until their hold timers expire (within BGP's default 90/180 s
+ * and the tests' 9 s; not within the shortest hold time BGP allows, 3 s). */
+#define HA_REPL_ACK_TIMEOUT_MSEC 5000
 
 extern struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name);
 extern void ha_repl_free(struct ha_repl **repl);
@@ -99,6 +105,7 @@ extern void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, vo
 extern void ha_repl_set_window(struct ha_repl *repl, size_t bytes);
 /* How often a failed module's digests are compared again (ms). */
 extern void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec);
+extern void ha_repl_set_ack_timeout(struct ha_repl *repl, unsigned int msec);
 
 /*
  * The card's role (from hard).  Going active drains every committed delta

@@ -362,6 +362,33 @@ static void test_log_entries_during_bulk_not_applied_twice(void **state)
 	assert_true(run_until(b_log_has_9, 3000));
 }
 
+static bool a_detached(void)
+{
+	return !ha_repl_attached(A.repl);
+}
+
+/* A standby that stops acknowledging (hung: its end of the channel open,
+ * nothing read) is given up after the ack timeout: the channel dropped
+ * (and with it every gate run) -- a gated acknowledgement to a peer never
+ * waits on a hung card for long. */
+static void test_hung_standby_given_up(void **state)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+	int hung[2];
+
+	ha_repl_set_ack_timeout(A.repl, 100);
+	connect_sides();
+	assert_true(run_until(both_synced, 3000));
+	/* a new channel to a standby that reads nothing */
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hung), 0);
+	ha_repl_attach(A.repl, hung[0], key);
+	assert_true(ha_repl_attached(A.repl));
+	assert_true(run_until(a_detached, 2000));
+	assert_int_equal(ha_repl_state(A.repl), HA_REPL_DOWN);
+	close(hung[1]);
+}
+
 static bool a_failed(void)
 {
 	return ha_repl_state(A.repl) == HA_REPL_FAILED;
@@ -623,6 +650,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_makes_both_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_waits_for_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hung_standby_given_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_entries_during_bulk_not_applied_twice,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_during_bulk_are_replayed, setup,
