@@ -5,7 +5,9 @@ BGP non-stop routing over IPv6, iBGP, two address families: an iBGP
 session over an IPv6 connection, carrying IPv4 and IPv6 unicast, moves
 with its TCP connection at graceful switchovers a->b->a; the FRR peer p1
 sees nothing (state, connection counters, no FIN/RST on the session's
-connection) and its IPv4 and IPv6 routes are in the new active's RIB.
+connection) and its IPv4 and IPv6 routes are in the new active's RIB.  The
+same after kill -9 of the active's bgpd, and after the death of the whole
+active card (the connection rebuilt from the gate's record).
 """
 import os
 import sys
@@ -122,6 +124,38 @@ def test_ibgp_session_survives_a_bgpd_crash():
         )
         assert ok, diff
     R1.restart_bgpd("a")
+
+
+def test_ibgp_session_survives_the_death_of_the_card():
+    """Card b (active since the crash) dies -- port cut, every process
+    killed: card a rebuilds the IPv6 connection from the gate's record and
+    carries the iBGP session on with both AFIs; p1 sees nothing."""
+    R1.wait_active("b", "redundant before the card's death", count=400)
+    ok, diff = wait_for(
+        lambda: R1.bgp_session("a", PEER).get("rebuildable"),
+        True,
+        count=120,
+        title="card a can rebuild the IPv6 connection",
+    )
+    assert ok, (diff, R1.bgp_session("a", PEER))
+    before = _p1_view()
+    R1.kill_card("b")
+    R1.wait_active("a", "card a took over after card b died", only_active=True, count=400)
+    ok, diff = wait_for(
+        lambda: R1.bgp_session("a", PEER).get("lastTakeover"),
+        "taken over after the death of the old active card",
+        title="card a took the session over",
+    )
+    assert ok, (diff, R1.card("a").vtysh_cmd("show redundancy bgp"))
+    hold_unchanged(_p1_view, before, teardowns=(R1, "s1", "v6session", 0))
+    for afi, prefix in (("ipv4", "10.200.1.0/24"), ("ipv6", "fd00:200::/64")):
+        ok, diff = wait_for(
+            lambda: R1.vtysh_json("a", "show bgp %s unicast json" % afi).get("routes", {}),
+            {prefix: [{"valid": True}]},
+            title="p1's %s route on card a" % afi,
+        )
+        assert ok, diff
+    R1.revive_card("b")
 
 
 if __name__ == "__main__":
