@@ -451,11 +451,55 @@ exit
             )
         pids = self.card(side).cmd("cat /var/run/frr/*.pid 2>/dev/null").split()
         assert pids, "no daemon running on card %s" % side
+        # all at once: stopped first, so that none sees another die (hard
+        # would freeze and hand over a dead bgpd's connections: a bgpd
+        # crash, not a card's death)
+        self.card(side).cmd("kill -STOP %s" % " ".join(pids))
         self.card(side).cmd("kill -9 %s" % " ".join(pids))
         for switch, _ in self.lines:
             self._switch(switch).cmd_raises("ip link set %s down" % self.port(switch, side))
         logger.info("%s: card %s killed (line ports cut, %d processes)", self.name,
                     self.cards[side], len(pids))
+
+    def wait_rebuildable(self, active, peers):
+        """Wait until the standby could rebuild the connection of each of
+        peers' sessions from the gate's record (what the death of card
+        active would need)."""
+        standby = self.other(active)
+
+        def state():
+            sessions = self.vtysh_json(standby, "show redundancy bgp json")["sessions"]
+            return {
+                p: {k: sessions.get(p, {}).get(k) for k in ("state", "rebuildable")}
+                for p in peers
+            }
+
+        ok, diff = wait_for(
+            state,
+            {p: {"state": "Established", "rebuildable": True} for p in peers},
+            count=120,
+            title="card %s can rebuild the connections" % standby,
+        )
+        assert ok, (diff, self.vtysh_json(standby, "show redundancy bgp json"))
+
+    def card_death_takeover(self, old, peers):
+        """Card old dies (kill_card) once the other card could rebuild the
+        sessions with peers; returns once the other card is active and has
+        taken each of them over with its connection rebuilt."""
+        new = self.other(old)
+        self.wait_rebuildable(old, peers)
+        taken = self.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"]
+        self.kill_card(old)
+        self.wait_active(new, "card %s took over after card %s died" % (new, old),
+                         only_active=True, count=400)
+        ok, diff = wait_for(
+            lambda: {p: self.bgp_session(new, p).get("lastTakeover") for p in peers},
+            {p: "taken over after the death of the old active card" for p in peers},
+            title="card %s took the sessions over" % new,
+        )
+        assert ok, (diff, self.card(new).vtysh_cmd("show redundancy bgp"))
+        now = self.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"]
+        assert now == taken + len(peers), (taken, now)
 
     def revive_card(self, side):
         """Card side powered up again after kill_card: its line ports up

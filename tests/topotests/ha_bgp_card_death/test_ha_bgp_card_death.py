@@ -90,33 +90,13 @@ def _churn(on):
     frr_peer_churn(_p1(), os.path.join(get_topogen().logdir, "p1"), 65002, CHURN_PREFIXES, on)
 
 
-def _wait_rebuildable(active):
-    """The standby can rebuild both sessions' connections from its record
-    now (what the death of card active would need)."""
-    standby = R1.other(active)
-
-    def state():
-        sessions = R1.vtysh_json(standby, "show redundancy bgp json")["sessions"]
-        return {
-            peer: {
-                "state": sessions.get(peer, {}).get("state"),
-                "rebuildable": sessions.get(peer, {}).get("rebuildable"),
-            }
-            for peer in (P1, B1)
-        }
-
-    expected = {peer: {"state": "Established", "rebuildable": True} for peer in (P1, B1)}
-    ok, diff = wait_for(state, expected, count=120, title="card %s can rebuild" % standby)
-    assert ok, (diff, R1.vtysh_json(standby, "show redundancy bgp json"))
-
-
 def _card_death(old, churn=False):
     """Card old dies; the other card carries both sessions on.  Judged by
     the peers: nothing noticed over 12 s (their hold time is 9 s), no FIN
     or RST from r1 on the line, routes both ways."""
     new = R1.other(old)
     R1.wait_active(old, "redundant before the death of card %s" % old, count=400)
-    _wait_rebuildable(old)
+    R1.wait_rebuildable(old, (P1, B1))
     if churn:
         _churn(True)
         ok, diff = wait_for(
@@ -128,20 +108,7 @@ def _card_death(old, churn=False):
     before = _peers_view()
     name = "death_%s" % old
     R1.watch_tcp_teardown("s1", "10.0.1.1", name=name)
-    taken = R1.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"]
-
-    R1.kill_card(old)
-    R1.wait_active(new, "card %s took over after card %s died" % (new, old), only_active=True,
-                   count=400)
-    ok, diff = wait_for(
-        lambda: {
-            peer: R1.bgp_session(new, peer).get("lastTakeover") for peer in (P1, B1)
-        },
-        {peer: "taken over after the death of the old active card" for peer in (P1, B1)},
-        title="card %s took both sessions over" % new,
-    )
-    assert ok, (diff, R1.card(new).vtysh_cmd("show redundancy bgp"))
-    assert R1.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"] == taken + 2
+    R1.card_death_takeover(old, (P1, B1))
     hold_unchanged(_peers_view, before, teardowns=(R1, "s1", name, 0))
     if churn:
         _churn(False)
@@ -190,7 +157,7 @@ def test_sessions_up_and_rebuildable():
     ok, diff = wait_for(lambda: _bird_view()["imported"], 2, title="BIRD has 2 routes from r1")
     assert ok, diff
     assert ok, diff
-    _wait_rebuildable("a")
+    R1.wait_rebuildable("a", (P1, B1))
 
 
 def test_card_death_quiet():
@@ -204,7 +171,7 @@ def test_dead_card_back_as_standby():
     both connections if card b died now.  (No check of the topology's
     daemons before: card a's are dead, on purpose.)"""
     R1.revive_card("a")
-    _wait_rebuildable("b")
+    R1.wait_rebuildable("b", (P1, B1))
 
 
 def test_card_death_under_churn():

@@ -153,6 +153,18 @@ def test_bgpd_crash_judged_by_gobgp():
     _switchover("b", "a")
 
 
+def test_card_death_judged_by_gobgp():
+    """The death of the whole active card (a): card b rebuilds GoBGP's
+    connection from the gate's record and carries the session on; GoBGP
+    sees nothing.  Card a comes back as standby."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant before the card's death", count=400)
+    before = _gobgp_session()
+    R1.card_death_takeover("a", [PEER])
+    _judged_by_gobgp(before, "b")
+    R1.revive_card("a")
+
+
 if __name__ == "__main__":
     args = ["-s"] + sys.argv[1:]
     sys.exit(pytest.main(args))
