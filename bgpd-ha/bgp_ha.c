@@ -146,8 +146,9 @@ struct bgp_ha_session {
 	struct ha_tcp_shadow shadow;
 	uint16_t shadow_lport, shadow_rport;
 	bool shadow_reported; /* its breakage logged */
-	/* new active: tcp was rebuilt from the shadow (the old card died) */
-	bool tcp_built;
+	/* new active: tcp was rebuilt from the shadow (the old card died);
+	 * tcp_cut: with a message of ours cut, only to be closed */
+	bool tcp_built, tcp_cut;
 	char takeover[160]; /* how the last takeover of it went */
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
@@ -222,6 +223,7 @@ static void bgp_ha_connection_clear(struct bgp_ha_session *s)
 	s->tcp_own = false;
 	s->tcp_fd_lacks_unread = false;
 	s->tcp_built = false;
+	s->tcp_cut = false;
 	if (s->tcp_fd >= 0)
 		close(s->tcp_fd);
 	s->tcp_fd = -1;
@@ -1517,7 +1519,8 @@ static bool bgp_ha_stream_consistent(struct bgp_ha_session *s, struct ha_tcp_sta
 
 	/* a rebuilt connection's send queue ends on a message: checked as it
 	 * was built, from the messages followed since the connection began */
-	*outbound_ok = s->tcp_built || ha_bgp_stream_ends_on_message(st->sndq, st->sndq_len);
+	*outbound_ok = s->tcp_built ? !s->tcp_cut
+				    : ha_bgp_stream_ends_on_message(st->sndq, st->sndq_len);
 	if (read > known && read - known <= HA_TCP_QUEUE_MAX) {
 		uint8_t *missing = ha_reasm_copy(&s->pieces, known, read);
 
@@ -1926,11 +1929,12 @@ static void bgp_ha_rebuild_all(void)
 		struct ha_tcp_state st;
 		char err[256] = "";
 		ssize_t slen;
+		bool cut;
 
 		if (s->tcp || strcmp(s->state, "Established") != 0)
 			continue;
-		if (ha_tcp_shadow_build(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s),
-					bgp_ha_now_ms(), &st, err, sizeof(err)) < 0) {
+		if (ha_tcp_shadow_build_cut(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s),
+					    bgp_ha_now_ms(), &st, &cut, err, sizeof(err)) < 0) {
 			bgp_ha_takeovers.failed++;
 			snprintf(s->takeover, sizeof(s->takeover),
 				 "not taken over after the death of the old active card: %s", err);
@@ -1938,6 +1942,10 @@ static void bgp_ha_rebuild_all(void)
 				 s->peer, err);
 			continue;
 		}
+		/* a message of ours cut: the connection is rebuilt only to be
+		 * closed in order (bgp_ha_adopt resets the session) -- the peer
+		 * learns it now, not from its hold timer */
+		s->tcp_cut = cut;
 		/* what bgpd read ends where the record ends */
 		st.bytes_received = bgp_ha_stream_bytes(s) - s->rx_base + st.rcvq_len;
 		slen = ha_tcp_state_encode(&st, NULL, 0);
@@ -1945,8 +1953,9 @@ static void bgp_ha_rebuild_all(void)
 		ha_tcp_state_encode(&st, s->tcp, slen);
 		s->tcp_len = slen;
 		s->tcp_built = true;
-		zlog_info("frr-ha: session %s: connection rebuilt from the gate's record (%u bytes of ours to send again, %u of the peer's unread)",
-			  s->peer, st.sndq_len, st.rcvq_len);
+		zlog_info("frr-ha: session %s: connection rebuilt from the gate's record (%u bytes of ours to send again, %u of the peer's unread%s)",
+			  s->peer, st.sndq_len, st.rcvq_len,
+			  cut ? "; a message of ours cut: to be closed" : "");
 		ha_tcp_state_clear(&st);
 	}
 }

@@ -176,8 +176,28 @@ int ha_tcp_shadow_segment(struct ha_tcp_shadow *s, const struct ha_tcp_shadow_se
 	return 0;
 }
 
+static int ha_tcp_shadow_build_state(const struct ha_tcp_shadow *s, const struct ha_reasm *rcv,
+				     uint64_t rcv_from, uint64_t now_ms, bool allow_cut,
+				     struct ha_tcp_state *st, bool *cut, char *err, size_t errlen);
+
 int ha_tcp_shadow_build(const struct ha_tcp_shadow *s, const struct ha_reasm *rcv, uint64_t rcv_from,
 			uint64_t now_ms, struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	bool cut;
+
+	return ha_tcp_shadow_build_state(s, rcv, rcv_from, now_ms, false, st, &cut, err, errlen);
+}
+
+int ha_tcp_shadow_build_cut(const struct ha_tcp_shadow *s, const struct ha_reasm *rcv,
+			    uint64_t rcv_from, uint64_t now_ms, struct ha_tcp_state *st, bool *cut,
+			    char *err, size_t errlen)
+{
+	return ha_tcp_shadow_build_state(s, rcv, rcv_from, now_ms, true, st, cut, err, errlen);
+}
+
+static int ha_tcp_shadow_build_state(const struct ha_tcp_shadow *s, const struct ha_reasm *rcv,
+				     uint64_t rcv_from, uint64_t now_ms, bool allow_cut,
+				     struct ha_tcp_state *st, bool *cut, char *err, size_t errlen)
 {
 	uint64_t snd_end, rcv_end;
 	uint32_t rcv_nxt;
@@ -201,7 +221,8 @@ int ha_tcp_shadow_build(const struct ha_tcp_shadow *s, const struct ha_reasm *rc
 		return -1;
 	}
 	snd_end = ha_reasm_contiguous_end(&s->snd, s->snd_acked);
-	if (snd_end != s->snd_boundary) {
+	*cut = snd_end != s->snd_boundary;
+	if (*cut && !allow_cut) {
 		snprintf(err, errlen,
 			 "a message of ours was cut: %" PRIu64
 			 " of its bytes sent, the rest was never on this card",

@@ -117,5 +117,12 @@ extern int ha_tcp_shadow_segment(struct ha_tcp_shadow *s, const struct ha_tcp_sh
 extern int ha_tcp_shadow_build(const struct ha_tcp_shadow *s, const struct ha_reasm *rcv,
 			       uint64_t rcv_from, uint64_t now_ms, struct ha_tcp_state *st,
 			       char *err, size_t errlen);
+/* The same, also when a message of ours was cut (*cut then says so): the
+ * send queue ends where our bytes end -- a connection that can only be
+ * closed (the peer's BGP stream cannot go on), but closed in order rather
+ * than left to the peer's hold timer. */
+extern int ha_tcp_shadow_build_cut(const struct ha_tcp_shadow *s, const struct ha_reasm *rcv,
+				   uint64_t rcv_from, uint64_t now_ms, struct ha_tcp_state *st,
+				   bool *cut, char *err, size_t errlen);
 
 #endif /* FRRHA_TCP_SHADOW_H */

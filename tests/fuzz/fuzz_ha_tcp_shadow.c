@@ -73,6 +73,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				assert(!st.sndq_len || st.sndq);
 				ha_tcp_state_clear(&st);
 			}
+			bool cut;
+
+			if (ha_tcp_shadow_build_cut(&s, &rcv, offset, now, &st, &cut, err,
+						    sizeof(err)) == 0) {
+				assert(st.sndq_len ==
+				       ha_reasm_contiguous_end(&s.snd, s.snd_acked) - s.snd_acked);
+				assert(cut == (st.sndq_len != s.snd_boundary - s.snd_acked));
+				ha_tcp_state_clear(&st);
+			}
 		}
 	}
 	ha_reasm_clear(&rcv);

@@ -102,6 +102,7 @@ static void test_follows_our_messages(void **state)
 	struct ha_reasm rcv;
 	uint8_t m[300];
 	char err[256] = "";
+	bool cut;
 
 	shadow_with_options(&s);
 	ha_reasm_init(&rcv);
@@ -114,6 +115,13 @@ static void test_follows_our_messages(void **state)
 	/* a state now would carry the second message cut */
 	assert_int_equal(ha_tcp_shadow_build(&s, &rcv, 0, 10, &st, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cut"));
+	/* ... which can still be built to be closed in order: our bytes as
+	 * far as they go */
+	assert_int_equal(ha_tcp_shadow_build_cut(&s, &rcv, 0, 10, &st, &cut, err, sizeof(err)), 0);
+	assert_true(cut);
+	assert_int_equal(st.sndq_len, 150);
+	assert_int_equal(st.snd_seq, 1000);
+	ha_tcp_state_clear(&st);
 	seg = ours(150, m + 150, 150);
 	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 20, err, sizeof(err)), 0);
 	assert_int_equal(s.snd_boundary, 300);
@@ -130,6 +138,9 @@ static void test_follows_our_messages(void **state)
 	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 20, err, sizeof(err)), 0);
 	assert_int_equal(s.snd_acked, 100);
 
+	assert_int_equal(ha_tcp_shadow_build_cut(&s, &rcv, 0, 25, &st, &cut, err, sizeof(err)), 0);
+	assert_false(cut);
+	ha_tcp_state_clear(&st);
 	assert_int_equal(ha_tcp_shadow_build(&s, &rcv, 0, 25, &st, err, sizeof(err)), 0);
 	assert_int_equal(st.snd_seq, 1100);
 	assert_int_equal(st.sndq_len, 200);
