@@ -22,7 +22,15 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_session_view, peer_routes, wait_for
+from frrha_topo import (
+    RedundantRouter,
+    frr_peer_collisions,
+    hold_unchanged,
+    peer_bgp_session_view,
+    peer_routes,
+    view_after_one_reset,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -82,9 +90,7 @@ def _listeners_and_gates():
 
 def _p1_collisions():
     "Connection collisions p1 resolved so far (NOTIFICATIONs sent for it)."
-    path = os.path.join(get_topogen().logdir, "p1", "bgpd.log")
-    with open(path, errors="replace") as f:
-        return sum(1 for line in f if "sent to neighbor" in line and "Collision Resolution" in line)
+    return frr_peer_collisions(os.path.join(get_topogen().logdir, "p1"))
 
 
 # p1's collision count when the last reset was over (see _back_once)
@@ -100,16 +106,7 @@ def _back_once(before, active):
     such flaps are allowed, none other.)"""
 
     def view():
-        now = _p1_view()
-        extra = min(
-            _p1_collisions() - COLLISION_MARK[0],
-            max(0, now["connectionsEstablished"] - before["connectionsEstablished"] - 1),
-        )
-        return dict(
-            now,
-            connectionsEstablished=now["connectionsEstablished"] - extra,
-            connectionsDropped=now["connectionsDropped"] - extra,
-        )
+        return view_after_one_reset(_p1_view, before, _p1_collisions, COLLISION_MARK[0])
 
     ok, diff = wait_for(
         view,

@@ -33,10 +33,12 @@ from lib.topogen import Topogen, get_topogen
 
 from frrha_topo import (
     RedundantRouter,
+    frr_peer_collisions,
     hold_unchanged,
     log_lines,
     peer_bgp_neighbor,
     peer_bgp_session_view,
+    view_after_one_reset,
     wait_for,
 )
 
@@ -274,10 +276,15 @@ def test_route_refresh_and_peer_reset_after_switchover():
         title="p1's routes on card b after the refresh",
     )
     assert ok, diff
-    # p1 resets the session: a new one, with card b
+    # p1 resets the session: a new one, with card b (a connection
+    # collision p1 resolves on the way is allowed, see view_after_one_reset)
+    p1_logdir = os.path.join(get_topogen().logdir, "p1")
+    collisions = frr_peer_collisions(p1_logdir)
     _p1().vtysh_cmd("clear bgp 10.0.1.1")
     ok, diff = wait_for(
-        _p1_view,
+        lambda: view_after_one_reset(
+            _p1_view, before, lambda: frr_peer_collisions(p1_logdir), collisions
+        ),
         {
             "bgpState": "Established",
             "connectionsEstablished": before["connectionsEstablished"] + 1,
