@@ -960,6 +960,22 @@ def hold_unchanged(view, before, seconds=12, teardowns=None):
         time.sleep(0.5)
 
 
+def wait_stable(view, seconds=1.0, timeout=30):
+    """Wait until view() has not changed for seconds (BIRD stamps its
+    protocol's state-change time twice, a millisecond apart, as a session
+    comes up: a view taken in between is not the session's)."""
+    deadline = time.time() + timeout
+    last, since = view(), time.time()
+    while time.time() < deadline:
+        time.sleep(0.2)
+        now = view()
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= seconds:
+            return now
+    assert False, "view not stable for %.1f s: %s" % (seconds, last)
+
+
 def daemon_rss_mb(node, daemon="bgpd"):
     "Resident memory of daemon on node (its pid file in the node's /var/run/frr), MB."
     pid = node.cmd("cat /var/run/frr/%s.pid 2>/dev/null" % daemon).strip()

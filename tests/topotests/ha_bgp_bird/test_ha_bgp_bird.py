@@ -23,7 +23,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, wait_for
+from frrha_topo import RedundantRouter, hold_unchanged, wait_for, wait_stable
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -75,8 +75,11 @@ def test_bird_session_established_and_replicated():
         title="BIRD Established with r1, r1's route imported",
     )
     assert ok, diff
-    # the state-change time is what shows a reset: it must be parsed
-    assert re.match(r"\d", _bird_session()["since"] or ""), R1.birdc("b1", "show protocols r1")
+    # the state-change time is what shows a reset: it must be parsed (and
+    # settled: BIRD stamps it twice as the session comes up)
+    assert re.match(r"\d", wait_stable(_bird_session)["since"] or ""), R1.birdc(
+        "b1", "show protocols r1"
+    )
     ok, diff = wait_for(
         lambda: R1.vtysh_json("b", "show redundancy bgp json")["sessions"].get(PEER, {}),
         {"state": "Established"},

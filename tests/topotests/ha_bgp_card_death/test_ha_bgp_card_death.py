@@ -34,6 +34,7 @@ from frrha_topo import (
     peer_bgp_session_view,
     peer_routes,
     wait_for,
+    wait_stable,
 )
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
@@ -156,6 +157,7 @@ def test_sessions_up_and_rebuildable():
     # r1 passes on its own route and p1's
     ok, diff = wait_for(lambda: _bird_view()["imported"], 2, title="BIRD has 2 routes from r1")
     assert ok, diff
+    wait_stable(_peers_view)
     assert ok, diff
     R1.wait_rebuildable("a", (P1, B1))
 
