@@ -177,7 +177,11 @@ static bool bgp_ha_active(void)
 
 static uint64_t bgp_ha_now_ms(void)
 {
-	return monotime(NULL) / 1000;
+	struct timeval tv;
+
+	/* (monotime() itself returns seconds) */
+	monotime(&tv);
+	return (uint64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
@@ -1953,9 +1957,10 @@ static void bgp_ha_rebuild_all(void)
 		ha_tcp_state_encode(&st, s->tcp, slen);
 		s->tcp_len = slen;
 		s->tcp_built = true;
-		zlog_info("frr-ha: session %s: connection rebuilt from the gate's record (%u bytes of ours to send again, %u of the peer's unread%s)",
+		zlog_info("frr-ha: session %s: connection rebuilt from the gate's record (%u bytes of ours to send again, %u of the peer's unread%s): snd %u rcv %u tsval %u windows snd %u rcv %u",
 			  s->peer, st.sndq_len, st.rcvq_len,
-			  cut ? "; a message of ours cut: to be closed" : "");
+			  cut ? "; a message of ours cut: to be closed" : "", st.snd_seq,
+			  st.rcv_seq, st.timestamp, st.snd_wnd, st.rcv_wnd);
 		ha_tcp_state_clear(&st);
 	}
 }

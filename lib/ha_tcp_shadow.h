@@ -109,7 +109,8 @@ extern int ha_tcp_shadow_segment(struct ha_tcp_shadow *s, const struct ha_tcp_sh
  * acknowledged as the send queue (they go again), the peer's bytes from
  * rcv_from (what the application consumed) as far as rcv holds them
  * without a gap as the receive queue (acknowledged by the rebuilt socket),
- * the timestamp clock moved on by the time since our last TSval.  0, or
+ * the timestamp clock moved on by the time since our last TSval (a
+ * millisecond clock: an even TCP_TIMESTAMP value).  0, or
  * -1 with the reason in err: something missing, or a message of ours cut
  * (sent in part: the peer may have that part, and nobody has the rest).
  * Byte counters are 0.  ha_tcp_state_clear frees the queues.

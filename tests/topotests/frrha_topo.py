@@ -637,6 +637,11 @@ exit
             "nohup tcpdump -i any -U -w %s '%s src %s and tcp and %s' >/dev/null 2>&1 &"
             % (self._teardown_pcap(switch, name), family, saddr, flags)
         )
+        # and every BGP segment, headers only: what a failure needs
+        sw.cmd(
+            "nohup tcpdump -i any -U -s 128 -w %s 'tcp port 179' >/dev/null 2>&1 &"
+            % self._teardown_pcap(switch, name + "_bgp")
+        )
 
     def _teardown_pcap(self, switch, name):
         logdir = os.path.join(self.tgen.logdir, switch)
@@ -927,6 +932,18 @@ def peer_bgp_session_view(peer, address):
     return {k: n.get(k) for k in ("bgpState", "connectionsEstablished", "connectionsDropped")}
 
 
+def peer_paws_rejected(peer):
+    """How many segments the peer's kernel dropped as older than the last
+    timestamp it had on their connection (TcpExt PAWSEstab): a connection
+    rebuilt with its timestamp clock behind the old card's is dropped that
+    way, silently, until the peer's hold timer expires."""
+    lines = [line.split() for line in peer.cmd("cat /proc/net/netstat").splitlines()]
+    for names, values in zip(lines, lines[1:]):
+        if names and names[0] == "TcpExt:" and values[0] == "TcpExt:":
+            return int(values[names.index("PAWSEstab")])
+    raise KeyError("TcpExt PAWSEstab")
+
+
 def peer_ospf_neighbors(peer):
     """The peer's OSPF neighbours: {router-id: [ {nbrState, ...}, ...]}."""
     return json.loads(peer.vtysh_cmd("show ip ospf neighbor json")).get(
@@ -956,7 +973,10 @@ def hold_unchanged(view, before, seconds=12, teardowns=None):
         assert now == before, (before, now)
         if teardowns:
             router, switch, name, count = teardowns
-            assert router.tcp_teardown_count(switch, name) == count, "FIN/RST on the session"
+            assert router.tcp_teardown_count(switch, name) == count, (
+                "FIN/RST from the router on the line",
+                router.tcp_teardowns(switch, name),
+            )
         time.sleep(0.5)
 
 

@@ -322,6 +322,9 @@ static void test_connection_rebuilt_after_the_card_died(void **state)
 	struct gate g = {};
 	char err[256] = "";
 	int one = 1, lfd, cfd, sfd = -1, nsfd;
+	uint64_t now, t0, elapsed;
+	uint32_t ts[2];
+	socklen_t len;
 
 	if (setup_netns(state) < 0)
 		skip();
@@ -383,9 +386,13 @@ static void test_connection_rebuilt_after_the_card_died(void **state)
 		pump(&g, 5);
 
 	/* the other card: the connection from the record alone (the peer's
-	 * bytes from the 300 the card read) */
-	assert_int_equal(ha_tcp_shadow_build(&g.sh, &g.rcv, 300, now_ms(), &st, err, sizeof(err)),
-			 0);
+	 * bytes from the 300 the card read); our last TSval such that the
+	 * clock moved on is odd (as it can be) */
+	now = now_ms();
+	if (!((g.sh.tsval + (uint32_t)(now - g.sh.tsval_at_ms) + 1) & 1))
+		g.sh.tsval++;
+	assert_int_equal(ha_tcp_shadow_build(&g.sh, &g.rcv, 300, now, &st, err, sizeof(err)), 0);
+	assert_true((int32_t)(st.timestamp - g.sh.tsval) > 0);
 	assert_int_equal(st.sndq_len, 200);
 	assert_int_equal(st.rcvq_len, 40);
 	g.dead = false;
@@ -410,6 +417,17 @@ static void test_connection_rebuilt_after_the_card_died(void **state)
 	assert_memory_equal(buf + 200, m[3], 3000);
 	assert_int_equal(recv(cfd, buf, 1, MSG_DONTWAIT), -1);
 	assert_int_equal(errno, EAGAIN);
+	/* the rebuilt connection's timestamp clock ticks in milliseconds,
+	 * like the one it carries on (a microsecond one would run a thousand
+	 * times ahead of what a card rebuilding it next computes) */
+	len = sizeof(ts[0]);
+	assert_int_equal(getsockopt(nsfd, IPPROTO_TCP, TCP_TIMESTAMP, &ts[0], &len), 0);
+	t0 = now_ms();
+	while (now_ms() - t0 < 100)
+		pump(&g, 5);
+	assert_int_equal(getsockopt(nsfd, IPPROTO_TCP, TCP_TIMESTAMP, &ts[1], &len), 0);
+	elapsed = now_ms() - t0;
+	assert_true(ts[1] - ts[0] >= elapsed - 2 && ts[1] - ts[0] <= elapsed + 20);
 
 	close(nsfd);
 	close(cfd);
