@@ -32,6 +32,7 @@ from frrha_topo import (
     frr_peer_churn,
     hold_unchanged,
     peer_bgp_session_view,
+    peer_paws_rejected,
     peer_routes,
     wait_for,
     wait_stable,
@@ -106,11 +107,20 @@ def _card_death(old, churn=False):
             title="p1's churn replicated to card %s" % new,
         )
         assert ok, diff
+    else:
+        # p1 sends its routes again: the dying card's last segment to p1
+        # is an acknowledgement, whose timestamp the standby never saw --
+        # the rebuilt connection's clock must be past it all the same
+        _p1().vtysh_cmd("clear bgp ipv4 unicast 10.0.1.1 soft out")
     before = _peers_view()
+    paws = {g: peer_paws_rejected(get_topogen().gears[g]) for g in ("p1", "b1")}
     name = "death_%s" % old
     R1.watch_tcp_teardown("s1", "10.0.1.1", name=name)
     R1.card_death_takeover(old, (P1, B1))
     hold_unchanged(_peers_view, before, teardowns=(R1, "s1", name, 0))
+    # not one of the new active's segments refused as older than the old
+    # card's (the peers' PAWS check)
+    assert {g: peer_paws_rejected(get_topogen().gears[g]) for g in paws} == paws
     if churn:
         _churn(False)
     # routes both ways: p1's and BIRD's on the new active, r1's on both
@@ -180,6 +190,64 @@ def test_card_death_under_churn():
     "Card b dies while p1 churns: card a carries both sessions on."
     _card_death("b", churn=True)
     R1.revive_card("b")
+
+
+# A second connection from p1 while its session is Established: a BGP
+# OPEN with p1's identity on it, then whatever r1 answers (hex), until r1
+# closes it or 10 s pass.
+SECOND_CONNECTION = r"""
+import socket, struct, sys
+s = socket.create_connection(("10.0.1.1", 179), timeout=10, source_address=("10.0.1.2", 0))
+body = struct.pack("!BHH4sB", 4, 65002, 9, socket.inet_aton("10.255.0.2"), 0)
+s.sendall(b"\xff" * 16 + struct.pack("!HB", 19 + len(body), 1) + body)
+got = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+except OSError:
+    pass
+print(got.hex())
+"""
+
+
+def _second_connection():
+    """p1 opens a second connection to r1 and sends an OPEN on it while
+    its session is Established (a connection collision): the messages r1
+    answered with, as [(type, first two bytes of the body)]."""
+    path = os.path.join(get_topogen().logdir, "p1", "second-connection.py")
+    with open(path, "w", encoding="ascii") as f:
+        f.write(SECOND_CONNECTION)
+    raw = bytes.fromhex(_p1().cmd("/usr/bin/python3 %s" % path).strip())
+    messages = []
+    while len(raw) >= 19:
+        length, mtype = int.from_bytes(raw[16:18], "big"), raw[18]
+        messages.append((mtype, raw[19:21].hex()))
+        raw = raw[length:]
+    return messages
+
+
+def test_collision_then_card_death():
+    """p1 opens a second connection while its session is Established (a
+    connection collision): r1 keeps the established session and closes
+    the new connection with a NOTIFICATION Cease/Connection Collision
+    Resolution; the standby's record stays that of the established
+    connection -- the active card dies and the standby carries the session
+    on, p1 notices nothing."""
+    R1.wait_active("a", "card b back as standby", count=400)
+    R1.wait_rebuildable("a", (P1, B1))
+    before = _peers_view()
+    # NOTIFICATION (3), Cease (6) / Connection Collision Resolution (7)
+    assert (3, "0607") in _second_connection()
+    assert _peers_view() == before
+    R1.wait_rebuildable("a", (P1, B1))
+    paws = {g: peer_paws_rejected(get_topogen().gears[g]) for g in ("p1", "b1")}
+    R1.watch_tcp_teardown("s1", "10.0.1.1", name="collision")
+    R1.card_death_takeover("a", (P1, B1))
+    hold_unchanged(_peers_view, before, teardowns=(R1, "s1", "collision", 0))
+    assert {g: peer_paws_rejected(get_topogen().gears[g]) for g in paws} == paws
 
 
 if __name__ == "__main__":
