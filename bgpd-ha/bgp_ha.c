@@ -46,6 +46,7 @@
 #include "vty.h"
 
 #include "bgpd/bgpd.h"
+#include "bgpd/bgp_addpath.h"
 #include "bgpd/bgp_debug.h"
 #include "bgpd/bgp_fsm.h"
 #include "bgpd/bgp_io.h"
@@ -56,6 +57,7 @@
 #include "sockunion.h"
 
 #include "frrha.pb-c.h"
+#include "ha_adj_out.h"
 #include "ha_auth.h"
 #include "ha_bgp_stream.h"
 #include "ha_client.h"
@@ -86,6 +88,7 @@ enum bgp_ha_subtype {
 	BGP_HA_TCP = 3,	       /* frrha.DeltaBgpTcp */
 	BGP_HA_SEGMENT = 4,    /* frrha.DeltaBgpSegment */
 	BGP_HA_CONNECTION = 5, /* frrha.DeltaBgpConnection */
+	BGP_HA_ADJ_OUT = 6,    /* frrha.DeltaBgpAdjOut */
 };
 
 /* The netfilter queue the card's NFQUEUE rules send BGP's inbound
@@ -149,6 +152,20 @@ struct bgp_ha_session {
 	/* new active: tcp was rebuilt from the shadow (the old card died);
 	 * tcp_cut: with a message of ours cut, only to be closed */
 	bool tcp_built, tcp_cut;
+	/* what the peer has from us (its Adj-RIB-Out as sent), from our
+	 * UPDATEs as the gate saw them leave (on the active, of the
+	 * connection with adj_out_lport/rport; on the standby, as replicated);
+	 * complete: since the session began (else a takeover sends the peer
+	 * everything again, for adj_out_why) */
+	struct ha_adj_out adj_out;
+	bool adj_out_complete, adj_out_reported;
+	char adj_out_why[128];
+	uint16_t adj_out_lport, adj_out_rport;
+	/* new active: bgpd's re-advertisement after the takeover goes
+	 * through the filter (see bgp_ha_update_queue) until this ends */
+	bool adj_out_filtering;
+	bool adopting; /* new active: bgp_ha_adopt runs */
+	uint64_t adj_out_filter_until_ms;
 	char takeover[160]; /* how the last takeover of it went */
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
@@ -162,11 +179,22 @@ static bool bgp_ha_hold_peers;
  * sessions reset instead (their replicated state did not add up) */
 static struct {
 	uint64_t adopted, reset, failed;
+	/* sessions taken over whose peer got everything from us again (no
+	 * complete record of what it had) */
+	uint64_t full_readvertisements;
 } bgp_ha_takeovers;
 
 static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
-				   struct peer_connection *c, bool bulk);
+				   struct peer_connection *c, bool bulk, bool new_session);
+static bool bgp_ha_apply_adj_out(const uint8_t *data, size_t len, char *err, size_t errlen);
+static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how);
 static struct peer *bgp_ha_peer(const char *name);
+static void bgp_ha_adj_out_start(struct bgp_ha_session *s, struct peer *peer);
+static void bgp_ha_send_adj_out(struct ha_repl *repl, struct bgp_ha_session *s, bool bulk);
+static uint32_t bgp_ha_addpath_mask(struct peer *peer);
+static void bgp_ha_adj_out_update(void *arg, const uint8_t *msg, size_t len);
+static void bgp_ha_adj_out_reset(struct bgp_ha_session *s, uint32_t addpath, uint32_t eor,
+				 bool complete, const char *why);
 
 static bool bgp_ha_active(void)
 {
@@ -287,6 +315,7 @@ static void bgp_ha_session_free(struct bgp_ha_session *s)
 	XFREE(MTYPE_BGP_HA_MSG, s->open_rcvd);
 	bgp_ha_connection_clear(s);
 	ha_tcp_shadow_clear(&s->shadow);
+	ha_adj_out_clear(&s->adj_out);
 	bgp_ha_sessions_del(&sessions, s);
 	XFREE(MTYPE_BGP_HA_SESSION, s);
 }
@@ -465,9 +494,16 @@ static struct bgp_ha_session *bgp_ha_session_update(struct peer *peer)
 	strlcpy(s->state, state, sizeof(s->state));
 	s->local_as = peer->local_as;
 	s->remote_as = peer->as;
+	/* a new session (not one taken over): the peer has nothing from us */
+	if (peer_established(peer->connection) && !was_established && !s->adopting)
+		bgp_ha_adj_out_start(s, peer);
 	bgp_ha_send_session(s);
-	if (peer_established(peer->connection) && !was_established)
-		bgp_ha_send_connection(ha_module_repl(), s, peer->connection, false);
+	if (peer_established(peer->connection) && !was_established) {
+		bgp_ha_send_connection(ha_module_repl(), s, peer->connection, false, !s->adopting);
+		/* taken over: a standby already there gets what the peer has */
+		if (s->adopting)
+			bgp_ha_send_adj_out(ha_module_repl(), s, false);
+	}
 	return s;
 }
 
@@ -497,6 +533,10 @@ static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t si
 	if (!peer_established(peer->connection))
 		return 0;
 	s = bgp_ha_session_update(peer);
+	/* the peer asks for everything again: it gets everything */
+	if ((type == BGP_MSG_ROUTE_REFRESH_NEW || type == BGP_MSG_ROUTE_REFRESH_OLD) &&
+	    s->adj_out_filtering)
+		bgp_ha_adj_out_resync_end(s, "ended by the peer's ROUTE-REFRESH");
 	if (type == BGP_MSG_KEEPALIVE) {
 		/* counted, not logged: the standby needs their number (the
 		 * bytes of the stream), not their contents */
@@ -597,8 +637,10 @@ static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 		struct peer *peer = bgp_ha_peer(s->peer);
 
 		if (peer && peer_established(peer->connection) &&
-		    strcmp(s->state, "Established") == 0)
-			bgp_ha_send_connection(repl, s, peer->connection, true);
+		    strcmp(s->state, "Established") == 0) {
+			bgp_ha_send_connection(repl, s, peer->connection, true, false);
+			bgp_ha_send_adj_out(repl, s, true);
+		}
 	}
 	return true;
 }
@@ -789,6 +831,10 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			ok = msg->outbound || !msg->data.len ||
 			     bgp_ha_pieces_add(s, msg->local_port, msg->remote_port, msg->offset,
 					       msg->data.data, msg->data.len, err, errlen);
+			if (sh) {
+				sh->on_update = bgp_ha_adj_out_update;
+				sh->on_update_arg = s;
+			}
 			/* a stream of ours that does not add up is this
 			 * connection's problem (its rebuild would be refused),
 			 * not the replication's: logged once */
@@ -855,12 +901,23 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 				sh->tsval_at_ms = bgp_ha_now_ms();
 			}
 			s->shadow_reported = false;
+			/* what the peer has from us: nothing, in a new session;
+			 * otherwise a bulk copy brings it (next) */
+			if (msg->adj_out_new) {
+				bgp_ha_adj_out_reset(s, msg->adj_out_addpath, 0, true, "");
+			} else {
+				s->adj_out_complete = false;
+				snprintf(s->adj_out_why, sizeof(s->adj_out_why),
+					 "no copy of the active card's record since it took the session over");
+			}
 			ok = true;
 		}
 		if (msg)
 			frrha__delta_bgp_connection__free_unpacked(msg, NULL);
 		return ok;
 	}
+	if (subtype == BGP_HA_ADJ_OUT)
+		return bgp_ha_apply_adj_out(data, len, err, errlen);
 	snprintf(err, errlen, "unknown BGP delta type %u", subtype);
 	return false;
 }
@@ -891,6 +948,7 @@ struct bgp_ha_conn {
 	struct sockaddr_storage local, remote;
 	struct ha_tcp_shadow shadow; /* its anchors: both streams' */
 	uint32_t ack_replicated;     /* the peer's acknowledgement the standby has */
+	bool from_syn;		     /* followed from its first byte */
 	uint64_t used;		     /* for reuse of the least recently used; 0: free */
 };
 
@@ -977,6 +1035,7 @@ static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
 	a->local = *local;
 	a->remote = *remote;
 	a->ack_replicated = 0;
+	a->from_syn = false;
 	a->used = ++gate.clock;
 	return a;
 }
@@ -1059,6 +1118,7 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	char peer[INET6_ADDRSTRLEN] = "", err[256] = "";
 	const struct sockaddr_storage *local, *remote;
 	struct ha_tcp_shadow_segment ss = {};
+	struct bgp_ha_session *sess;
 	struct bgp_ha_conn *conn;
 	struct ha_nfq_tcp seg;
 	uint64_t ticket;
@@ -1084,8 +1144,10 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	if (seg.flags & TH_SYN) {
 		/* a new connection (SYN), or the answer to ours (SYN-ACK) */
 		conn = bgp_ha_conn_find(local, remote);
-		if (!conn || !(seg.flags & TH_ACK))
+		if (!conn || !(seg.flags & TH_ACK)) {
 			conn = bgp_ha_conn_new(local, remote);
+			conn->from_syn = true;
+		}
 		ha_tcp_shadow_anchor(&conn->shadow, out, seg.seq + 1, 0);
 		bgp_ha_gate_accept(id);
 		return;
@@ -1094,7 +1156,7 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	bgp_ha_sockaddr_str(remote, peer, sizeof(peer));
 	anchored = conn && (out ? conn->shadow.have_snd_anchor : conn->shadow.have_rcv_anchor);
 	if (!anchored || !repl || (seg.flags & (TH_RST | TH_FIN)) ||
-	    !bgp_ha_session_find(peer, false)) {
+	    !(sess = bgp_ha_session_find(peer, false))) {
 		if (seg.payload_len)
 			gate.ungated++;
 		bgp_ha_gate_accept(id);
@@ -1112,6 +1174,14 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 					     .tsval = seg.tsval,
 					     .data = seg.payload,
 					     .len = seg.payload_len };
+	/* our UPDATEs on the session's connection: what the peer has from us */
+	if (bgp_ha_sockaddr_port(local) == sess->adj_out_lport &&
+	    bgp_ha_sockaddr_port(remote) == sess->adj_out_rport) {
+		conn->shadow.on_update = bgp_ha_adj_out_update;
+		conn->shadow.on_update_arg = sess;
+	} else {
+		conn->shadow.on_update = NULL;
+	}
 	if (ha_tcp_shadow_segment(&conn->shadow, &ss, bgp_ha_now_ms(), err, sizeof(err)) < 0 &&
 	    conn->shadow.snd_broken && ss.len)
 		zlog_warn("frr-ha: gate: connection of session %s: %s", peer, err);
@@ -1147,7 +1217,7 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
  * from the gate's segments, for a takeover after the death of this card.
  */
 static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
-				   struct peer_connection *c, bool bulk)
+				   struct peer_connection *c, bool bulk, bool new_session)
 {
 	Frrha__DeltaBgpConnection msg = FRRHA__DELTA_BGP_CONNECTION__INIT;
 	struct ha_tcp_shadow_options opt;
@@ -1193,6 +1263,8 @@ static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *
 	msg.send_acked = sh->snd_acked;
 	msg.rebase = true;
 	msg.timestamp = ts;
+	msg.adj_out_new = new_session;
+	msg.adj_out_addpath = bgp_ha_addpath_mask(c->peer);
 	blen = frrha__delta_bgp_connection__get_packed_size(&msg);
 	buf = XMALLOC(MTYPE_TMP, blen);
 	frrha__delta_bgp_connection__pack(&msg, buf);
@@ -1314,6 +1386,320 @@ static void bgp_ha_gate_standby(void)
 	bgp_ha_conns_clear();
 	bgp_ha_gate_close();
 	bgp_ha_gate_open();
+}
+
+/* ---- what the peer has from us: its Adj-RIB-Out as sent ---- */
+
+/*
+ * Each session keeps what its peer has from us -- from our UPDATEs as the
+ * gate saw them leave (lib/ha_adj_out.c) -- on the active from its own
+ * gate, on the standby from the replicated segments, and in every bulk
+ * copy.  At a takeover the new active's bgpd, which sees a new session,
+ * advertises its whole table again; bgp_ha_update_queue takes out of
+ * that what the peer already has (same route, same attributes), the
+ * withdrawals of what it does not have, and an End-of-RIB it had.  The
+ * filter ends once bgpd sent its End-of-RIB of every family and no
+ * session's replayed messages are left to process (the table complete),
+ * when the peer asks for everything again (ROUTE-REFRESH), or after
+ * BGP_HA_RESYNC_MAX_MSEC.
+ */
+#define BGP_HA_RESYNC_MAX_MSEC	     30000
+#define BGP_HA_RESYNC_TICK_MSEC	     100
+#define BGP_HA_FAMILY_BIT(afi, safi) (1u << (((afi)-1) * 2 + ((safi)-1)))
+/* routes per DeltaBgpAdjOut of a bulk copy */
+#define BGP_HA_ADJ_OUT_CHUNK 1024
+
+static struct event *t_resync;
+
+/* The families a record follows whose NLRI of ours carry add-path
+ * identifiers. */
+static uint32_t bgp_ha_addpath_mask(struct peer *peer)
+{
+	uint32_t mask = 0;
+
+	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
+		for (safi_t safi = SAFI_UNICAST; safi <= SAFI_MULTICAST; safi++)
+			if (bgp_addpath_encode_tx(peer, afi, safi))
+				mask |= BGP_HA_FAMILY_BIT(afi, safi);
+	return mask;
+}
+
+/* The record of s starts anew: the families with add-path identifiers
+ * and with our End-of-RIB sent; complete, or not for why. */
+static void bgp_ha_adj_out_reset(struct bgp_ha_session *s, uint32_t addpath, uint32_t eor,
+				 bool complete, const char *why)
+{
+	ha_adj_out_clear(&s->adj_out);
+	for (uint16_t afi = 1; afi <= 2; afi++)
+		for (uint8_t safi = 1; safi <= 2; safi++) {
+			if (addpath & BGP_HA_FAMILY_BIT(afi, safi))
+				ha_adj_out_set_addpath(&s->adj_out, afi, safi, true);
+			if (eor & BGP_HA_FAMILY_BIT(afi, safi))
+				ha_adj_out_set_eor(&s->adj_out, afi, safi, true);
+		}
+	s->adj_out_complete = complete;
+	s->adj_out_reported = false;
+	snprintf(s->adj_out_why, sizeof(s->adj_out_why), "%s", why);
+}
+
+static uint32_t bgp_ha_adj_out_eor_mask(const struct ha_adj_out *a)
+{
+	uint32_t mask = 0;
+
+	for (uint16_t afi = 1; afi <= 2; afi++)
+		for (uint8_t safi = 1; safi <= 2; safi++)
+			if (ha_adj_out_eor(a, afi, safi))
+				mask |= BGP_HA_FAMILY_BIT(afi, safi);
+	return mask;
+}
+
+/* An UPDATE of ours, whole, as it left for the peer of session arg. */
+static void bgp_ha_adj_out_update(void *arg, const uint8_t *msg, size_t len)
+{
+	struct bgp_ha_session *s = arg;
+
+	if (ha_adj_out_apply(&s->adj_out, msg, len) < 0 && !s->adj_out_reported) {
+		s->adj_out_reported = true;
+		zlog_err("frr-ha: session %s: an UPDATE of ours does not parse (%s): after a takeover the peer would get everything from us again",
+			 s->peer, s->adj_out.why);
+	}
+}
+
+/* Active: session s is established anew -- the peer has nothing from us;
+ * the record is complete if the gate follows the connection from its
+ * first byte. */
+static void bgp_ha_adj_out_start(struct bgp_ha_session *s, struct peer *peer)
+{
+	struct ha_tcp_shadow_options opt;
+	struct bgp_ha_conn *conn = NULL;
+
+	s->adj_out_filtering = false;
+	if (peer->connection->fd >= 0 && ha_tcp_shadow_options_of(peer->connection->fd, &opt) == 0)
+		conn = bgp_ha_conn_find(&opt.local, &opt.remote);
+	bgp_ha_adj_out_reset(s, bgp_ha_addpath_mask(peer), 0, conn && conn->from_syn,
+			     !conn ? "the gate did not see the session's connection"
+				   : "the gate saw the session's connection only after it was made");
+	s->adj_out_lport = conn ? bgp_ha_sockaddr_port(&opt.local) : 0;
+	s->adj_out_rport = conn ? bgp_ha_sockaddr_port(&opt.remote) : 0;
+}
+
+struct bgp_ha_adj_out_chunk {
+	struct ha_repl *repl;
+	struct bgp_ha_session *s;
+	uint8_t *buf;
+	size_t n;
+	bool first, bulk;
+};
+
+static void bgp_ha_adj_out_chunk_send(struct bgp_ha_adj_out_chunk *c)
+{
+	Frrha__DeltaBgpAdjOut msg = FRRHA__DELTA_BGP_ADJ_OUT__INIT;
+	uint8_t *buf;
+	size_t blen;
+
+	msg.peer = c->s->peer;
+	msg.first = c->first;
+	msg.complete = c->s->adj_out_complete && !c->s->adj_out.broken && gate.fd >= 0;
+	msg.end_of_rib = bgp_ha_adj_out_eor_mask(&c->s->adj_out);
+	msg.addpath = 0;
+	for (size_t i = 0; i < c->s->adj_out.naf; i++)
+		if (c->s->adj_out.af[i].addpath)
+			msg.addpath |= BGP_HA_FAMILY_BIT(c->s->adj_out.af[i].afi,
+							 c->s->adj_out.af[i].safi);
+	msg.entries.data = c->buf;
+	msg.entries.len = c->n * HA_ADJ_OUT_ENTRY_LEN;
+	blen = frrha__delta_bgp_adj_out__get_packed_size(&msg);
+	buf = XMALLOC(MTYPE_TMP, blen);
+	frrha__delta_bgp_adj_out__pack(&msg, buf);
+	if (c->bulk)
+		ha_repl_bulk_item(c->repl, BGP_HA_CLASS_SESSION, BGP_HA_ADJ_OUT, buf, blen);
+	else
+		ha_repl_send(c->repl, BGP_HA_CLASS_SESSION, BGP_HA_ADJ_OUT, buf, blen);
+	XFREE(MTYPE_TMP, buf);
+	c->first = false;
+	c->n = 0;
+}
+
+static void bgp_ha_adj_out_chunk_add(void *arg, const struct ha_adj_out_key *key, uint64_t attr_hash)
+{
+	struct bgp_ha_adj_out_chunk *c = arg;
+
+	ha_adj_out_entry_encode(key, attr_hash, c->buf + c->n * HA_ADJ_OUT_ENTRY_LEN);
+	if (++c->n == BGP_HA_ADJ_OUT_CHUNK)
+		bgp_ha_adj_out_chunk_send(c);
+}
+
+/* Active: what the peer of s has from us, in chunks (the first one even
+ * when it has nothing) -- in a bulk copy, or after the session's
+ * connection record when this card took the session over. */
+static void bgp_ha_send_adj_out(struct ha_repl *repl, struct bgp_ha_session *s, bool bulk)
+{
+	struct bgp_ha_adj_out_chunk c = {
+		.repl = repl,
+		.s = s,
+		.first = true,
+		.bulk = bulk,
+	};
+
+	if (!repl)
+		return;
+	c.buf = XMALLOC(MTYPE_TMP, BGP_HA_ADJ_OUT_CHUNK * HA_ADJ_OUT_ENTRY_LEN);
+
+	ha_adj_out_walk(&s->adj_out, bgp_ha_adj_out_chunk_add, &c);
+	if (c.n || c.first)
+		bgp_ha_adj_out_chunk_send(&c);
+	XFREE(MTYPE_TMP, c.buf);
+}
+
+/* Standby: a chunk of a bulk copy's record of what the peer has. */
+static bool bgp_ha_apply_adj_out(const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+	Frrha__DeltaBgpAdjOut *msg = frrha__delta_bgp_adj_out__unpack(NULL, len, data);
+	struct bgp_ha_session *s;
+	bool ok = false;
+
+	if (!msg || msg->base.n_unknown_fields) {
+		snprintf(err, errlen, "undecodable BGP Adj-RIB-Out copy");
+	} else if (!(s = bgp_ha_session_find(msg->peer, false))) {
+		snprintf(err, errlen, "Adj-RIB-Out copy of unknown session %s", msg->peer);
+	} else if (msg->entries.len % HA_ADJ_OUT_ENTRY_LEN) {
+		snprintf(err, errlen, "session %s: Adj-RIB-Out copy of %zu bytes: not whole routes",
+			 msg->peer, msg->entries.len);
+	} else {
+		if (msg->first)
+			bgp_ha_adj_out_reset(s, msg->addpath, msg->end_of_rib, msg->complete,
+					     "the active card's record was incomplete");
+		ok = true;
+		for (size_t i = 0; ok && i < msg->entries.len / HA_ADJ_OUT_ENTRY_LEN; i++) {
+			struct ha_adj_out_key key;
+			uint64_t hash;
+
+			if (ha_adj_out_entry_decode(msg->entries.data + i * HA_ADJ_OUT_ENTRY_LEN,
+						    &key, &hash) < 0 ||
+			    ha_adj_out_set(&s->adj_out, &key, hash) < 0) {
+				snprintf(err, errlen,
+					 "session %s: route %zu of the Adj-RIB-Out copy is not one",
+					 msg->peer, i);
+				/* what came is not the active's record */
+				bgp_ha_adj_out_reset(s, 0, 0, false,
+						     "its copy from the active card was refused");
+				ok = false;
+			}
+		}
+	}
+	if (msg)
+		frrha__delta_bgp_adj_out__free_unpacked(msg, NULL);
+	return ok;
+}
+
+static void bgp_ha_resync_tick(struct event *ev);
+
+/* New active, adopting s: bgpd's re-advertisement to the peer goes
+ * through the filter -- or, without a complete record, all of it goes. */
+static void bgp_ha_adj_out_resync_begin(struct bgp_ha_session *s)
+{
+	s->adj_out.routes_suppressed = s->adj_out.withdrawals_suppressed = 0;
+	s->adj_out_filtering = s->adj_out_complete && !s->adj_out.broken;
+	if (!s->adj_out_filtering) {
+		bgp_ha_takeovers.full_readvertisements++;
+		zlog_notice("frr-ha: session %s: the peer gets everything from us again after the takeover: %s",
+			    s->peer, s->adj_out.broken ? s->adj_out.why : s->adj_out_why);
+		return;
+	}
+	ha_adj_out_resync_begin(&s->adj_out);
+	s->adj_out_filter_until_ms = bgp_ha_now_ms() + BGP_HA_RESYNC_MAX_MSEC;
+	/* from now on this card's gate follows what the peer gets */
+	if (gate.fd < 0) {
+		s->adj_out_complete = false;
+		snprintf(s->adj_out_why, sizeof(s->adj_out_why),
+			 "the gate of the card that took the session over was off");
+	}
+	if (!t_resync)
+		event_add_timer_msec(bm->master, bgp_ha_resync_tick, NULL, BGP_HA_RESYNC_TICK_MSEC,
+				     &t_resync);
+}
+
+static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how)
+{
+	if (!s->adj_out_filtering)
+		return;
+	ha_adj_out_resync_end(&s->adj_out, false, NULL, NULL);
+	s->adj_out_filtering = false;
+	zlog_info("frr-ha: session %s: bgpd's re-advertisement after the takeover %s: %" PRIu64
+		  " routes the peer had already were not sent again, %" PRIu64
+		  " withdrawals of routes it did not have left out",
+		  s->peer, how, s->adj_out.routes_suppressed, s->adj_out.withdrawals_suppressed);
+}
+
+/* Whether every established peer's input is processed: the replayed
+ * messages of the sessions taken over among them (bgpd's table is then
+ * what the old active's was). */
+static bool bgp_ha_input_processed(void)
+{
+	struct listnode *node, *pn;
+	struct bgp *bgp;
+	struct peer *peer;
+
+	for (ALL_LIST_ELEMENTS_RO(bm->bgp, node, bgp))
+		for (ALL_LIST_ELEMENTS_RO(bgp->peer, pn, peer))
+			if (peer_established(peer->connection) &&
+			    (peer->connection->t_process_packet ||
+			     stream_fifo_count_safe(peer->connection->ibuf)))
+				return false;
+	return true;
+}
+
+static void bgp_ha_resync_tick(struct event *ev)
+{
+	struct bgp_ha_session *s;
+	bool processed = bgp_ha_input_processed(), more = false;
+	uint64_t now = bgp_ha_now_ms();
+
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct peer *peer;
+
+		if (!s->adj_out_filtering)
+			continue;
+		peer = bgp_ha_peer(s->peer);
+		if (!peer || !peer_established(peer->connection))
+			bgp_ha_adj_out_resync_end(s, "ended with the session");
+		else if (processed && ha_adj_out_resync_advertised(&s->adj_out))
+			bgp_ha_adj_out_resync_end(s, "is over");
+		else if (now > s->adj_out_filter_until_ms)
+			bgp_ha_adj_out_resync_end(s, "no longer filtered (time limit)");
+		else
+			more = true;
+	}
+	if (more)
+		event_add_timer_msec(bm->master, bgp_ha_resync_tick, NULL, BGP_HA_RESYNC_TICK_MSEC,
+				     &t_resync);
+}
+
+static void bgp_ha_update_emit(void *arg, const uint8_t *m, size_t len)
+{
+	struct stream *st = stream_new(len);
+
+	stream_put(st, m, len);
+	stream_fifo_push(arg, st);
+}
+
+/* bgpd queues an UPDATE for peer (patches/frr 0003): during the
+ * re-advertisement after a takeover, only what the peer has not got. */
+static int bgp_ha_update_queue(struct peer *peer, struct stream *st, struct stream_fifo *instead)
+{
+	struct bgp_ha_session *s;
+
+	if (!bgp_ha_active() || !(s = bgp_ha_session_find(peer->host, false)) ||
+	    !s->adj_out_filtering)
+		return 0;
+	if (ha_adj_out_filter(&s->adj_out, STREAM_DATA(st), stream_get_endp(st), bgp_ha_update_emit,
+			      instead) < 0) {
+		zlog_warn("frr-ha: session %s: an UPDATE of bgpd's does not parse (%s): sent as it is",
+			  s->peer, s->adj_out.why);
+		bgp_ha_adj_out_resync_end(s, "given up");
+		return 0;
+	}
+	return 1;
 }
 
 /* ---- graceful switchover: the connections move ---- */
@@ -1615,6 +2001,7 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 		snprintf(err, errlen, "no such neighbor configured here");
 		return false;
 	}
+	s->adopting = true;
 	if (ha_tcp_state_decode(s->tcp, s->tcp_len, &st) != 0) {
 		snprintf(err, errlen, "invalid connection state");
 		return false;
@@ -1672,6 +2059,12 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	frr_each (bgp_ha_msgs, &log, m)
 		replayed += m->len;
 	bgp_ha_conn_adopted(&st, replayed);
+	/* ... and what the peer has from us follows our UPDATEs on it; bgpd's
+	 * re-advertisement of its table, once Established, leaves out what
+	 * the peer has */
+	s->adj_out_lport = bgp_ha_sockaddr_port(&st.local);
+	s->adj_out_rport = bgp_ha_sockaddr_port(&st.remote);
+	bgp_ha_adj_out_resync_begin(s);
 	/* what we advertised: the same configuration makes the same OPEN */
 	open = bgp_open_make(peer,
 			     CHECK_FLAG(peer->flags, PEER_FLAG_TIMER) ? peer->holdtime
@@ -1710,6 +2103,9 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	bgp_reads_on(c);
 	ok = true;
 out:
+	s->adopting = false;
+	if (!ok)
+		bgp_ha_adj_out_resync_end(s, "ended: the session was not taken over");
 	ha_tcp_state_clear(&st);
 	while ((m = bgp_ha_msgs_pop(&log)))
 		XFREE(MTYPE_BGP_HA_MSG, m);
@@ -1722,6 +2118,7 @@ reset:
 	 * that the peer is Idle and its start timer runs */
 	if (peer->doppelganger)
 		peer_delete(peer->doppelganger);
+	s->adopting = false;
 	bgp_event_update(peer->connection, BGP_Stop);
 	bgp_ha_reset_session(s, &st, outbound_ok);
 	ha_tcp_state_clear(&st);
@@ -2139,6 +2536,8 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "sessionsTakenOver", bgp_ha_takeovers.adopted);
 		json_object_int_add(json, "sessionsResetAtTakeover", bgp_ha_takeovers.reset);
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
+		json_object_int_add(json, "sessionsSentEverythingAgain",
+				    bgp_ha_takeovers.full_readvertisements);
 		json_object_boolean_add(json, "listening", bgp_ha_main_listening());
 		json_object_boolean_add(json, "listeningIpv4", bgp_ha_main_listening_af(AF_INET));
 		json_object_boolean_add(json, "listeningIpv6", bgp_ha_main_listening_af(AF_INET6));
@@ -2212,6 +2611,28 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 								      s->shadow.snd_acked
 							    : 0);
 			}
+			if (strcmp(s->state, "Established") == 0) {
+				json_object *ja = json_object_new_object();
+				bool complete = s->adj_out_complete && !s->adj_out.broken;
+
+				/* what the peer has from us */
+				json_object_int_add(ja, "routes", ha_adj_out_count(&s->adj_out));
+				json_object_boolean_add(ja, "complete", complete);
+				if (!complete)
+					json_object_string_add(ja, "incomplete",
+							       s->adj_out.broken ? s->adj_out.why
+										 : s->adj_out_why);
+				json_object_object_add(j, "adjRibOutAsSent", ja);
+				/* this card's filter of bgpd's re-advertisement
+				 * after its last takeover */
+				ja = json_object_new_object();
+				json_object_boolean_add(ja, "filtering", s->adj_out_filtering);
+				json_object_int_add(ja, "routesNotSentAgain",
+						    s->adj_out.routes_suppressed);
+				json_object_int_add(ja, "withdrawalsLeftOut",
+						    s->adj_out.withdrawals_suppressed);
+				json_object_object_add(j, "afterTakeover", ja);
+			}
 			if (s->takeover[0])
 				json_object_string_add(j, "lastTakeover", s->takeover);
 			json_object_object_add(jsessions, s->peer, j);
@@ -2222,6 +2643,14 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 				s->peer, s->state, sync, s->remote_as, s->open_sent_len,
 				s->open_rcvd_len, bgp_ha_msgs_count(&s->log), s->keepalives,
 				s->log_bytes);
+			if (strcmp(s->state, "Established") == 0)
+				vty_out(vty, "    the peer has %zu routes from us (record %s%s)\n",
+					ha_adj_out_count(&s->adj_out),
+					s->adj_out_complete && !s->adj_out.broken ? "complete"
+										  : "incomplete: ",
+					s->adj_out_complete && !s->adj_out.broken ? ""
+					: s->adj_out.broken			  ? s->adj_out.why
+										  : s->adj_out_why);
 			if (s->takeover[0])
 				vty_out(vty, "    last takeover: %s\n", s->takeover);
 		}
@@ -2251,7 +2680,8 @@ static int bgp_ha_late_init(struct event_loop *loop)
 		 * before it was taken must not follow it (a message would
 		 * come twice); the gate's segments and frozen connections are
 		 * not in it */
-		.bulk_covers = 1u << BGP_HA_SESSION | 1u << BGP_HA_MESSAGE | 1u << BGP_HA_CONNECTION,
+		.bulk_covers = 1u << BGP_HA_SESSION | 1u << BGP_HA_MESSAGE |
+			       1u << BGP_HA_CONNECTION | 1u << BGP_HA_ADJ_OUT,
 	};
 
 	ha_module_register_class(&cls);
@@ -2266,6 +2696,7 @@ static int bgp_ha_module_init(void)
 	hook_register(frr_late_init, bgp_ha_late_init);
 	hook_register(bgp_packet_dump, bgp_ha_packet_received);
 	hook_register(bgp_packet_send, bgp_ha_packet_sent);
+	hook_register(bgp_update_queue, bgp_ha_update_queue);
 	hook_register(peer_status_changed, bgp_ha_peer_status_changed);
 	hook_register_prio(bgp_config_end, -1000, bgp_ha_config_end_early);
 	hook_register_prio(bgp_config_end, 5000, bgp_ha_config_end_late);

@@ -118,6 +118,13 @@ static int ha_tcp_shadow_follow(struct ha_tcp_shadow *s, char *err, size_t errle
 		}
 		if (end < s->snd_boundary + mlen)
 			break;
+		if (s->on_update && hdr[HA_BGP_HEADER_LEN - 1] == 2) {
+			uint8_t *m = ha_reasm_copy(&s->snd, s->snd_boundary, s->snd_boundary + mlen);
+
+			if (m)
+				s->on_update(s->on_update_arg, m, mlen);
+			free(m);
+		}
 		s->snd_boundary += mlen;
 	}
 	ha_reasm_trim(&s->snd, s->snd_acked < s->snd_boundary ? s->snd_acked : s->snd_boundary);

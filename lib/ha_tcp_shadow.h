@@ -65,6 +65,11 @@ struct ha_tcp_shadow {
 	bool have_tsval;
 	uint32_t tsval;
 	uint64_t tsval_at_ms;
+
+	/* each UPDATE of ours, whole, as the shadow follows our messages (in
+	 * stream order, each once) -- e.g. for the Adj-RIB-Out as sent */
+	void (*on_update)(void *arg, const uint8_t *msg, size_t len);
+	void *on_update_arg;
 };
 
 /* One segment of the connection, as the gate saw it. */

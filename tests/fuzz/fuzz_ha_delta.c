@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0: {
 		Frrha__DeltaConfigCommand *m, *again;
 
@@ -184,6 +184,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       again->send_boundary == m->send_boundary && again->rebase == m->rebase);
 		frrha__delta_bgp_connection__free_unpacked(again, NULL);
 		frrha__delta_bgp_connection__free_unpacked(m, NULL);
+		free(buf);
+		break;
+	}
+	case 7: {
+		Frrha__DeltaBgpAdjOut *m, *again;
+
+		m = frrha__delta_bgp_adj_out__unpack(NULL, size - 1, data + 1);
+		if (!m)
+			return 0;
+		if (m->base.n_unknown_fields) {
+			frrha__delta_bgp_adj_out__free_unpacked(m, NULL);
+			return 0;
+		}
+		len = frrha__delta_bgp_adj_out__get_packed_size(m);
+		buf = malloc(len + 1);
+		frrha__delta_bgp_adj_out__pack(m, buf);
+		again = frrha__delta_bgp_adj_out__unpack(NULL, len, buf);
+		assert(again && strcmp(again->peer, m->peer) == 0 && again->first == m->first &&
+		       again->complete == m->complete && again->end_of_rib == m->end_of_rib &&
+		       again->addpath == m->addpath && again->entries.len == m->entries.len &&
+		       (!m->entries.len ||
+			memcmp(again->entries.data, m->entries.data, m->entries.len) == 0));
+		frrha__delta_bgp_adj_out__free_unpacked(again, NULL);
+		frrha__delta_bgp_adj_out__free_unpacked(m, NULL);
 		free(buf);
 		break;
 	}

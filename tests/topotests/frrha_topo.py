@@ -207,6 +207,11 @@ class RedundantRouter:
         for li, (switch, ifname) in enumerate(self.lines):
             mac = _card_mac(router_index, li)
             for side in self.cards:
+                # the interface down while its MAC changes: its IPv6
+                # link-local address comes from the MAC as it comes up
+                # again -- the same on both cards, like every address on
+                # the line (the next hop of the IPv6 routes they announce)
+                self.card(side).cmd_raises("ip link set %s down" % ifname)
                 self.card(side).cmd_raises(
                     "ip link set %s address %s" % (ifname, mac)
                 )
@@ -219,6 +224,7 @@ class RedundantRouter:
                     "sysctl -qw net.ipv6.conf.%s.accept_dad=0 net.ipv6.conf.%s.dad_transmits=0"
                     % (ifname, ifname)
                 )
+                self.card(side).cmd_raises("ip link set %s up" % ifname)
         self._install_counters()
         self._install_mastership()
         for side in self.cards:
@@ -922,6 +928,13 @@ def peer_bgp_neighbor(peer, address):
     """The peer's view of one BGP session: state, uptime, transitions."""
     out = json.loads(peer.vtysh_cmd("show bgp neighbors %s json" % address))
     return out.get(address, {})
+
+
+def peer_updates_received(peer, address):
+    """How many UPDATEs (End-of-RIB markers included) an FRR peer received
+    on its session with address: a takeover's re-advertisement of routes
+    the peer has would raise it."""
+    return peer_bgp_neighbor(peer, address).get("messageStats", {}).get("updatesRecv")
 
 
 def peer_bgp_session_view(peer, address):

@@ -94,8 +94,26 @@ static void shadow_with_options(struct ha_tcp_shadow *s)
 
 /* Our messages are followed across segments; the peer's acknowledgement
  * drops what it has; the state built holds exactly what it may not have. */
+/* what on_update got: the number of UPDATEs, the last one's bytes */
+struct updates {
+	int n;
+	uint8_t last[300];
+	size_t len;
+};
+
+static void on_update(void *arg, const uint8_t *msg, size_t len)
+{
+	struct updates *u = arg;
+
+	u->n++;
+	assert_true(len <= sizeof(u->last));
+	memcpy(u->last, msg, len);
+	u->len = len;
+}
+
 static void test_follows_our_messages(void **state)
 {
+	struct updates u = {};
 	struct ha_tcp_shadow s;
 	struct ha_tcp_shadow_segment seg;
 	struct ha_tcp_state st;
@@ -105,6 +123,8 @@ static void test_follows_our_messages(void **state)
 	bool cut;
 
 	shadow_with_options(&s);
+	s.on_update = on_update;
+	s.on_update_arg = &u;
 	ha_reasm_init(&rcv);
 	message(m, 100, 1);
 	message(m + 100, 200, 2);
@@ -112,6 +132,9 @@ static void test_follows_our_messages(void **state)
 	seg = ours(0, m, 150);
 	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 10, err, sizeof(err)), 0);
 	assert_int_equal(s.snd_boundary, 100);
+	assert_int_equal(u.n, 1);
+	assert_int_equal(u.len, 100);
+	assert_memory_equal(u.last, m, 100);
 	/* a state now would carry the second message cut */
 	assert_int_equal(ha_tcp_shadow_build(&s, &rcv, 0, 10, &st, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cut"));
@@ -125,10 +148,15 @@ static void test_follows_our_messages(void **state)
 	seg = ours(150, m + 150, 150);
 	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 20, err, sizeof(err)), 0);
 	assert_int_equal(s.snd_boundary, 300);
-	/* sent again (a retransmission): nothing changes */
+	/* the second UPDATE, whole, once it is */
+	assert_int_equal(u.n, 2);
+	assert_int_equal(u.len, 200);
+	assert_memory_equal(u.last, m + 100, 200);
+	/* sent again (a retransmission): nothing changes, nothing followed twice */
 	seg = ours(0, m, 150);
 	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 20, err, sizeof(err)), 0);
 	assert_int_equal(s.snd_boundary, 300);
+	assert_int_equal(u.n, 2);
 	/* the peer has the first message */
 	seg = theirs_ack(100);
 	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 20, err, sizeof(err)), 0);

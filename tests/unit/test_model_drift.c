@@ -32,7 +32,7 @@ static const ProtobufCMessageDescriptor *const messages[] = {
 	&frrha__delta_config_command__descriptor, &frrha__delta_config_snapshot__descriptor,
 	&frrha__delta_bgp_session__descriptor,	  &frrha__delta_bgp_message__descriptor,
 	&frrha__delta_bgp_tcp__descriptor,	  &frrha__delta_bgp_segment__descriptor,
-	&frrha__delta_bgp_connection__descriptor,
+	&frrha__delta_bgp_connection__descriptor, &frrha__delta_bgp_adj_out__descriptor,
 };
 
 static void camel_to_kebab(const char *in, char *out, size_t outlen)

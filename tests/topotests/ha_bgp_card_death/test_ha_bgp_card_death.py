@@ -17,6 +17,7 @@ with p1 announcing and withdrawing prefixes continuously; the dead card
 comes back as standby in between (its copy comes from the bulk).
 """
 import os
+import re
 import sys
 
 import pytest
@@ -153,6 +154,22 @@ def _card_death(old, churn=False):
         ok, diff = wait_for(churned, {p: True for p in CHURN_PREFIXES},
                             title="p1's churned routes agree on card %s" % new)
         assert ok, diff
+
+        # ... and BIRD has exactly what the new active announces: the
+        # re-advertisement after the takeover left out what BIRD had,
+        # not what changed meanwhile
+        def bird_has_what_r1_announces():
+            routes = R1.vtysh_json(new, "show ip bgp json").get("routes", {})
+            bird = set(re.findall(r"^(\d+\.\d+\.\d+\.\d+/\d+)\s", R1.birdc(
+                "b1", "show route protocol r1"), re.M))
+            return {"equal": bird == set(routes) - {"10.210.1.0/24", "10.210.2.0/24"}}
+
+        ok, diff = wait_for(bird_has_what_r1_announces, {"equal": True},
+                            title="BIRD has what card %s announces" % new)
+        assert ok, (diff, R1.bgp_session(new, B1))
+        session = R1.bgp_session(new, B1)
+        assert session["adjRibOutAsSent"]["complete"], session
+        assert session["afterTakeover"]["routesNotSentAgain"] >= 1, session
 
 
 def test_sessions_up_and_rebuildable():

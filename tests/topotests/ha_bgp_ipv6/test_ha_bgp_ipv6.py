@@ -5,10 +5,13 @@ BGP non-stop routing over IPv6, iBGP, two address families: an iBGP
 session over an IPv6 connection, carrying IPv4 and IPv6 unicast, moves
 with its TCP connection at graceful switchovers a->b->a; the FRR peer p1
 sees nothing (state, connection counters, no FIN/RST on the session's
-connection) and its IPv4 and IPv6 routes are in the new active's RIB.  The
+connection, and not one UPDATE for the IPv4 and IPv6 routes it has from
+r1: bgpd's re-advertisement after a takeover is filtered against what p1
+has) and its IPv4 and IPv6 routes are in the new active's RIB.  The
 same after kill -9 of the active's bgpd, and after the death of the whole
 active card (the connection rebuilt from the gate's record).
 """
+import json
 import os
 import sys
 
@@ -20,7 +23,14 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, hold_unchanged, peer_bgp_session_view, wait_for
+from frrha_topo import (
+    RedundantRouter,
+    hold_unchanged,
+    peer_bgp_session_view,
+    peer_updates_received,
+    wait_for,
+    wait_stable,
+)
 
 pytestmark = [pytest.mark.bgpd, pytest.mark.hard]
 
@@ -48,8 +58,27 @@ def _p1():
     return get_topogen().gears["p1"]
 
 
+# r1's own routes, one per AFI (a takeover's re-advertisement must not
+# send them again)
+R1_ROUTES = (("ipv4", "10.100.1.0/24"), ("ipv6", "fd00:100::/64"))
+
+
 def _p1_view():
-    return peer_bgp_session_view(_p1(), R1_ADDR)
+    """p1's session counters, and how many UPDATEs it got from r1."""
+    view = peer_bgp_session_view(_p1(), R1_ADDR)
+    view["updatesReceived"] = peer_updates_received(_p1(), R1_ADDR)
+    return view
+
+
+def _p1_routes_from_r1():
+    return {
+        prefix: len(
+            json.loads(_p1().vtysh_cmd("show bgp %s unicast %s json" % (afi, prefix))).get(
+                "paths", []
+            )
+        )
+        for afi, prefix in R1_ROUTES
+    }
 
 
 def _gated(side):
@@ -62,6 +91,12 @@ def test_ipv6_session_replicated():
     R1.wait_active("a", "boot election")
     ok, diff = wait_for(_p1_view, {"bgpState": "Established"}, count=80, title="p1 Established")
     assert ok, diff
+    ok, diff = wait_for(
+        _p1_routes_from_r1, {prefix: 1 for _, prefix in R1_ROUTES}, title="p1 has r1's routes"
+    )
+    assert ok, diff
+    # and nothing more comes (r1's End-of-RIBs)
+    wait_stable(_p1_view, seconds=2)
     ok, diff = wait_for(
         lambda: R1.vtysh_json("b", "show redundancy bgp json")["sessions"].get(PEER, {}),
         {"state": "Established"},

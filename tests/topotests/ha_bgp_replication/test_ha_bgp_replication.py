@@ -38,6 +38,7 @@ from frrha_topo import (
     log_lines,
     peer_bgp_neighbor,
     peer_bgp_session_view,
+    peer_updates_received,
     view_after_one_reset,
     wait_for,
 )
@@ -75,7 +76,14 @@ def _p1():
 
 
 # what each card says of its own part, not replicated state
-CARD_LOCAL = ("syncState", "lastTakeover", "rebuildable", "notRebuildable", "ourBytesUnacknowledged")
+CARD_LOCAL = (
+    "syncState",
+    "lastTakeover",
+    "rebuildable",
+    "notRebuildable",
+    "ourBytesUnacknowledged",
+    "afterTakeover",
+)
 
 
 def _sessions(side):
@@ -371,8 +379,9 @@ def _same_attributes(before, after):
     return [dict(p, changed=0) for p in before] == [dict(p, changed=0) for p in after]
 
 
-# p1's view of r1's route before and after the crash takeover, for
-# test_no_update_resent_at_takeover (a known failure)
+# p1's view of r1's route before and after the crash takeover, and how
+# card b's filter of bgpd's re-advertisement ended, for
+# test_no_update_resent_at_takeover
 ROUTE_AT_TAKEOVER = []
 
 
@@ -409,6 +418,7 @@ def test_bgpd_crash_takeover_keeps_the_session():
     assert ok, diff
     before = _p1_view()
     route_before = _route_from_r1_on_p1()
+    updates_before = peer_updates_received(_p1(), "10.0.1.1")
     r1_port, p1_port = _session_ports()
     R1.watch_tcp_teardown("s1", "10.0.1.1", sport=r1_port, dport=p1_port, name="crash-session")
     teardowns = R1.tcp_teardown_count("s1", "crash-session")
@@ -424,7 +434,20 @@ def test_bgpd_crash_takeover_keeps_the_session():
     hold_unchanged(_p1_view, before, teardowns=(R1, "s1", "crash-session", teardowns))
     assert _session_ports() == (r1_port, p1_port)
     route_after = _route_from_r1_on_p1()
-    ROUTE_AT_TAKEOVER.extend([route_before, route_after])
+    # bgpd's re-advertisement to p1 went through the filter, and is over
+    ok, diff = wait_for(
+        lambda: R1.bgp_session("b", PEER),
+        {"adjRibOutAsSent": {"complete": True}, "afterTakeover": {"filtering": False}},
+        title="card b's re-advertisement to p1 over",
+    )
+    assert ok, diff
+    ROUTE_AT_TAKEOVER.extend(
+        [
+            updates_before,
+            peer_updates_received(_p1(), "10.0.1.1"),
+            R1.bgp_session("b", PEER),
+        ]
+    )
     assert _same_attributes(route_before, route_after), "\nbefore: %s\nafter:  %s" % (
         route_before,
         route_after,
@@ -627,17 +650,15 @@ def test_bgpd_crash_with_unreplicated_input_resets_the_session_cleanly():
     _restart_bgpd_on_a_and_switch_back()
 
 
-@pytest.mark.xfail(
-    reason="after adopting a session, bgpd re-advertises its whole table: p1 gets the same "
-    "route again (a duplicate, FRR only refreshes the path's time). Sending only what the "
-    "peer has not got needs the Adj-RIB-Out as sent (issue 4).",
-    strict=False,
-)
 def test_no_update_resent_at_takeover():
-    "At the crash takeover above, p1 got no UPDATE for the route it already had from r1."
+    """At the crash takeover above, p1 got no UPDATE at all from r1 (its
+    UPDATE counter; nothing changed): card b's bgpd advertised its table
+    again, and the filter left out what p1 had -- its routes and a second
+    End-of-RIB."""
     assert ROUTE_AT_TAKEOVER, "the takeover test did not get that far"
-    before, after = ROUTE_AT_TAKEOVER
-    assert [p["changed"] for p in after] == [p["changed"] for p in before], (before, after)
+    before, after, session = ROUTE_AT_TAKEOVER
+    assert after == before, "p1 got %d UPDATEs from r1 at the takeover" % (after - before)
+    assert session["afterTakeover"]["routesNotSentAgain"] >= 1, session
 
 
 def test_no_reset_at_all_on_the_line():
