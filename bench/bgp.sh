@@ -33,6 +33,9 @@ print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"]
 g = r["graceful_switchover_ms"]
 print("graceful switchover: %.1f ms command to active; %.0f ms until the new active has the table"
       % (g["hard_command_to_active"], g["until_new_active_has_table"]))
+a = r["readvertisement_at_switchover"]
+print("re-advertisement after the switchover: %d of the %d routes BIRD had from r1 not sent again (record complete: %s), filter over %.0f ms after the command"
+      % (a["routes_not_sent_again"], a["routes_bird_had_from_r1"], a["record_complete"], a["until_filter_ended_ms"]))
 m = r["bgpd_rss_mb"]
 print("bgpd RSS: plain %.0f MB, HA active %.0f MB, HA standby %.0f MB"
       % (m["plain_frr"], m["ha_active"], m["ha_standby"]))

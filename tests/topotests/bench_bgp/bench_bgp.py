@@ -24,6 +24,10 @@ Figures (written to the file named by FRRHA_BENCH_OUT):
 - graceful_switchover_ms: hard's figure (command to new active), and
   until the new active's bgpd has the session Established with all N
   prefixes;
+- readvertisement_at_switchover: what the new active's bgpd advertised
+  again to BIRD after the switchover and the filter left out (BIRD had
+  it: r1 sends BIRD's routes back to it, which BIRD drops on the AS path),
+  against what BIRD had from r1;
 - bgpd_rss_mb: resident memory of bgpd on r0, on r1's active and standby.
 """
 import json
@@ -208,6 +212,17 @@ def test_bench_bgp():
     results["graceful_switchover_ms"] = {
         "hard_command_to_active": R1.redundancy("b")["lastSwitchover"]["durationUsec"] / 1000.0,
         "until_new_active_has_table": (time.time() - start) * 1000.0,
+    }
+    # what the new active's re-advertisement to BIRD left out (BIRD had it)
+    while R1.bgp_session("b", "10.0.1.3").get("afterTakeover", {}).get("filtering", True):
+        assert time.time() - start < 600
+        time.sleep(0.05)
+    session = R1.bgp_session("b", "10.0.1.3")
+    results["readvertisement_at_switchover"] = {
+        "routes_bird_had_from_r1": session["adjRibOutAsSent"]["routes"],
+        "record_complete": session["adjRibOutAsSent"]["complete"],
+        "routes_not_sent_again": session["afterTakeover"]["routesNotSentAgain"],
+        "until_filter_ended_ms": (time.time() - start) * 1000.0,
     }
     with open(os.environ["FRRHA_BENCH_OUT"], "w") as f:
         json.dump(results, f, indent=1)
