@@ -1689,7 +1689,10 @@ static int bgp_ha_update_queue(struct peer *peer, struct stream *st, struct stre
 {
 	struct bgp_ha_session *s;
 
-	if (!bgp_ha_active() || !(s = bgp_ha_session_find(peer->host, false)) ||
+	/* every UPDATE of every peer comes here: outside a takeover's
+	 * re-advertisement (the resync timer runs while a session filters)
+	 * not even the session is looked up */
+	if (!t_resync || !bgp_ha_active() || !(s = bgp_ha_session_find(peer->host, false)) ||
 	    !s->adj_out_filtering)
 		return 0;
 	if (ha_adj_out_filter(&s->adj_out, STREAM_DATA(st), stream_get_endp(st), bgp_ha_update_emit,
