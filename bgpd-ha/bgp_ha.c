@@ -26,10 +26,13 @@
  * TCP only once the standby has their bytes, so a crash never loses what
  * the active card acknowledged.
  *
- * Not yet (issue 4, doc/bgp-nsr.md): the outbound stream, the death of
- * the whole card, feeding the replicated messages to the standby's bgpd
- * continuously.
- * The standby's bgpd starts no session of its own (bgp_ha_peers_hold).
+ * The standby's bgpd starts no session of its own (bgp_ha_peers_hold);
+ * it carries each replicated established session on a socket pair, fed
+ * the replicated messages as they arrive (bgp_ha_mirror_*), so that its
+ * RIB is the active's and a takeover only changes the socket.
+ *
+ * Not yet (issue 4, doc/bgp-nsr.md): lock-step replication of each
+ * message bgpd queues.
  *
  * "show redundancy bgp [json]" shows the replicated sessions on both cards.
  */
@@ -43,6 +46,7 @@
 #include "network.h"
 #include "stream.h"
 #include "typesafe.h"
+#include "workqueue.h"
 #include "vty.h"
 
 #include "bgpd/bgpd.h"
@@ -53,6 +57,7 @@
 #include "bgpd/bgp_keepalives.h"
 #include "bgpd/bgp_network.h"
 #include "bgpd/bgp_packet.h"
+#include "bgpd/bgp_updgrp.h"
 #include "ringbuf.h"
 #include "sockunion.h"
 
@@ -166,7 +171,28 @@ struct bgp_ha_session {
 	bool adj_out_filtering;
 	bool adopting; /* new active: bgp_ha_adopt runs */
 	uint64_t adj_out_filter_until_ms;
-	char takeover[160]; /* how the last takeover of it went */
+	/* new active: a mirrored session's re-advertisement (bgpd's
+	 * announcement forced again): it ends once bgpd's output to the peer
+	 * is idle, and routes the peer has that bgpd did not advertise again
+	 * are withdrawn then */
+	bool adj_out_forced;
+	bool took_over_carried; /* the last takeover found bgpd carrying it */
+	char takeover[160];	/* how the last takeover of it went */
+	/* the log's generation: a new session starts a new one */
+	uint64_t epoch;
+	/* standby: bgpd's peer carries this session on a socket pair (see
+	 * bgp_ha_mirror_start), of the log's generation mirror_epoch; the
+	 * replicated messages go through bgpd's receive path as they arrive
+	 * (mirror_last: the last one fed), what bgpd sends is read from
+	 * mirror_fd and dropped */
+	bool mirrored;
+	int mirror_fd;
+	struct event *t_mirror;
+	uint64_t mirror_epoch, mirror_failed_epoch; /* +1; 0: none failed */
+	struct bgp_ha_msg *mirror_last;
+	uint64_t mirror_fed, mirror_dropped;
+	uint16_t mirror_holdtime, mirror_keepalive; /* as negotiated */
+	char mirror_why[160];			    /* why not mirrored */
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
@@ -174,6 +200,8 @@ static struct bgp_ha_sessions_head sessions = INIT_DLIST(sessions);
 
 /* standby: bgpd's peers are held (see bgp_ha_peers_hold) */
 static bool bgp_ha_hold_peers;
+/* bgpd processes messages this module fed it: not news for the standby */
+static bool bgp_ha_feeding;
 
 /* takeovers on this card: sessions adopted with their connection, and
  * sessions reset instead (their replicated state did not add up) */
@@ -187,7 +215,8 @@ static struct {
 static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
 				   struct peer_connection *c, bool bulk, bool new_session);
 static bool bgp_ha_apply_adj_out(const uint8_t *data, size_t len, char *err, size_t errlen);
-static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how);
+static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how,
+				      struct peer *withdraw_to);
 static struct peer *bgp_ha_peer(const char *name);
 static void bgp_ha_adj_out_start(struct bgp_ha_session *s, struct peer *peer);
 static void bgp_ha_send_adj_out(struct ha_repl *repl, struct bgp_ha_session *s, bool bulk);
@@ -225,6 +254,7 @@ static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
 	strlcpy(s->peer, peer, sizeof(s->peer));
 	strlcpy(s->state, "Idle", sizeof(s->state));
 	s->tcp_fd = -1;
+	s->mirror_fd = -1;
 	bgp_ha_msgs_init(&s->log);
 	ha_reasm_init(&s->pieces);
 	ha_tcp_shadow_init(&s->shadow);
@@ -241,6 +271,8 @@ static void bgp_ha_log_clear(struct bgp_ha_session *s)
 	s->log_bytes = 0;
 	s->keepalives = 0;
 	s->rx_base = 0;
+	s->epoch++;
+	s->mirror_last = NULL;
 	/* a new session: its stream starts again at offset 0 */
 	ha_reasm_clear(&s->pieces);
 }
@@ -307,8 +339,35 @@ static int bgp_ha_connection_take(struct bgp_ha_session *s, const struct ha_tcp_
 	return fd;
 }
 
+/* New active: bgpd's connection c continues on the connection of s (see
+ * bgp_ha_connection_take), its addresses and next hop taken from the
+ * socket.  False with the reason in err. */
+static bool bgp_ha_connection_attach(struct bgp_ha_session *s, struct peer_connection *c,
+				     const struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	int fd = bgp_ha_connection_take(s, st, err, errlen);
+
+	if (fd < 0)
+		return false;
+	c->fd = fd;
+	set_nonblocking(fd);
+	bgp_set_socket_ttl(c);
+	sockunion_free(c->su_local);
+	c->su_local = sockunion_getsockname(fd);
+	sockunion_free(c->su_remote);
+	c->su_remote = sockunion_getpeername(fd);
+	if (bgp_getsockname(c) < 0) {
+		snprintf(err, errlen, "no nexthop for the local address yet");
+		return false;
+	}
+	return true;
+}
+
+static void bgp_ha_mirror_stop(struct bgp_ha_session *s, const char *why);
+
 static void bgp_ha_session_free(struct bgp_ha_session *s)
 {
+	bgp_ha_mirror_stop(s, "the session's record is gone");
 	bgp_ha_log_clear(s);
 	bgp_ha_msgs_fini(&s->log);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_sent);
@@ -522,7 +581,7 @@ static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t si
 	uint8_t *buf;
 	size_t len, blen;
 
-	if (!bgp_ha_active() || bgp_ha_hold_peers)
+	if (!bgp_ha_active() || bgp_ha_hold_peers || bgp_ha_feeding)
 		return 0;
 	s = bgp_ha_session_find(peer->host, true);
 	data = bgp_ha_packet(st, &len);
@@ -536,7 +595,7 @@ static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t si
 	/* the peer asks for everything again: it gets everything */
 	if ((type == BGP_MSG_ROUTE_REFRESH_NEW || type == BGP_MSG_ROUTE_REFRESH_OLD) &&
 	    s->adj_out_filtering)
-		bgp_ha_adj_out_resync_end(s, "ended by the peer's ROUTE-REFRESH");
+		bgp_ha_adj_out_resync_end(s, "ended by the peer's ROUTE-REFRESH", NULL);
 	if (type == BGP_MSG_KEEPALIVE) {
 		/* counted, not logged: the standby needs their number (the
 		 * bytes of the stream), not their contents */
@@ -663,6 +722,7 @@ static void bgp_ha_connection_moved_on(struct bgp_ha_session *s)
 
 static void bgp_ha_reset(struct ha_repl *repl, void *arg)
 {
+	/* (a session freed stops bgpd's copy of it) */
 	struct bgp_ha_session *s;
 
 	while ((s = bgp_ha_sessions_first(&sessions)))
@@ -1599,6 +1659,7 @@ static void bgp_ha_resync_tick(struct event *ev);
 static void bgp_ha_adj_out_resync_begin(struct bgp_ha_session *s)
 {
 	s->adj_out.routes_suppressed = s->adj_out.withdrawals_suppressed = 0;
+	s->adj_out.stale_withdrawn = 0;
 	s->adj_out_filtering = s->adj_out_complete && !s->adj_out.broken;
 	if (!s->adj_out_filtering) {
 		bgp_ha_takeovers.full_readvertisements++;
@@ -1619,16 +1680,44 @@ static void bgp_ha_adj_out_resync_begin(struct bgp_ha_session *s)
 				     &t_resync);
 }
 
-static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how)
+/* A withdrawal of routes the peer has and bgpd no longer advertises,
+ * queued for the peer's connection arg. */
+static void bgp_ha_withdrawal_emit(void *arg, const uint8_t *m, size_t len)
 {
+	struct peer_connection *c = arg;
+	struct stream *st = stream_new(len);
+
+	stream_put(st, m, len);
+	frr_with_mutex (&c->io_mtx) {
+		stream_fifo_push(c->obuf, st);
+	}
+}
+
+/* The filter ends (how); with withdraw_to, the routes the peer has that
+ * bgpd did not advertise again are withdrawn (only once bgpd's table and
+ * output are complete: bgp_ha_resync_tick). */
+static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how,
+				      struct peer *withdraw_to)
+{
+	uint64_t stale = s->adj_out.stale_withdrawn;
+
+
 	if (!s->adj_out_filtering)
 		return;
-	ha_adj_out_resync_end(&s->adj_out, false, NULL, NULL);
+	if (ha_adj_out_resync_end(&s->adj_out, withdraw_to != NULL, bgp_ha_withdrawal_emit,
+				  withdraw_to ? withdraw_to->connection : NULL) < 0)
+		zlog_err("frr-ha: session %s: out of memory withdrawing what bgpd no longer advertises to the peer",
+			 s->peer);
+	if (withdraw_to && s->adj_out.stale_withdrawn > stale)
+		bgp_writes_on(withdraw_to->connection);
 	s->adj_out_filtering = false;
+	s->adj_out_forced = false;
 	zlog_info("frr-ha: session %s: bgpd's re-advertisement after the takeover %s: %" PRIu64
 		  " routes the peer had already were not sent again, %" PRIu64
-		  " withdrawals of routes it did not have left out",
-		  s->peer, how, s->adj_out.routes_suppressed, s->adj_out.withdrawals_suppressed);
+		  " withdrawals of routes it did not have left out, %" PRIu64
+		  " routes it had that bgpd no longer advertises withdrawn",
+		  s->peer, how, s->adj_out.routes_suppressed, s->adj_out.withdrawals_suppressed,
+		  s->adj_out.stale_withdrawn - stale);
 }
 
 /* Whether every established peer's input is processed: the replayed
@@ -1649,6 +1738,8 @@ static bool bgp_ha_input_processed(void)
 	return true;
 }
 
+static bool bgp_ha_output_idle(struct peer *peer);
+
 static void bgp_ha_resync_tick(struct event *ev)
 {
 	struct bgp_ha_session *s;
@@ -1662,11 +1753,16 @@ static void bgp_ha_resync_tick(struct event *ev)
 			continue;
 		peer = bgp_ha_peer(s->peer);
 		if (!peer || !peer_established(peer->connection))
-			bgp_ha_adj_out_resync_end(s, "ended with the session");
-		else if (processed && ha_adj_out_resync_advertised(&s->adj_out))
-			bgp_ha_adj_out_resync_end(s, "is over");
+			bgp_ha_adj_out_resync_end(s, "ended with the session", NULL);
+		else if (processed && s->adj_out_forced && bgp_ha_output_idle(peer))
+			/* bgpd carried the session as standby: its table was
+			 * complete before, its announcement is over now */
+			bgp_ha_adj_out_resync_end(s, "is over", peer);
+		else if (processed && !s->adj_out_forced &&
+			 ha_adj_out_resync_advertised(&s->adj_out))
+			bgp_ha_adj_out_resync_end(s, "is over", NULL);
 		else if (now > s->adj_out_filter_until_ms)
-			bgp_ha_adj_out_resync_end(s, "no longer filtered (time limit)");
+			bgp_ha_adj_out_resync_end(s, "no longer filtered (time limit)", NULL);
 		else
 			more = true;
 	}
@@ -1699,7 +1795,7 @@ static int bgp_ha_update_queue(struct peer *peer, struct stream *st, struct stre
 			      instead) < 0) {
 		zlog_warn("frr-ha: session %s: an UPDATE of bgpd's does not parse (%s): sent as it is",
 			  s->peer, s->adj_out.why);
-		bgp_ha_adj_out_resync_end(s, "given up");
+		bgp_ha_adj_out_resync_end(s, "given up", NULL);
 		return 0;
 	}
 	return 1;
@@ -1983,21 +2079,61 @@ static void bgp_ha_reset_session(struct bgp_ha_session *s, const struct ha_tcp_s
  * bgpd's established session -- without an OPEN of ours.  False with the
  * reason in err when it cannot; *reset then says the session was reset
  * cleanly instead (its replicated state did not add up). */
+/* New active: the record of s accounts for replayed bytes of the peer's
+ * stream; from now on it counts what bgpd reads from the socket fd after
+ * them (its receive counter started at the takeover; what is still queued
+ * in it, the re-created receive queue, is after them too). */
+static void bgp_ha_rx_base_set(struct bgp_ha_session *s, int fd, uint64_t replayed)
+{
+	uint64_t received, acked;
+	int inq;
+
+	ha_reasm_clear(&s->pieces);
+	if (ha_tcp_byte_counters(fd, &received, &acked) == 0 && ioctl(fd, SIOCINQ, &inq) == 0)
+		s->rx_base = replayed - received + inq;
+	else
+		zlog_warn("frr-ha: session %s: cannot read its socket's counters: %s", s->peer,
+			  safe_strerror(errno));
+}
+
+/* bgpd's peer, Idle, goes to OpenSent as if it had sent our OPEN (the
+ * same configuration makes the same OPEN: built, not sent) and gets the
+ * peer's OPEN and a KEEPALIVE in its input queue: processed, they make it
+ * Established with the capabilities the session negotiated. */
+static void bgp_ha_open_replay(struct peer *peer, const uint8_t *open_rcvd, size_t open_rcvd_len)
+{
+	struct peer_connection *c = peer->connection;
+	uint8_t keepalive[BGP_HEADER_SIZE];
+	struct stream *open;
+
+	open = bgp_open_make(peer,
+			     CHECK_FLAG(peer->flags, PEER_FLAG_TIMER) ? peer->holdtime
+								      : peer->bgp->default_holdtime,
+			     peer->change_local_as ? peer->change_local_as : peer->local_as);
+	stream_free(open);
+	bgp_fsm_change_status(c, OpenSent);
+	bgp_timer_set(c);
+	bgp_ha_put_header(keepalive, sizeof(keepalive), BGP_MSG_KEEPALIVE);
+	bgp_ha_inject(c, open_rcvd, open_rcvd_len);
+	bgp_ha_inject(c, keepalive, sizeof(keepalive));
+}
+
+static bool bgp_ha_adopt_mirrored(struct bgp_ha_session *s, struct peer *peer,
+				  struct ha_tcp_state *st, char *err, size_t errlen);
+
 static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_t errlen)
 {
-	uint8_t keepalive[BGP_HEADER_SIZE];
 	struct peer *peer = bgp_ha_peer(s->peer);
 	struct peer_connection *c;
 	struct ha_tcp_state st;
 	struct bgp_ha_msgs_head log;
 	struct bgp_ha_msg *m;
-	struct stream *open;
-	uint64_t received, acked, replayed;
+	uint64_t replayed;
 	uint8_t *open_rcvd;
 	size_t open_rcvd_len;
 	bool ok = false, outbound_ok;
 	uint32_t rcvq_len;
-	int fd, inq;
+	int fd;
 
 	*reset = false;
 	if (!peer) {
@@ -2027,6 +2163,17 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 		s->tcp_fd = -1;
 	}
 	c = peer->connection;
+	/* carried by this bgpd as standby: only the connection changes */
+	s->took_over_carried = s->mirrored && s->mirror_epoch == s->epoch && peer_established(c);
+	if (s->took_over_carried) {
+		ok = bgp_ha_adopt_mirrored(s, peer, &st, err, errlen);
+		s->adopting = false;
+		if (!ok)
+			bgp_ha_adj_out_resync_end(s, "ended: the session was not taken over", NULL);
+		ha_tcp_state_clear(&st);
+		return ok;
+	}
+	bgp_ha_mirror_stop(s, "taken over from its record");
 	/* the replicated messages and OPEN: taken out of the record, which the
 	 * status changes below rewrite (they are logged again as bgpd
 	 * processes them, now as the active's) */
@@ -2041,20 +2188,9 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 		peer_delete(peer->doppelganger);
 	/* this bgpd's own attempts (into the blocked port) end silently */
 	bgp_stop(c);
-	fd = bgp_ha_connection_take(s, &st, err, errlen);
-	if (fd < 0)
+	if (!bgp_ha_connection_attach(s, c, &st, err, errlen))
 		goto out;
-	c->fd = fd;
-	set_nonblocking(fd);
-	bgp_set_socket_ttl(c);
-	sockunion_free(c->su_local);
-	c->su_local = sockunion_getsockname(fd);
-	sockunion_free(c->su_remote);
-	c->su_remote = sockunion_getpeername(fd);
-	if (bgp_getsockname(c) < 0) {
-		snprintf(err, errlen, "no nexthop for the local address yet");
-		goto out;
-	}
+	fd = c->fd;
 	/* this card's gate follows the connection from here: the peer's next
 	 * bytes come after the replayed ones (the re-created receive queue
 	 * starts there), ours after the send queue */
@@ -2068,19 +2204,9 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	s->adj_out_lport = bgp_ha_sockaddr_port(&st.local);
 	s->adj_out_rport = bgp_ha_sockaddr_port(&st.remote);
 	bgp_ha_adj_out_resync_begin(s);
-	/* what we advertised: the same configuration makes the same OPEN */
-	open = bgp_open_make(peer,
-			     CHECK_FLAG(peer->flags, PEER_FLAG_TIMER) ? peer->holdtime
-								      : peer->bgp->default_holdtime,
-			     peer->change_local_as ? peer->change_local_as : peer->local_as);
-	stream_free(open);
-	bgp_fsm_change_status(c, OpenSent);
-	bgp_timer_set(c);
 	/* the peer's OPEN, a keepalive -- Established -- and what the peer
 	 * sent since, through bgpd's own receive path */
-	bgp_ha_put_header(keepalive, sizeof(keepalive), BGP_MSG_KEEPALIVE);
-	bgp_ha_inject(c, open_rcvd, open_rcvd_len);
-	bgp_ha_inject(c, keepalive, sizeof(keepalive));
+	bgp_ha_open_replay(peer, open_rcvd, open_rcvd_len);
 	frr_each (bgp_ha_msgs, &log, m)
 		bgp_ha_inject(c, m->data, m->len);
 	/* bgpd processes a few of them now (its rpkt_quanta), the rest in
@@ -2096,19 +2222,14 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	 * counts them again, KEEPALIVEs aside): the socket's counter started
 	 * at the takeover (the re-created receive queue counted in it or not,
 	 * the difference is what is still queued) */
-	ha_reasm_clear(&s->pieces);
-	if (ha_tcp_byte_counters(fd, &received, &acked) == 0 && ioctl(fd, SIOCINQ, &inq) == 0)
-		s->rx_base = replayed - received + inq;
-	else
-		zlog_warn("frr-ha: session %s: cannot read its socket's counters: %s", s->peer,
-			  safe_strerror(errno));
+	bgp_ha_rx_base_set(s, fd, replayed);
 	bgp_ha_send_session(s);
 	bgp_reads_on(c);
 	ok = true;
 out:
 	s->adopting = false;
 	if (!ok)
-		bgp_ha_adj_out_resync_end(s, "ended: the session was not taken over");
+		bgp_ha_adj_out_resync_end(s, "ended: the session was not taken over", NULL);
 	ha_tcp_state_clear(&st);
 	while ((m = bgp_ha_msgs_pop(&log)))
 		XFREE(MTYPE_BGP_HA_MSG, m);
@@ -2122,11 +2243,309 @@ reset:
 	if (peer->doppelganger)
 		peer_delete(peer->doppelganger);
 	s->adopting = false;
-	bgp_event_update(peer->connection, BGP_Stop);
+	if (s->mirrored)
+		bgp_ha_mirror_stop(s, "reset instead of taken over");
+	else
+		bgp_event_update(peer->connection, BGP_Stop);
 	bgp_ha_reset_session(s, &st, outbound_ok);
 	ha_tcp_state_clear(&st);
 	*reset = true;
 	return false;
+}
+
+/* ---- standby: bgpd carries the replicated sessions (the mirror) ---- */
+
+/*
+ * While this card is standby, bgpd's peer of each replicated established
+ * session is Established too, on one end of a socket pair instead of the
+ * line: the peer's OPEN, a KEEPALIVE and every replicated message go
+ * through bgpd's own receive path as they arrive, so this card's bgpd
+ * builds the peers' routes into its RIB (and zebra) itself, as the active's
+ * did.  What bgpd sends there (its UPDATEs to the peer, keepalives) is read
+ * from the other end and dropped.  Its hold and keepalive timers do not run
+ * (the negotiated values are kept for the takeover).  At a takeover the
+ * session's connection replaces the socket pair (bgp_ha_adopt_mirrored):
+ * nothing is replayed.
+ *
+ * A mirror follows one generation of the session's log; a new session on
+ * the active (a new log) stops it -- bgpd clears the peer -- and a new one
+ * starts.  If bgpd leaves Established on a mirrored session by itself (a
+ * replicated message it refused), that is logged; the session is then
+ * taken over the old way (the log replayed at the takeover).
+ */
+
+#define BGP_HA_MIRROR_SYNC_MSEC 200
+static struct event *t_mirror_sync;
+
+static void bgp_ha_mirror_drop(struct event *ev)
+{
+	static uint8_t buf[65536];
+	struct bgp_ha_session *s = EVENT_ARG(ev);
+	ssize_t n;
+
+	while ((n = read(s->mirror_fd, buf, sizeof(buf))) > 0)
+		s->mirror_dropped += n;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		event_add_read(bm->master, bgp_ha_mirror_drop, s, s->mirror_fd, &s->t_mirror);
+		return;
+	}
+	/* bgpd closed its end: its peer left Established (bgp_ha_mirror_sync
+	 * tells why) */
+	close(s->mirror_fd);
+	s->mirror_fd = -1;
+}
+
+/* The replicated messages bgpd has not been fed yet, into its input
+ * queue. */
+static void bgp_ha_mirror_feed(struct bgp_ha_session *s, struct peer *peer)
+{
+	struct peer_connection *c = peer->connection;
+	struct bgp_ha_msg *m;
+	bool fed = false;
+
+	if (!s->mirrored || s->mirror_epoch != s->epoch || !peer_established(c))
+		return;
+	m = s->mirror_last ? bgp_ha_msgs_next(&s->log, s->mirror_last) : bgp_ha_msgs_first(&s->log);
+	for (; m; m = bgp_ha_msgs_next(&s->log, m)) {
+		bgp_ha_inject(c, m->data, m->len);
+		s->mirror_last = m;
+		s->mirror_fed++;
+		fed = true;
+	}
+	if (fed)
+		event_add_event(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
+}
+
+/* The socket pair's other end closed, the session no longer mirrored
+ * (bgpd's peer left as it is). */
+static void bgp_ha_mirror_detach(struct bgp_ha_session *s)
+{
+	s->mirrored = false;
+	s->mirror_last = NULL;
+	EVENT_OFF(s->t_mirror);
+	if (s->mirror_fd >= 0)
+		close(s->mirror_fd);
+	s->mirror_fd = -1;
+}
+
+static void bgp_ha_mirror_stop(struct bgp_ha_session *s, const char *why)
+{
+	struct peer *peer;
+
+	if (!s->mirrored)
+		return;
+	bgp_ha_mirror_detach(s);
+	snprintf(s->mirror_why, sizeof(s->mirror_why), "%s", why);
+	peer = bgp_ha_peer(s->peer);
+	/* through the FSM: bgpd clears the peer's routes and closes its end */
+	if (peer && peer->connection->status != Idle && peer->connection->status != Clearing &&
+	    peer->connection->status != Deleted)
+		bgp_event_update(peer->connection, BGP_Stop);
+	zlog_info("frr-ha: session %s: no longer carried by this standby's bgpd: %s", s->peer, why);
+}
+
+/* Standby: bgpd's peer (Idle) becomes the Established copy of session s. */
+static bool bgp_ha_mirror_start(struct bgp_ha_session *s, struct peer *peer)
+{
+	struct peer_connection *c = peer->connection;
+	union sockunion su;
+	int sv[2];
+
+	if (!s->shadow.have_options) {
+		snprintf(s->mirror_why, sizeof(s->mirror_why),
+			 "its connection's addresses are not known here yet");
+		return false;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(s->mirror_why, sizeof(s->mirror_why), "socketpair: %s",
+			 safe_strerror(errno));
+		return false;
+	}
+	c->fd = sv[0];
+	memset(&su, 0, sizeof(su));
+	memcpy(&su, &s->shadow.opt.local, sizeof(su));
+	sockunion_free(c->su_local);
+	c->su_local = sockunion_dup(&su);
+	memcpy(&su, &s->shadow.opt.remote, sizeof(su));
+	sockunion_free(c->su_remote);
+	c->su_remote = sockunion_dup(&su);
+	if (bgp_getsockname(c) < 0) {
+		snprintfrr(s->mirror_why, sizeof(s->mirror_why),
+			   "no nexthop for the local address %pSU here", c->su_local);
+		close(sv[0]);
+		close(sv[1]);
+		c->fd = -1;
+		return false;
+	}
+	s->mirrored = true;
+	s->mirror_epoch = s->epoch;
+	s->mirror_fd = sv[1];
+	s->mirror_last = NULL;
+	s->mirror_fed = s->mirror_dropped = 0;
+	s->mirror_why[0] = '\0';
+	event_add_read(bm->master, bgp_ha_mirror_drop, s, s->mirror_fd, &s->t_mirror);
+	bgp_ha_open_replay(peer, s->open_rcvd, s->open_rcvd_len);
+	/* the OPEN and the KEEPALIVE now (bgpd's rpkt_quanta: a few more),
+	 * the rest as later events */
+	event_execute(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
+	if (!peer_established(c)) {
+		s->mirror_failed_epoch = s->epoch + 1;
+		bgp_ha_mirror_stop(s, "bgpd did not reach Established with the replicated OPEN");
+		return false;
+	}
+	/* no hold timer, no keepalives while standby */
+	s->mirror_holdtime = peer->v_holdtime;
+	s->mirror_keepalive = peer->v_keepalive;
+	peer->v_holdtime = peer->v_keepalive = 0;
+	bgp_timer_set(c);
+	bgp_ha_mirror_feed(s, peer);
+	zlog_info("frr-ha: session %s: carried by this standby's bgpd (%zu replicated messages fed)",
+		  s->peer, bgp_ha_msgs_count(&s->log));
+	return true;
+}
+
+/* Standby: every replicated established session carried by bgpd, as
+ * its record stands. */
+static void bgp_ha_mirror_sync(struct event *ev)
+{
+	struct bgp_ha_session *s;
+
+	if (bgp_ha_active() || !bgp_ha_hold_peers)
+		return;
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct peer *peer = bgp_ha_peer(s->peer);
+		/* (not while this card keeps its own frozen connection of
+		 * it: a switchover that rolls back carries it on from that) */
+		bool want = peer && strcmp(s->state, "Established") == 0 && s->open_rcvd_len &&
+			    !s->tcp_own;
+
+		if (s->mirrored) {
+			if (!want)
+				bgp_ha_mirror_stop(s, "the session ended on the active");
+			else if (s->mirror_epoch != s->epoch)
+				bgp_ha_mirror_stop(s, "a new session on the active");
+			else if (!peer_established(peer->connection)) {
+				s->mirror_failed_epoch = s->epoch + 1;
+				zlog_err("frr-ha: session %s: this standby's bgpd left Established on the replicated messages (%s): it is taken over from its record",
+					 s->peer, peer_down_str[peer->last_reset]);
+				bgp_ha_mirror_stop(s,
+						   "bgpd left Established on a replicated message");
+			} else
+				bgp_ha_mirror_feed(s, peer);
+		} else if (want && peer->connection->status == Idle &&
+			   s->mirror_failed_epoch != s->epoch + 1)
+			bgp_ha_mirror_start(s, peer);
+	}
+	event_add_timer_msec(bm->master, bgp_ha_mirror_sync, NULL, BGP_HA_MIRROR_SYNC_MSEC,
+			     &t_mirror_sync);
+}
+
+/* Whether bgpd has nothing more to send peer now: no announcement
+ * pending, no packet to build or to send, no route to process. */
+static bool bgp_ha_output_idle(struct peer *peer)
+{
+	struct peer_connection *c = peer->connection;
+	afi_t afi;
+	safi_t safi;
+
+	if (c->t_generate_updgrp_packets || stream_fifo_count_safe(c->obuf) ||
+	    (peer->bgp->process_queue && !work_queue_empty(peer->bgp->process_queue)))
+		return false;
+	FOREACH_AFI_SAFI(afi, safi)
+	{
+		struct peer_af *paf = peer_af_find(peer, afi, safi);
+		struct update_subgroup *subgrp;
+
+		if (!paf)
+			continue;
+		if (paf->t_announce_route)
+			return false;
+		subgrp = PAF_SUBGRP(paf);
+		if (subgrp && (subgrp->t_coalesce || subgroup_packets_to_build(subgrp)))
+			return false;
+		if (paf->next_pkt_to_send && paf->next_pkt_to_send->buffer)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * New active: session s, carried by this bgpd as standby, continues on its
+ * connection st (the socket pair replaced): the messages fed and not yet
+ * processed are processed first, the hold timer restarts, a keepalive goes
+ * at once, and bgpd's announcement to the peer is forced again -- through
+ * the filter, so the peer gets only what it has not got; what it has that
+ * bgpd no longer advertises is withdrawn once bgpd's output is idle.
+ */
+static bool bgp_ha_adopt_mirrored(struct bgp_ha_session *s, struct peer *peer,
+				  struct ha_tcp_state *st, char *err, size_t errlen)
+{
+	struct peer_connection *c = peer->connection;
+	uint64_t replayed;
+	afi_t afi;
+	safi_t safi;
+	int fd, rounds = 0;
+
+	bgp_ha_mirror_feed(s, peer);
+	bgp_ha_feeding = true;
+	while (stream_fifo_count_safe(c->ibuf) && peer_established(c) && rounds++ < 100000)
+		event_execute(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
+	bgp_ha_feeding = false;
+	if (!peer_established(c)) {
+		snprintf(err, errlen, "bgpd left Established on a replicated message");
+		return false;
+	}
+	bgp_ha_mirror_detach(s);
+	/* what bgpd built for the socket pair is not the peer's */
+	bgp_writes_off(c);
+	frr_with_mutex (&c->io_mtx) {
+		stream_fifo_clean(c->obuf);
+	}
+	close(c->fd);
+	c->fd = -1;
+	if (!bgp_ha_connection_attach(s, c, st, err, errlen))
+		goto stop;
+	fd = c->fd;
+	/* the record goes on as it is (KEEPALIVEs counted included): the
+	 * re-created receive queue starts where it ends */
+	replayed = bgp_ha_stream_bytes(s);
+	bgp_ha_conn_adopted(st, replayed);
+	s->adj_out_lport = bgp_ha_sockaddr_port(&st->local);
+	s->adj_out_rport = bgp_ha_sockaddr_port(&st->remote);
+	s->adj_out_forced = true;
+	bgp_ha_adj_out_resync_begin(s);
+	/* the timers as negotiated, a keepalive at once */
+	peer->v_holdtime = s->mirror_holdtime;
+	peer->v_keepalive = s->mirror_keepalive;
+	bgp_timer_set(c);
+	bgp_keepalive_send(peer);
+	FOREACH_AFI_SAFI(afi, safi)
+	if (peer->afc_nego[afi][safi])
+		bgp_announce_route(peer, afi, safi, true);
+	bgp_ha_rx_base_set(s, fd, replayed);
+	if (!ha_client_session_socket(peer->host, fd))
+		zlog_warn("frr-ha: cannot hand the socket of session %s to hard: a bgpd crash would close it",
+			  peer->host);
+	bgp_ha_send_session(s);
+	bgp_ha_send_connection(ha_module_repl(), s, c, false, false);
+	bgp_ha_send_adj_out(ha_module_repl(), s, false);
+	bgp_reads_on(c);
+	bgp_writes_on(c);
+	return true;
+stop:
+	peer->v_holdtime = s->mirror_holdtime;
+	peer->v_keepalive = s->mirror_keepalive;
+	bgp_event_update(c, BGP_Stop);
+	return false;
+}
+
+/* "show bgp summary" (patches/frr 0004): on a standby card every peer is
+ * the standby's -- held, or carrying the active's session. */
+static int bgp_ha_peer_state_note(struct peer *peer, const char **note)
+{
+	if (bgp_ha_hold_peers && !bgp_ha_active())
+		*note = "Standby";
+	return 0;
 }
 
 /* ---- the standby's bgpd starts no session ---- */
@@ -2269,12 +2688,17 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 
 	EVENT_OFF(t_thaw);
 	EVENT_OFF(t_adopt);
+	EVENT_OFF(t_mirror_sync);
 	if (role == HA_ROLE_STANDBY) {
 		bgp_ha_gate_open();
 		bgp_ha_gate_standby();
 		/* hold every peer first: the sessions stopped below must not
 		 * start again */
 		bgp_ha_peers_hold(true, false);
+		/* then bgpd carries the replicated sessions (once this card's
+		 * own are stopped and cleared) */
+		event_add_timer_msec(bm->master, bgp_ha_mirror_sync, NULL, BGP_HA_MIRROR_SYNC_MSEC,
+				     &t_mirror_sync);
 		/* the old active: its frozen connections now belong to the new
 		 * active; bgpd lets go of them without a word (a socket in
 		 * repair mode closes silently) */
@@ -2306,6 +2730,17 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	/* established sessions whose connection nothing handed over: the old
 	 * card died with them */
 	bgp_ha_rebuild_all();
+	/* sessions carried by this bgpd as standby that are not taken over
+	 * with a connection (or whose copy does not stand): stopped now,
+	 * before the adoptions (which wait for bgpd's clearing of them) */
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct peer *peer = bgp_ha_peer(s->peer);
+
+		if (s->mirrored && (!s->tcp || s->mirror_epoch != s->epoch || !peer ||
+				    !peer_established(peer->connection)))
+			bgp_ha_mirror_stop(s, s->tcp ? "its copy here does not stand"
+						     : "no connection to take it over with");
+	}
 	/* released (not started yet): the adoptions go through bgpd's FSM */
 	bgp_ha_peers_hold(false, false);
 	bgp_ha_adopt_tries = 0;
@@ -2396,9 +2831,13 @@ static bool bgp_ha_adopt_all(void)
 		}
 		if (bgp_ha_adopt(s, &reset, err, sizeof(err))) {
 			bgp_ha_takeovers.adopted++;
-			snprintf(s->takeover, sizeof(s->takeover), "taken over %s", how);
-			zlog_notice("frr-ha: session %s taken over with its TCP connection %s",
-				    s->peer, how);
+			const char *from = s->took_over_carried
+						   ? "bgpd carried it as standby"
+						   : "its replicated messages replayed through bgpd";
+
+			snprintf(s->takeover, sizeof(s->takeover), "taken over %s (%s)", how, from);
+			zlog_notice("frr-ha: session %s taken over with its TCP connection %s (%s)",
+				    s->peer, how, from);
 		} else if (reset) {
 			bgp_ha_takeovers.reset++;
 			snprintf(s->takeover, sizeof(s->takeover), "reset %s", how);
@@ -2634,7 +3073,21 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 						    s->adj_out.routes_suppressed);
 				json_object_int_add(ja, "withdrawalsLeftOut",
 						    s->adj_out.withdrawals_suppressed);
+				json_object_int_add(ja, "staleRoutesWithdrawn",
+						    s->adj_out.stale_withdrawn);
 				json_object_object_add(j, "afterTakeover", ja);
+			}
+			if (role == HA_ROLE_STANDBY && strcmp(s->state, "Established") == 0) {
+				json_object *jm = json_object_new_object();
+
+				/* this card's bgpd carries the session */
+				json_object_boolean_add(jm, "carried", s->mirrored);
+				if (s->mirrored) {
+					json_object_int_add(jm, "messagesFed", s->mirror_fed);
+					json_object_int_add(jm, "bytesDropped", s->mirror_dropped);
+				} else if (s->mirror_why[0])
+					json_object_string_add(jm, "notCarried", s->mirror_why);
+				json_object_object_add(j, "standbyBgpd", jm);
 			}
 			if (s->takeover[0])
 				json_object_string_add(j, "lastTakeover", s->takeover);
@@ -2654,6 +3107,16 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 					s->adj_out_complete && !s->adj_out.broken ? ""
 					: s->adj_out.broken			  ? s->adj_out.why
 										  : s->adj_out_why);
+			if (role == HA_ROLE_STANDBY && strcmp(s->state, "Established") == 0) {
+				if (s->mirrored)
+					vty_out(vty,
+						"    carried by this standby's bgpd (%" PRIu64
+						" replicated messages fed)\n",
+						s->mirror_fed);
+				else
+					vty_out(vty, "    not carried by this standby's bgpd%s%s\n",
+						s->mirror_why[0] ? ": " : "", s->mirror_why);
+			}
 			if (s->takeover[0])
 				vty_out(vty, "    last takeover: %s\n", s->takeover);
 		}
@@ -2700,6 +3163,7 @@ static int bgp_ha_module_init(void)
 	hook_register(bgp_packet_dump, bgp_ha_packet_received);
 	hook_register(bgp_packet_send, bgp_ha_packet_sent);
 	hook_register(bgp_update_queue, bgp_ha_update_queue);
+	hook_register(bgp_peer_state_note, bgp_ha_peer_state_note);
 	hook_register(peer_status_changed, bgp_ha_peer_status_changed);
 	hook_register_prio(bgp_config_end, -1000, bgp_ha_config_end_early);
 	hook_register_prio(bgp_config_end, 5000, bgp_ha_config_end_late);

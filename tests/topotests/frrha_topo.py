@@ -381,11 +381,39 @@ exit
         ok, diff = wait_for(state, expected, count=count, wait=0.05, title=title)
         assert ok, "%s: %s" % (title, diff)
 
+    CARRIED = "bgpd carried it as standby"
+
+    def wait_carried(self, standby, peers):
+        """Wait until card standby's bgpd carries the session with each of
+        peers: Established there on the replicated messages (doc/bgp-nsr.md,
+        "The standby's bgpd")."""
+
+        def state():
+            sessions = self.vtysh_json(standby, "show redundancy bgp json")["sessions"]
+            out = {}
+            for p in peers:
+                out[p] = {
+                    "carried": sessions.get(p, {}).get("standbyBgpd", {}).get("carried"),
+                    "bgpd": self.vtysh_json(standby, "show bgp neighbors %s json" % p)
+                    .get(p, {})
+                    .get("bgpState"),
+                }
+            return out
+
+        ok, diff = wait_for(
+            state,
+            {p: {"carried": True, "bgpd": "Established"} for p in peers},
+            count=120,
+            title="card %s's bgpd carries the sessions" % standby,
+        )
+        assert ok, (diff, self.card(standby).vtysh_cmd("show redundancy bgp"))
+
     def switchover_with_bgp(self, old, new, bgp_peers=()):
         """redundancy switchover from card old to card new (redundant
-        first); returns once new is active and its bgpd has each of
-        bgp_peers Established."""
+        first, new's bgpd carrying each of bgp_peers); returns once new is
+        active and its bgpd took each of bgp_peers over (Established)."""
         self.wait_active(old, "redundant before the switchover")
+        self.wait_carried(new, bgp_peers)
         out = self.card(old).vtysh_cmd("redundancy switchover")
         assert "started" in out, out
         self.wait_active(new, "switched to card %s" % new, redundant=False)
@@ -394,6 +422,12 @@ exit
                 lambda: self.vtysh_json(new, "show bgp neighbors %s json" % peer).get(peer, {}),
                 {"bgpState": "Established"},
                 title="card %s's bgpd has the session with %s" % (new, peer),
+            )
+            assert ok, diff
+            ok, diff = wait_for(
+                lambda: {"lastTakeover": self.bgp_session(new, peer).get("lastTakeover")},
+                {"lastTakeover": "taken over at a graceful switchover (%s)" % self.CARRIED},
+                title="card %s's bgpd took the session with %s over" % (new, peer),
             )
             assert ok, diff
 
@@ -433,11 +467,12 @@ exit
         """kill -9 of card old's bgpd; returns once the other card is active
         and its bgpd took the session with peer over with its connection."""
         new = self.other(old)
+        self.wait_carried(new, [peer])
         self.kill_daemon(old, "bgpd")
         self.wait_active(new, "card %s took over after bgpd died on card %s" % (new, old), redundant=False)
         ok, diff = wait_for(
             lambda: self.bgp_session(new, peer),
-            {"lastTakeover": "taken over after bgpd died on the old active"},
+            {"lastTakeover": "taken over after bgpd died on the old active (%s)" % self.CARRIED},
             title="card %s's bgpd took the session with %s over" % (new, peer),
         )
         assert ok, (diff, self.card(new).vtysh_cmd("show redundancy bgp"))
@@ -503,13 +538,14 @@ exit
         taken each of them over with its connection rebuilt."""
         new = self.other(old)
         self.wait_rebuildable(old, peers)
+        self.wait_carried(new, peers)
         taken = self.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"]
         self.kill_card(old)
         self.wait_active(new, "card %s took over after card %s died" % (new, old),
                          only_active=True, count=400)
         ok, diff = wait_for(
             lambda: {p: self.bgp_session(new, p).get("lastTakeover") for p in peers},
-            {p: "taken over after the death of the old active card" for p in peers},
+            {p: "taken over after the death of the old active card (%s)" % self.CARRIED for p in peers},
             title="card %s took the sessions over" % new,
         )
         assert ok, (diff, self.card(new).vtysh_cmd("show redundancy bgp"))
@@ -1029,4 +1065,6 @@ def wait_for(func, expected, count=60, wait=0.5, title=""):
     )
     if not ok:
         logger.info("%s: not reached, last difference: %s", title, result)
+        # the difference as text: what an assertion message should show
+        return ok, "%s: %s" % (title, result)
     return ok, result

@@ -310,7 +310,12 @@ def test_switchover_rolled_back_keeps_the_session():
         {
             "sessionsTakenOver": taken_a + 1,
             "sessions": {
-                PEER: {"lastTakeover": "taken over after a switchover that did not complete"}
+                # (its bgpd had stopped the peer going standby: the
+                # session's messages are replayed, not carried)
+                PEER: {
+                    "lastTakeover": "taken over after a switchover that did not complete"
+                    " (its replicated messages replayed through bgpd)"
+                }
             },
         },
         title="card a carried the session on from its own frozen connection",

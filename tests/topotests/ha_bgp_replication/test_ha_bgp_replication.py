@@ -83,6 +83,7 @@ CARD_LOCAL = (
     "notRebuildable",
     "ourBytesUnacknowledged",
     "afterTakeover",
+    "standbyBgpd",
 )
 
 
@@ -157,6 +158,65 @@ def test_new_updates_reach_the_standby_log():
     )
     assert ok, diff
     ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="logs equal")
+    assert ok, diff
+
+
+def _standby_routes(prefixes):
+    "Which of prefixes card b's bgpd and zebra have (valid, from p1)."
+    bgp = R1.vtysh_json("b", "show ip bgp json").get("routes", {})
+    out = {}
+    for prefix in prefixes:
+        rib = R1.vtysh_json("b", "show ip route %s json" % prefix).get(prefix, [{}])
+        out[prefix] = {
+            "bgpd": any(p.get("valid") for p in bgp.get(prefix, [])),
+            # (json_cmp: an expected None means "key absent")
+            "zebra": rib[0].get("protocol", "absent"),
+        }
+    return out
+
+
+def test_standby_bgpd_carries_the_session():
+    """The standby's bgpd carries the replicated session: Established on
+    the replicated messages (fed through its own receive path as they
+    arrive), p1's routes in its RIB and in zebra's, a route p1 announces or
+    withdraws now there or gone at once; "show bgp summary" says the
+    session is the standby's copy; and it sends nothing on the line."""
+    _skip_on_failure()
+    R1.wait_carried("b", [PEER])
+    summary = R1.vtysh_json("b", "show bgp ipv4 unicast summary json")["peers"][PEER]
+    assert summary["state"] == "Established" and summary["peerState"] == "Standby", summary
+    assert "(Standby)" in R1.card("b").vtysh_cmd("show bgp ipv4 unicast summary")
+    # not on the active
+    summary = R1.vtysh_json("a", "show bgp ipv4 unicast summary json")["peers"][PEER]
+    assert summary["peerState"] == "OK", summary
+    prefixes = ["10.200.1.0/24", "10.200.2.0/24"]
+    ok, diff = wait_for(
+        lambda: _standby_routes(prefixes),
+        {p: {"bgpd": True, "zebra": "bgp"} for p in prefixes},
+        title="p1's routes in card b's bgpd and zebra",
+    )
+    assert ok, diff
+    line_before = R1.forwarded_from("s1", "b")
+    _p1_announces("10.200.7.0/24")
+    ok, diff = wait_for(
+        lambda: _standby_routes(["10.200.7.0/24"]),
+        {"10.200.7.0/24": {"bgpd": True, "zebra": "bgp"}},
+        title="p1's new route in card b's bgpd and zebra",
+    )
+    assert ok, diff
+    _p1().vtysh_multicmd(
+        "configure terminal\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+        "no network 10.200.7.0/24\n"
+    )
+    ok, diff = wait_for(
+        lambda: _standby_routes(["10.200.7.0/24"]),
+        {"10.200.7.0/24": {"bgpd": False, "zebra": "absent"}},
+        title="p1's withdrawal in card b's bgpd and zebra",
+    )
+    assert ok, diff
+    assert R1.forwarded_from("s1", "b") == line_before
+    # the record is the same on both cards
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="replicated to card b")
     assert ok, diff
 
 
@@ -543,6 +603,25 @@ def test_bgpd_crash_with_input_not_on_the_standby_carries_on():
     _carried_on_by_b(taken_before, before, "10.200.4.0/24")
 
 
+def _gdb_on_bgpd_of_a(pid, breakpoint, then, log):
+    """gdb attached to card a's bgpd (pid): at breakpoint it runs the shell
+    command then; returns the path of gdb's output, once attached."""
+    card = R1.card("a")
+    path = os.path.join(get_topogen().logdir, "r1a", log)
+    card.cmd(
+        "nohup gdb -p %d -batch -ex '%s' -ex continue -ex 'shell %s' > %s 2>&1 &"
+        % (pid, breakpoint, then, path)
+    )
+    ok, diff = wait_for(
+        lambda: {"traced": card.cmd("grep TracerPid /proc/%d/status" % pid).split()[-1] != "0"},
+        {"traced": True},
+        wait=0.1,
+        title="gdb attached to card a's bgpd",
+    )
+    assert ok, diff
+    return path
+
+
 def test_bgpd_crash_with_input_read_not_replicated_carries_on():
     """The inbound gate's other half: bgpd killed after its I/O thread read
     a message of p1's (the kernel acknowledged it: its segment was committed
@@ -555,20 +634,8 @@ def test_bgpd_crash_with_input_read_not_replicated_carries_on():
     _skip_on_failure()
     before, taken_before = _ready_for_a_crash()
     found_before = len(log_lines(R1, "b", "bgpd", "the inbound gate's segments have them"))
-    card = R1.card("a")
     pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
-    card.cmd(
-        "nohup gdb -p %d -batch -ex 'break bgp_process_packet' -ex continue "
-        "-ex 'shell kill -9 %d' > %s 2>&1 &"
-        % (pid, pid, os.path.join(get_topogen().logdir, "r1a", "gdb-crash.log"))
-    )
-    ok, diff = wait_for(
-        lambda: {"traced": card.cmd("grep TracerPid /proc/%d/status" % pid).split()[-1] != "0"},
-        {"traced": True},
-        wait=0.1,
-        title="gdb attached to card a's bgpd",
-    )
-    assert ok, diff
+    _gdb_on_bgpd_of_a(pid, "break bgp_process_packet", "kill -9 %d" % pid, "gdb-crash.log")
     # an UPDATE (or a KEEPALIVE of p1's, whichever comes first) is read,
     # and bgpd dies before it processes it
     _p1_announces("10.200.5.0/24")
@@ -580,6 +647,99 @@ def test_bgpd_crash_with_input_read_not_replicated_carries_on():
     )
     assert ok, diff
     _carried_on_by_b(taken_before, before, "10.200.5.0/24")
+
+
+def test_withdrawal_lost_with_the_crash_is_sent_after_the_takeover():
+    """A withdrawal bgpd queued for p1 and never sent when it died is not
+    lost: r1 sends p1's routes back to it, so when p1 withdraws one, card
+    a's bgpd queues its withdrawal for p1 -- gdb stops bgpd right there (the
+    bgp_update_queue hook) and kills it.  Card b's bgpd, which carried the
+    session as standby, processed p1's withdrawal; the record of what p1 has
+    from us still has the route.  After the takeover card b withdraws it
+    once its own announcement is over, and p1 notices nothing else."""
+    _skip_on_failure()
+    before, taken_before = _ready_for_a_crash()
+    R1.wait_carried("b", [PEER])
+
+    def records():
+        "What p1 has from r1: bgpd's count and both cards' records."
+        adv = R1.vtysh_json("a", "show bgp ipv4 unicast neighbors %s advertised-routes json" % PEER)
+        out = {s: R1.bgp_session(s, PEER)["adjRibOutAsSent"]["routes"] for s in "ab"}
+        out["bgpd"] = adv.get("totalPrefixCounter")
+        return out
+
+    # settled: the records count what bgpd advertised to p1 (p1's own
+    # routes at least: r1 sends them back)
+    ok, diff = wait_for(
+        lambda: {"equal": len(set(records().values())) == 1 and records()["a"] >= 2},
+        {"equal": True},
+        title="both cards' records of what p1 has from r1 as bgpd advertised it",
+    )
+    assert ok, diff
+    routes_before = records()["a"]
+    _p1_announces("10.200.6.0/24")
+    ok, diff = wait_for(
+        lambda: {s: R1.bgp_session(s, PEER)["adjRibOutAsSent"]["routes"] for s in "ab"},
+        {"a": routes_before + 1, "b": routes_before + 1},
+        title="p1 has its route 10.200.6.0/24 back from r1 (both cards' records)",
+    )
+    assert ok, diff
+    before = _p1_view()
+    updates_before = peer_updates_received(_p1(), "10.0.1.1")
+    card = R1.card("a")
+    pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
+    # stopped at the first UPDATE queued that withdraws (bytes 19-20, the
+    # withdrawn routes' length, not 0: not an End-of-RIB or an announcement
+    # of card a's that happens to be queued first), held there until the
+    # test kills it
+    gdb_log = _gdb_on_bgpd_of_a(
+        pid,
+        "break bgp_ha_update_queue if (st->data[19] | st->data[20]) != 0",
+        "while kill -0 %d 2>/dev/null; do sleep 0.05; done" % pid,
+        "gdb-withdrawal.log",
+    )
+    _p1().vtysh_multicmd(
+        "configure terminal\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+        "no network 10.200.6.0/24\n"
+    )
+    ok, diff = wait_for(
+        lambda: {"stopped": "hit Breakpoint" in card.cmd("cat %s" % gdb_log)},
+        {"stopped": True},
+        wait=0.1,
+        title="card a's bgpd stopped queueing its withdrawal of 10.200.6.0/24 for p1",
+    )
+    assert ok, diff
+    # card b's bgpd, carrying the session, has processed p1's withdrawal
+    # (so its own announcement after the takeover will not have the route)
+    ok, diff = wait_for(
+        lambda: _standby_routes(["10.200.6.0/24"]),
+        {"10.200.6.0/24": {"bgpd": False, "zebra": "absent"}},
+        title="p1's withdrawal processed by card b's bgpd",
+    )
+    assert ok, diff
+    card.cmd("kill -9 %d" % pid)
+    R1.wait_active("b", "card b took over after bgpd died on card a", redundant=False)
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show redundancy bgp json"),
+        {
+            "sessionsTakenOver": taken_before + 1,
+            "sessionsResetAtTakeover": 0,
+            "sessions": {
+                PEER: {
+                    "lastTakeover": "taken over after bgpd died on the old active (%s)"
+                    % R1.CARRIED,
+                    "adjRibOutAsSent": {"routes": routes_before, "complete": True},
+                    "afterTakeover": {"filtering": False, "staleRoutesWithdrawn": 1},
+                }
+            },
+        },
+        title="card b took the session over and withdrew the route",
+    )
+    assert ok, "%s\n%s" % (diff, R1.card("b").vtysh_cmd("show redundancy bgp"))
+    # what p1 got: that withdrawal, nothing else
+    assert peer_updates_received(_p1(), "10.0.1.1") == updates_before + 1
+    hold_unchanged(_p1_view, before)
+    _restart_bgpd_on_a_and_switch_back()
 
 
 def test_bgpd_crash_with_unreplicated_input_resets_the_session_cleanly():
