@@ -66,6 +66,7 @@
 #include "ha_auth.h"
 #include "ha_bgp_stream.h"
 #include "ha_client.h"
+#include "ha_gate.h"
 #include "ha_nfq.h"
 #include "ha_reasm.h"
 #include "ha_repl.h"
@@ -1018,18 +1019,14 @@ struct bgp_ha_conn {
 #define BGP_HA_ACK_STEP 65536
 
 static struct {
-	int fd;
-	uint32_t generation; /* of the queue's binding: verdicts of an older one are void */
-	struct event *t_read;
+	struct ha_gate q; /* netfilter queue BGP_HA_NFQUEUE */
 	struct bgp_ha_conn conns[BGP_HA_CONNS];
 	uint64_t clock;
 	/* segments with payload: held until committed on the standby (the
 	 * peer's, ours); passed ungated (no anchor or no session record yet);
 	 * dropped while standby */
 	uint64_t gated, gated_out, ungated, dropped;
-	uint64_t verdict_errors; /* verdicts the kernel refused (the packet waits on) */
-	char error[192];
-} gate = { .fd = -1 };
+} gate = { .q.fd = -1 };
 
 static bool bgp_ha_sockaddr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -1108,23 +1105,9 @@ static void bgp_ha_conns_clear(void)
 	}
 }
 
-static void bgp_ha_gate_verdict(void *arg)
-{
-	uint64_t ticket = (uintptr_t)arg;
-	int ret;
-
-	if (gate.fd < 0 || (uint32_t)(ticket >> 32) != gate.generation)
-		return;
-	frr_with_privs (&bgpd_privs)
-		ret = ha_nfq_verdict(gate.fd, BGP_HA_NFQUEUE, (uint32_t)ticket, true);
-	if (ret < 0 && gate.verdict_errors++ < 10)
-		zlog_err("frr-ha: gate: verdict for packet %u refused: %s", (uint32_t)ticket,
-			 safe_strerror(errno));
-}
-
 static void bgp_ha_gate_accept(uint32_t id)
 {
-	bgp_ha_gate_verdict((void *)(uintptr_t)(((uint64_t)gate.generation << 32) | id));
+	ha_gate_accept(&gate.q, id);
 }
 
 /* One segment of a connection of peer (with these ports) as the
@@ -1191,8 +1174,7 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 		 * segment for a connection not taken over yet would get a
 		 * RST); its sender sends it again */
 		gate.dropped++;
-		frr_with_privs (&bgpd_privs)
-			ha_nfq_verdict(gate.fd, BGP_HA_NFQUEUE, id, false);
+		ha_gate_drop(&gate.q, id);
 		return;
 	}
 	if (!ha_nfq_parse_tcp(pkt, len, &seg)) {
@@ -1265,8 +1247,7 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 		gate.gated_out++;
 	else
 		gate.gated++;
-	ha_repl_gate(repl, ticket, bgp_ha_gate_verdict,
-		     (void *)(uintptr_t)(((uint64_t)gate.generation << 32) | id));
+	ha_gate_after(&gate.q, repl, ticket, id);
 }
 
 /*
@@ -1363,14 +1344,6 @@ static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *
 	}
 }
 
-static void bgp_ha_gate_read(struct event *ev)
-{
-	event_add_read(bm->master, bgp_ha_gate_read, NULL, gate.fd, &gate.t_read);
-	if (ha_nfq_read(gate.fd, bgp_ha_gate_packet, NULL) < 0)
-		zlog_warn("frr-ha: gate: reading netfilter queue %u: %s", BGP_HA_NFQUEUE,
-			  safe_strerror(errno));
-}
-
 /* New active: the connection of a session taken over with state st, its
  * peer's next byte at offset replayed of its stream: followed by the gate
  * as if its SYNs had been seen -- our stream's offsets start at its send
@@ -1404,36 +1377,10 @@ static void bgp_ha_conn_adopted(const struct ha_tcp_state *st, uint64_t replayed
  * them; on the standby, drop them. */
 static void bgp_ha_gate_open(void)
 {
-	char err[160] = "";
-
-	if (gate.fd >= 0)
-		return;
-	frr_with_privs (&bgpd_privs)
-		gate.fd = ha_nfq_open(BGP_HA_NFQUEUE, UINT16_MAX, err, sizeof(err));
-	if (gate.fd < 0) {
-		snprintf(gate.error, sizeof(gate.error), "cannot bind netfilter queue %u: %s",
-			 BGP_HA_NFQUEUE, err);
-		zlog_err("frr-ha: gate: %s -- segments pass before the standby has them",
-			 gate.error);
-		return;
-	}
-	gate.error[0] = '\0';
-	gate.generation++;
-	event_add_read(bm->master, bgp_ha_gate_read, NULL, gate.fd, &gate.t_read);
-	zlog_info("frr-ha: gate: netfilter queue %u bound", BGP_HA_NFQUEUE);
-}
-
-/* Unbind the queue: what waits in it is dropped by the kernel (and sent
- * again by its senders); the rules let segments through until it is bound
- * again. */
-static void bgp_ha_gate_close(void)
-{
-	EVENT_OFF(gate.t_read);
-	if (gate.fd < 0)
-		return;
-	frr_with_privs (&bgpd_privs)
-		ha_nfq_close(gate.fd, BGP_HA_NFQUEUE);
-	gate.fd = -1;
+	if (!gate.q.loop)
+		ha_gate_init(&gate.q, "gate", BGP_HA_NFQUEUE, UINT16_MAX, bm->master, &bgpd_privs,
+			     bgp_ha_gate_packet, NULL);
+	ha_gate_open(&gate.q);
 }
 
 /* Going standby: the connections' records go, and so does what waits in
@@ -1444,8 +1391,8 @@ static void bgp_ha_gate_close(void)
 static void bgp_ha_gate_standby(void)
 {
 	bgp_ha_conns_clear();
-	bgp_ha_gate_close();
 	bgp_ha_gate_open();
+	ha_gate_rebind(&gate.q);
 }
 
 /* ---- what the peer has from us: its Adj-RIB-Out as sent ---- */
@@ -1559,7 +1506,7 @@ static void bgp_ha_adj_out_chunk_send(struct bgp_ha_adj_out_chunk *c)
 
 	msg.peer = c->s->peer;
 	msg.first = c->first;
-	msg.complete = c->s->adj_out_complete && !c->s->adj_out.broken && gate.fd >= 0;
+	msg.complete = c->s->adj_out_complete && !c->s->adj_out.broken && ha_gate_bound(&gate.q);
 	msg.end_of_rib = bgp_ha_adj_out_eor_mask(&c->s->adj_out);
 	msg.addpath = 0;
 	for (size_t i = 0; i < c->s->adj_out.naf; i++)
@@ -1670,7 +1617,7 @@ static void bgp_ha_adj_out_resync_begin(struct bgp_ha_session *s)
 	ha_adj_out_resync_begin(&s->adj_out);
 	s->adj_out_filter_until_ms = bgp_ha_now_ms() + BGP_HA_RESYNC_MAX_MSEC;
 	/* from now on this card's gate follows what the peer gets */
-	if (gate.fd < 0) {
+	if (!ha_gate_bound(&gate.q)) {
 		s->adj_out_complete = false;
 		snprintf(s->adj_out_why, sizeof(s->adj_out_why),
 			 "the gate of the card that took the session over was off");
@@ -2985,14 +2932,14 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_boolean_add(json, "listeningIpv6", bgp_ha_main_listening_af(AF_INET6));
 		jgate = json_object_new_object();
 		json_object_int_add(jgate, "queue", BGP_HA_NFQUEUE);
-		json_object_boolean_add(jgate, "bound", gate.fd >= 0);
+		json_object_boolean_add(jgate, "bound", ha_gate_bound(&gate.q));
 		json_object_int_add(jgate, "segmentsGated", gate.gated);
 		json_object_int_add(jgate, "segmentsGatedOutbound", gate.gated_out);
 		json_object_int_add(jgate, "segmentsUngated", gate.ungated);
 		json_object_int_add(jgate, "segmentsDroppedWhileStandby", gate.dropped);
-		json_object_int_add(jgate, "verdictErrors", gate.verdict_errors);
-		if (gate.error[0])
-			json_object_string_add(jgate, "error", gate.error);
+		json_object_int_add(jgate, "verdictErrors", gate.q.verdict_errors);
+		if (gate.q.error[0])
+			json_object_string_add(jgate, "error", gate.q.error);
 		json_object_object_add(json, "inboundGate", jgate);
 	} else {
 		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",
@@ -3003,7 +2950,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 						  : "no",
 			bgp_ha_main_listening_af(AF_INET) ? ", IPv4" : "",
 			bgp_ha_main_listening_af(AF_INET6) ? ", IPv6" : "");
-		if (gate.fd >= 0)
+		if (ha_gate_bound(&gate.q))
 			vty_out(vty,
 				"Gate: netfilter queue %u, segments held until the standby had them: %" PRIu64
 				" of the peers', %" PRIu64 " of ours; %" PRIu64
@@ -3012,7 +2959,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 				gate.dropped);
 		else
 			vty_out(vty, "Gate: off (%s)\n",
-				gate.error[0] ? gate.error : "bgpd-ha has no role yet");
+				gate.q.error[0] ? gate.q.error : "bgpd-ha has no role yet");
 		vty_out(vty,
 			"Takeovers on this card: %" PRIu64 " sessions taken over, %" PRIu64
 			" reset instead, %" PRIu64 " not taken over\n",

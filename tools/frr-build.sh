@@ -40,7 +40,7 @@ RUN_DEPS=(
 	iproute2 iptables tcpdump procps psmisc bridge-utils
 	python3-pytest python3-scapy python3-lxml python3-yaml
 	python3-pexpect python3-pytest-xdist
-	sudo nftables bird2 gobgpd gdb
+	sudo nftables bird2 gobgpd gdb iputils-ping
 )
 
 FRR_CONFIGURE=(

@@ -131,7 +131,7 @@ class RedundantRouter:
         view = {"bgpState": None, "since": None, "imported": None}
         m = re.search(r"^%s\s+BGP\s+\S+\s+\S+\s+(\S+ \S+|\S+)\s+(\S+)" % protocol, out, re.M)
         if m:
-            view["since"] = m.group(1)
+            view["since"] = BirdTime(m.group(1))
         m = re.search(r"BGP state:\s+(\S+)", out)
         if m:
             view["bgpState"] = m.group(1)
@@ -229,6 +229,17 @@ class RedundantRouter:
         self._install_mastership()
         for side in self.cards:
             self.bgp_inbound_gate(side, True)
+            self.ospf_gate(side, True)
+
+    def ospf_gate(self, side, on):
+        """The NFQUEUE rule of ospfd-ha's gate on card side (as
+        doc/ospf-nsr.md has it): every OSPF packet the card sends waits in
+        queue 89 until the active's ospfd-ha has what it depends on on the
+        standby; "bypass" lets them through while nothing is bound."""
+        self.card(side).cmd_raises(
+            "iptables %s OUTPUT -p 89 -j NFQUEUE --queue-num 89 --queue-bypass"
+            % ("-A" if on else "-D")
+        )
 
     def bgp_inbound_gate(self, side, on):
         """The NFQUEUE rules of bgpd-ha's gate on card side (as
@@ -379,7 +390,7 @@ exit
             return out
 
         ok, diff = wait_for(state, expected, count=count, wait=0.05, title=title)
-        assert ok, "%s: %s" % (title, diff)
+        assert ok, diff
 
     CARRIED = "bgpd carried it as standby"
 
@@ -485,6 +496,32 @@ exit
         self.wait_active(self.other(side), "redundant again, card %s active" % self.other(side), count=400)
         if peer:
             self.wait_bgp_takeover_ready(self.other(side), peer)
+
+    def restart_daemon(self, side, daemon):
+        """Start daemon on card side (the standby) again; returns once the
+        router is redundant again (its module synced)."""
+        self.card(side).net.startRouterDaemons(daemons=[daemon])
+        self.wait_active(self.other(side), "redundant again, card %s active" % self.other(side),
+                         count=400)
+
+    def wait_ospf_held(self, standby, neighbors):
+        """Wait until card standby's ospfd holds each of neighbors (router
+        ids) as the active's ospfd has it (doc/ospf-nsr.md), and its
+        module is synced."""
+
+        def state():
+            j = self.vtysh_json(standby, "show redundancy ospf json")
+            held = {n["routerId"]: n.get("held") for n in j.get("neighbors", {}).values()}
+            return {"replication": j.get("replication"),
+                    "held": {n: held.get(n) for n in neighbors}}
+
+        ok, diff = wait_for(
+            state,
+            {"replication": "synced", "held": {n: True for n in neighbors}},
+            count=120,
+            title="card %s's ospfd holds the neighbours" % standby,
+        )
+        assert ok, (diff, self.card(standby).vtysh_cmd("show redundancy ospf"))
 
     def kill_card(self, side):
         """The death of card side, as the line sees it: its ports cut
@@ -857,15 +894,8 @@ class ManyBirdSessions:
 
     @staticmethod
     def _same(before, now):
-        """Same state, same state-change time -- within 10 ms: BIRD shows
-        a monotonic time converted to wall-clock time, which jitters by a
-        millisecond from one show to the next."""
-        if not now or before[0] != now[0]:
-            return False
-        fmt = "%Y-%m-%d %H:%M:%S.%f"
-        t0 = datetime.datetime.strptime(before[1], fmt)
-        t1 = datetime.datetime.strptime(now[1], fmt)
-        return abs((t1 - t0).total_seconds()) < 0.01
+        "Same state, same state-change time (BirdTime: within its slack)."
+        return bool(now) and before[0] == now[0] and BirdTime(before[1]) == now[1]
 
     def teardowns(self):
         "Every FIN and RST between BIRD and the router so far, from the capture."
@@ -1010,6 +1040,38 @@ def peer_ospf_full(peer, router_id):
 def peer_routes(peer, prefix=None):
     cmd = "show ip route %s json" % prefix if prefix else "show ip route json"
     return json.loads(peer.vtysh_cmd(cmd))
+
+
+class BirdTime(str):
+    """A time BIRD prints ("since" in show protocols), equal to another
+    within BIRD_TIME_SLACK_MS: BIRD keeps it on its monotonic clock and
+    converts it to wall-clock time for each display, which moves the
+    printed milliseconds by one now and then (seen: 03:11:13.166, then
+    .167, the session untouched).  A reset moves it by far more: a new
+    connection and OPEN exchange."""
+
+    BIRD_TIME_SLACK_MS = 10
+
+    def _ms(self):
+        m = re.search(r"(?:(\d+)-(\d+)-(\d+) )?(\d+):(\d+):(\d+)(?:\.(\d+))?$", self)
+        if not m:
+            return None
+        day = int(m.group(3) or 0)
+        frac = (m.group(7) or "0").ljust(3, "0")[:3]
+        return (((day * 24 + int(m.group(4))) * 60 + int(m.group(5))) * 60
+                + int(m.group(6))) * 1000 + int(frac)
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            a, b = self._ms(), BirdTime(other)._ms()
+            if a is not None and b is not None:
+                return abs(a - b) <= self.BIRD_TIME_SLACK_MS
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
 
 
 def hold_unchanged(view, before, seconds=12, teardowns=None):

@@ -33,6 +33,8 @@ static const ProtobufCMessageDescriptor *const messages[] = {
 	&frrha__delta_bgp_session__descriptor,	  &frrha__delta_bgp_message__descriptor,
 	&frrha__delta_bgp_tcp__descriptor,	  &frrha__delta_bgp_segment__descriptor,
 	&frrha__delta_bgp_connection__descriptor, &frrha__delta_bgp_adj_out__descriptor,
+	&frrha__delta_ospf_interface__descriptor, &frrha__delta_ospf_neighbor__descriptor,
+	&frrha__delta_ospf_lsa__descriptor,	  &frrha__delta_ospf_neighbor_list__descriptor,
 };
 
 static void camel_to_kebab(const char *in, char *out, size_t outlen)

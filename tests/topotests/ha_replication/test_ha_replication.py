@@ -89,7 +89,7 @@ def _wait_synced(side, title):
     ok, diff = wait_for(
         lambda: R1.redundancy(side)["daemons"], expected, count=100, wait=0.1, title=title
     )
-    assert ok, "%s: %s" % (title, diff)
+    assert ok, diff
 
 
 def test_modules_synced_on_both_cards():

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""
+OSPFv2 non-stop routing, judged by the neighbours (doc/ospf-nsr.md).
+
+r1 (cards r1a, r1b) has three OSPF neighbours:
+  - s1, a broadcast segment with default timers (hello 10 s, dead 40 s):
+    p1 (FRR, Backup DR) and b1 (BIRD 2, not FRR, DROther); r1 is the DR
+    and originates the segment's network LSA;
+  - s2, a point-to-point link with MD5 authentication and a 1 s dead
+    interval (hellos every 250 ms): p2 (FRR), whose loopback 10.102.0.1
+    p1 pings through r1.
+
+Across graceful switchovers back and forth, a kill -9 of the active's
+ospfd and the death of the whole active card, quiet and while p1 flaps
+stub networks: no neighbour's adjacency with r1 leaves Full (their own
+logs of adjacency changes, BIRD's too), their LSDBs keep r1's LSAs with
+the same sequence numbers (no re-origination, no premature aging: in a
+quiet network their whole LSDBs, BIRD's too, stay as they were), and
+pings through r1 lose at most the few in flight while the line moves.
+"""
+import json
+import os
+import re
+import sys
+import time
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, "../"))
+
+# pylint: disable=C0413
+from lib.topogen import Topogen, get_topogen
+
+from frrha_topo import RedundantRouter, peer_ospf_neighbors, wait_for
+
+pytestmark = [pytest.mark.ospfd, pytest.mark.hard]
+
+R1 = None
+R1_ID = "10.255.0.1"
+NEIGHBORS = {"p1": "10.255.0.2", "b1": "10.255.0.3", "p2": "10.255.0.4"}
+PING_TARGET = "10.102.0.1"
+# pings 10 ms apart lost across a graceful switchover, at most (the line
+# moves in a few ms; the new active's kernel has the OSPF routes once its
+# ospfd ran SPF, right at the takeover)
+PINGS_LOST_MAX = 10
+# ... across a takeover after a crash or the death of the card: what is in
+# flight until hard decides (at once for a crash, about 200 ms of silence
+# for a dead card) and the new active runs SPF
+PINGS_LOST_CRASH_MAX = 30
+PINGS_LOST_CARD_DEATH_MAX = 60
+
+
+def build_topo(tgen):
+    global R1
+    R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0"), ("s2", "r1-eth1")])
+    R1.add_frr_peer("p1", "s1")
+    R1.add_bird_peer("b1", "s1", "10.0.1.3/24")
+    R1.add_frr_peer("p2", "s2")
+
+
+def setup_module(mod):
+    Topogen(build_topo, mod.__name__)
+    R1.start(CWD, peers=["p1", "p2"])
+    R1.start_bird_peer("b1", os.path.join(CWD, "bird.conf"))
+
+
+def teardown_module(mod):
+    R1.stop_bird_peer("b1")
+    get_topogen().stop_topology()
+
+
+def _skip_on_failure():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+
+
+def _gear(name):
+    return get_topogen().gears[name]
+
+
+def _frr_adjacency_changes(name):
+    """Lines of FRR peer NAME's log about its adjacency with r1 changing
+    (log-adjacency-changes detail)."""
+    log = os.path.join(get_topogen().logdir, name, "ospfd.log")
+    with open(log, encoding="utf-8", errors="replace") as f:
+        return [l for l in f if "AdjChg" in l and R1_ID in l]
+
+
+def _bird_adjacency_changes():
+    "Lines of BIRD's log about its neighbour r1 changing state."
+    log = os.path.join(get_topogen().logdir, "b1", "bird.log")
+    with open(log, encoding="utf-8", errors="replace") as f:
+        return [l for l in f if "Neighbor %s" % R1_ID in l and "changed state" in l]
+
+
+def _bird_r1_state():
+    out = R1.birdc("b1", "show ospf neighbors")
+    m = re.search(r"^%s\s+\d+\s+(\S+)" % re.escape(R1_ID), out, re.M)
+    return m.group(1) if m else None
+
+
+def _views():
+    """What the neighbours see of r1: its state as their neighbour, and how
+    often their adjacency with it changed (their logs)."""
+    view = {}
+    for name in ("p1", "p2"):
+        nbrs = peer_ospf_neighbors(_gear(name)).get(R1_ID, [])
+        view[name] = {
+            "state": nbrs[0].get("nbrState") if nbrs else None,
+            "changes": len(_frr_adjacency_changes(name)),
+        }
+    view["b1"] = {"state": _bird_r1_state(), "changes": len(_bird_adjacency_changes())}
+    return view
+
+
+# FRR's JSON names of LSA types
+LSA_KINDS = {"routerLinkStates": 1, "networkLinkStates": 2, "summaryLinkStates": 3,
+             "asbrSummaryLinkStates": 4, "asExternalLinkStates": 5}
+
+
+def _frr_lsdb(j):
+    """An FRR "show ip ospf database json" as {"TYPE LSID ADVROUTER":
+    sequence} (ages left out: each router ages its copy)."""
+    out = {}
+    for area in j.get("areas", {}).values():
+        for kind, lsas in area.items():
+            if isinstance(lsas, list):
+                for lsa in lsas:
+                    out["%d %s %s" % (LSA_KINDS.get(kind, 0), lsa.get("lsId"),
+                                      lsa.get("advertisedRouter"))] = lsa.get("sequenceNumber")
+    return out
+
+
+def _lsdb(name):
+    "FRR peer NAME's LSDB (_frr_lsdb)."
+    return _frr_lsdb(json.loads(_gear(name).vtysh_cmd("show ip ospf database json")))
+
+
+def _bird_lsdb():
+    "BIRD's LSDB, in the same form."
+    out = {}
+    for m in re.finditer(r"^\s*([0-9a-f]{4})\s+(\S+)\s+(\S+)\s+([0-9a-f]{8})\s+\d+\s+[0-9a-f]{4}\s*$",
+                         R1.birdc("b1", "show ospf lsadb"), re.M):
+        out["%d %s %s" % (int(m.group(1), 16), m.group(2), m.group(3))] = m.group(4)
+    return out
+
+
+def _peer_lsdbs():
+    "The three neighbours' LSDBs."
+    return {"p1": _lsdb("p1"), "p2": _lsdb("p2"), "b1": _bird_lsdb()}
+
+
+def _lsdbs_settled():
+    """The three neighbours' LSDBs once each is the active card's (flooding
+    over: an LSA originated within MinLSArrival of the one before reaches a
+    neighbour only as a retransmission, 5 s later)."""
+
+    def state():
+        mine = _card_lsdb(_active())
+        return {n: l == mine for n, l in _peer_lsdbs().items()}
+
+    ok, diff = wait_for(state, {"p1": True, "p2": True, "b1": True}, count=60,
+                        title="the neighbours' LSDBs are r1's")
+    assert ok, (diff, _peer_lsdbs(), _card_lsdb(_active()))
+    return _peer_lsdbs()
+
+
+def _card_lsdb(side):
+    "Card side's LSDB as its ospfd shows it (_frr_lsdb)."
+    return _frr_lsdb(R1.vtysh_json(side, "show ip ospf database json"))
+
+
+def _all_full():
+    return {n: v["state"].startswith("Full") if v["state"] else False for n, v in _views().items()}
+
+
+def _unnoticed(before, seconds=3):
+    """For seconds (over p2's 1 s dead interval), no neighbour's view of r1
+    changes: still Full, no adjacency change in its log."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        now = _views()
+        assert now == before, (before, now)
+        time.sleep(0.25)
+
+
+def test_adjacencies_full_and_held_by_the_standby():
+    """p1, BIRD and p2 have r1 Full (r1 the DR on s1); card b's ospfd holds
+    the same neighbours -- "show ip ospf neighbor" there says Standby -- and
+    the same LSDB, and sent nothing."""
+    R1.wait_active("a", "boot election", count=400)
+    ok, diff = wait_for(_all_full, {"p1": True, "b1": True, "p2": True}, count=200,
+                        title="r1 Full with p1, BIRD and p2")
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: {"dr": R1.vtysh_json("a", "show ip ospf interface r1-eth0 json")["interfaces"][
+            "r1-eth0"].get("state")},
+        {"dr": "DR"},
+        title="r1 the DR on s1",
+    )
+    assert ok, diff
+    R1.wait_ospf_held("b", list(NEIGHBORS.values()))
+
+    def standby_view():
+        nbrs = R1.vtysh_json("b", "show ip ospf neighbor json")["neighbors"]
+        return {
+            rid: {"note": n[0].get("note"), "full": n[0]["nbrState"].startswith("Full")}
+            for rid, n in nbrs.items()
+        }
+
+    ok, diff = wait_for(
+        standby_view,
+        {rid: {"note": "Standby", "full": True} for rid in NEIGHBORS.values()},
+        title="card b's ospfd has the neighbours Full, as the standby's",
+    )
+    assert ok, diff
+    assert "(Standby)" in R1.card("b").vtysh_cmd("show ip ospf neighbor")
+    assert "note" not in R1.vtysh_json("a", "show ip ospf neighbor json")["neighbors"][
+        NEIGHBORS["p1"]][0]
+    ok, diff = wait_for(lambda: {"same": _card_lsdb("a") == _card_lsdb("b")}, {"same": True},
+                        title="the same LSDB on both cards")
+    assert ok, (diff, _card_lsdb("a"), _card_lsdb("b"))
+    # the standby's ospfd sent nothing on its interfaces
+    ifs = R1.vtysh_json("b", "show ip ospf interface json")["interfaces"]
+    assert all(i.get("helloOut", 0) == 0 for i in ifs.values()), ifs
+
+
+def test_graceful_switchovers_unnoticed():
+    """20 graceful switchovers back and forth: after each, for 3 s, no
+    neighbour's adjacency with r1 changes; r1's LSAs at p1 and p2 keep
+    their sequence numbers throughout."""
+    _skip_on_failure()
+    before = _views()
+    lsdbs = _lsdbs_settled()
+    assert any(k.endswith(" " + R1_ID) for k in lsdbs["b1"]), lsdbs
+    old = "a"
+    for i in range(20):
+        new = R1.other(old)
+        R1.wait_ospf_held(new, list(NEIGHBORS.values()))
+        R1.switchover_with_bgp(old, new)
+        _unnoticed(before)
+        old = new
+    # no LSA of r1's (or anyone's) re-originated, none aged out early
+    assert _peer_lsdbs() == lsdbs
+    # the new active keeps every adjacency up on its own: longer than the
+    # broadcast segment's 40 s dead interval
+    _unnoticed(before, seconds=45)
+    assert _peer_lsdbs() == lsdbs
+    # and the standby holds the same LSDB again
+    ok, diff = wait_for(lambda: {"same": _card_lsdb("a") == _card_lsdb("b")}, {"same": True},
+                        title="the same LSDB on both cards")
+    assert ok, diff
+
+
+def _active():
+    return "a" if R1.role("a") == "active" else "b"
+
+
+def _ping_during(action, count=400):
+    """Ping p2's loopback from p1 through r1 every 10 ms while action()
+    runs (started 1 s into the pings); the number of pings lost."""
+    out = os.path.join(get_topogen().logdir, "p1", "ping.out")
+    _gear("p1").cmd("rm -f %s; ping -n -i 0.01 -c %d -W 1 %s > %s 2>&1 &" % (
+        out, count, PING_TARGET, out))
+    ok, diff = wait_for(
+        lambda: {"pinging": _gear("p1").cmd("grep -c 'bytes from' %s" % out).strip() not in ("", "0")},
+        {"pinging": True},
+        wait=0.05,
+        title="p1's pings answered",
+    )
+    assert ok, (diff, _gear("p1").cmd("cat %s" % out))
+    action()
+    ok, diff = wait_for(
+        lambda: {"done": "packets transmitted" in _gear("p1").cmd("cat %s" % out)},
+        {"done": True},
+        title="p1's pings done",
+    )
+    assert ok, diff
+    text = _gear("p1").cmd("cat %s" % out)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", text)
+    assert m, text
+    return int(m.group(1)) - int(m.group(2))
+
+
+def test_ping_through_a_switchover():
+    """p1 pings p2's loopback through r1 (r1's OSPF route to it) every
+    10 ms across a graceful switchover: at most the few pings in flight
+    while the line moves are lost (the figure is printed)."""
+    _skip_on_failure()
+    old = _active()
+    R1.wait_ospf_held(R1.other(old), list(NEIGHBORS.values()))
+    before = _views()
+    lost = _ping_during(lambda: R1.switchover_with_bgp(old, R1.other(old)))
+    print("pings lost across a graceful switchover: %d (10 ms apart)" % lost)
+    assert lost <= PINGS_LOST_MAX, lost
+    _unnoticed(before, seconds=1)
+
+
+def test_ospfd_crash_unnoticed():
+    """kill -9 of the active's ospfd: the other card takes over (hard hands
+    the card over) and no neighbour notices; ospfd restarted on the old
+    card holds the state again as standby; back by a switchover."""
+    _skip_on_failure()
+    old = _active()
+    new = R1.other(old)
+    R1.wait_ospf_held(new, list(NEIGHBORS.values()))
+    before = _views()
+    lsdbs = _lsdbs_settled()
+    takeovers = R1.vtysh_json(new, "show redundancy ospf json")["takeovers"]
+
+    def crash():
+        R1.kill_daemon(old, "ospfd")
+        R1.wait_active(new, "card %s took over after ospfd died on card %s" % (new, old),
+                       redundant=False)
+
+    lost = _ping_during(crash)
+    print("pings lost across an ospfd crash takeover: %d (10 ms apart)" % lost)
+    assert lost <= PINGS_LOST_CRASH_MAX, lost
+    assert R1.vtysh_json(new, "show redundancy ospf json")["takeovers"] == takeovers + 1
+    _unnoticed(before)
+    R1.restart_daemon(old, "ospfd")
+    R1.wait_ospf_held(old, list(NEIGHBORS.values()))
+    _unnoticed(before, seconds=1)
+    R1.switchover_with_bgp(new, old)
+    _unnoticed(before)
+    assert _peer_lsdbs() == lsdbs
+
+
+def test_card_death_unnoticed():
+    """The whole active card dies (line ports cut, every process killed):
+    the other card takes over from what it holds and no neighbour notices;
+    the dead card comes back as standby."""
+    _skip_on_failure()
+    old = _active()
+    new = R1.other(old)
+    R1.wait_ospf_held(new, list(NEIGHBORS.values()))
+    before = _views()
+    lsdbs = _lsdbs_settled()
+
+    def death():
+        R1.kill_card(old)
+        R1.wait_active(new, "card %s took over after card %s died" % (new, old),
+                       only_active=True, count=400)
+
+    lost = _ping_during(death)
+    print("pings lost across a card death takeover: %d (10 ms apart)" % lost)
+    assert lost <= PINGS_LOST_CARD_DEATH_MAX, lost
+    _unnoticed(before)
+    R1.revive_card(old)
+    R1.wait_ospf_held(old, list(NEIGHBORS.values()))
+    _unnoticed(before, seconds=1)
+    assert _peer_lsdbs() == lsdbs
+
+
+def _churn(on):
+    """p1 flaps stub networks (10.101.x.1/32 on its loopback, in OSPF):
+    its router LSA changes every 0.2 s, flooded through r1 to p2."""
+    out = os.path.join(get_topogen().logdir, "p1", "churn.sh")
+    if on:
+        with open(out, "w", encoding="ascii") as f:
+            f.write(
+                "while true; do for i in 1 2 3 4 5; do ip addr add 10.101.$i.1/32 dev lo;"
+                " sleep 0.1; ip addr del 10.101.$i.1/32 dev lo; sleep 0.1; done; done\n"
+            )
+        _gear("p1").cmd("nohup bash %s > /dev/null 2>&1 & echo $! > %s.pid" % (out, out))
+    else:
+        _gear("p1").cmd("kill $(cat %s.pid); sleep 0; ip addr flush dev lo scope global" % out)
+
+
+def _p1_lsa_changes():
+    "How many instances of p1's router LSA p2 has seen (its sequence number)."
+    seq = _lsdb("p2").get("1 %s %s" % (NEIGHBORS["p1"], NEIGHBORS["p1"]))
+    return int(seq, 16) if seq else 0
+
+
+def test_unnoticed_under_churn():
+    """While p1 flaps stub networks (its router LSA changing every 0.2 s,
+    flooded through r1): 6 graceful switchovers, a kill -9 of the active's
+    ospfd and the death of the active card -- no neighbour notices; once
+    the churn stops, p1, p2 and the active card have the same LSDB."""
+    _skip_on_failure()
+    before = _views()
+    _churn(True)
+    try:
+        seq = _p1_lsa_changes()
+        ok, diff = wait_for(lambda: {"churning": _p1_lsa_changes() >= seq + 5}, {"churning": True},
+                            title="p1's router LSA changing at p2")
+        assert ok, diff
+        for _ in range(6):
+            old = _active()
+            R1.wait_ospf_held(R1.other(old), list(NEIGHBORS.values()))
+            R1.switchover_with_bgp(old, R1.other(old))
+            _unnoticed(before)
+        old = _active()
+        new = R1.other(old)
+        R1.wait_ospf_held(new, list(NEIGHBORS.values()))
+        R1.kill_daemon(old, "ospfd")
+        R1.wait_active(new, "ospfd crash under churn", redundant=False)
+        _unnoticed(before)
+        R1.restart_daemon(old, "ospfd")
+        R1.wait_ospf_held(old, list(NEIGHBORS.values()))
+        R1.kill_card(new)
+        R1.wait_active(old, "card death under churn", only_active=True, count=400)
+        _unnoticed(before)
+        R1.revive_card(new)
+    finally:
+        _churn(False)
+    active = _active()
+
+    def converged():
+        mine = _card_lsdb(active)
+        return {n: l == mine for n, l in _peer_lsdbs().items()}
+
+    ok, diff = wait_for(converged, {"p1": True, "p2": True, "b1": True}, count=60,
+                        title="the LSDBs agree")
+    assert ok, (diff, _peer_lsdbs(), _card_lsdb(active))
+    _unnoticed(before, seconds=1)
+
+
+if __name__ == "__main__":
+    args = ["-s"] + sys.argv[1:]
+    sys.exit(pytest.main(args))
