@@ -143,13 +143,22 @@ static struct {
 	uint64_t sent_vetoed, received_dropped; /* while not active */
 	uint64_t lsa_applied, lsa_refused;
 	uint64_t takeovers;
-	uint64_t takeover_usec; /* the last one's, from the role change */
+	uint64_t takeover_usec;	   /* the last one's, from the role change */
+	uint64_t takeover_at_usec; /* when it ended: wall clock, us since the epoch */
 	char last_takeover[160];
 } counters;
 
 static bool ospf_ha_active(void)
 {
 	return ha_client_role() == HA_ROLE_ACTIVE && !ospf_ha_quiet;
+}
+
+/* ospfd is exiting (SIGTERM: ospf_terminate): what it tears down -- its
+ * whole LSDB, flushed -- is not the network's; the standby takes over from
+ * what it has, and the neighbours must not see the flush either. */
+static bool ospf_ha_exiting(void)
+{
+	return CHECK_FLAG(om->options, OSPF_MASTER_SHUTDOWN);
 }
 
 static struct ospf *ospf_ha_ospf(void)
@@ -303,7 +312,7 @@ static bool ospf_ha_replicating(void)
 {
 	struct ha_repl *repl = ha_module_repl();
 
-	return repl && ospf_ha_active() && ha_repl_attached(repl);
+	return repl && !ospf_ha_exiting() && ospf_ha_active() && ha_repl_attached(repl);
 }
 
 static void ospf_ha_if_emit(const struct ospf_ha_if *r, bool bulk)
@@ -1215,7 +1224,7 @@ static void ospf_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *it
 /* Not active: nothing leaves (patches/frr 0005). */
 static int ospf_ha_packet_send(struct ospf_interface *oi, struct ospf_packet *op, uint8_t type)
 {
-	if (!ospf_ha_active()) {
+	if (!ospf_ha_active() || ospf_ha_exiting()) {
 		counters.sent_vetoed++;
 		return 1;
 	}
@@ -1240,14 +1249,20 @@ static int ospf_ha_refresh_check(struct ospf *ospf, struct ospf_lsa *lsa)
 	return !ospf_ha_active();
 }
 
+/* While not active, ospfd's state machines do not run -- but an interface
+ * taken down (its configuration removed, its link down, ospfd exiting) is
+ * torn down as ospfd does it, its neighbours killed: ospfd frees it only
+ * in state Down.  Nothing of that is sent (the send veto) or originated
+ * (the graceful-restart flag). */
 static int ospf_ha_ism_event_check(struct ospf_interface *oi, int event)
 {
-	return !ospf_ha_active();
+	return !ospf_ha_active() && !ospf_ha_exiting() && event != ISM_InterfaceDown;
 }
 
 static int ospf_ha_nsm_event_check(struct ospf_neighbor *nbr, int event)
 {
-	return !ospf_ha_active();
+	return !ospf_ha_active() && !ospf_ha_exiting() && event != NSM_KillNbr &&
+	       event != NSM_LLDown;
 }
 
 static int ospf_ha_nbr_note(struct ospf_neighbor *nbr, const char **note)
@@ -1505,6 +1520,12 @@ static void ospf_ha_take_over(struct ospf *ospf)
 	ospf_spf_calculate_schedule(ospf, SPF_FLAG_CONFIG_CHANGE);
 	counters.takeovers++;
 	counters.takeover_usec = monotime_since(&start, NULL);
+	{
+		struct timeval now;
+
+		gettimeofday(&now, NULL);
+		counters.takeover_at_usec = (uint64_t)now.tv_sec * 1000000 + now.tv_usec;
+	}
 	snprintf(counters.last_takeover, sizeof(counters.last_takeover),
 		 "%" PRIu64 " interfaces and %" PRIu64 " neighbours carried on in %" PRIu64 " us",
 		 ifs, nbrs, counters.takeover_usec);
@@ -1573,6 +1594,8 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 		json_object_int_add(json, "lsasApplied", counters.lsa_applied);
 		json_object_int_add(json, "lsasRefused", counters.lsa_refused);
 		json_object_int_add(json, "takeovers", counters.takeovers);
+		json_object_int_add(json, "lastTakeoverUsec", counters.takeover_usec);
+		json_object_int_add(json, "lastTakeoverAtEpochUsec", counters.takeover_at_usec);
 		if (counters.last_takeover[0])
 			json_object_string_add(json, "lastTakeover", counters.last_takeover);
 		jareas = json_object_new_object();

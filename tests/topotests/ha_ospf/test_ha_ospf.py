@@ -355,6 +355,59 @@ def test_card_death_unnoticed():
     assert _peer_lsdbs() == lsdbs
 
 
+def test_interface_configured_and_removed():
+    """An OSPF interface added, then removed by configuration on the active
+    card (replicated to the standby): the standby's ospfd holds it, then
+    takes it down and frees it as ospfd does -- it keeps running and
+    holding the neighbours, the router is redundant again, no neighbour
+    notices."""
+    _skip_on_failure()
+    active = _active()
+    standby = R1.other(active)
+    before = _views()
+    pid = R1.redundancy(standby)["daemons"]["ospfd"]["pid"]
+
+    def standby_has_lo():
+        return {"lo": "lo" in R1.vtysh_json(standby, "show ip ospf interface json").get(
+            "interfaces", {})}
+
+    R1.card(active).vtysh_multicmd("configure terminal\nrouter ospf\nnetwork 10.0.9.1/32 area 0\n")
+    ok, diff = wait_for(standby_has_lo, {"lo": True}, title="card %s's ospfd has lo" % standby)
+    assert ok, diff
+    R1.wait_active(active, "redundant with the new interface")
+    R1.card(active).vtysh_multicmd(
+        "configure terminal\nrouter ospf\nno network 10.0.9.1/32 area 0\n")
+    ok, diff = wait_for(standby_has_lo, {"lo": False}, title="card %s's ospfd freed lo" % standby)
+    assert ok, diff
+    assert R1.redundancy(standby)["daemons"]["ospfd"]["pid"] == pid
+    R1.wait_active(active, "redundant after the interface went")
+    R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
+    _unnoticed(before, seconds=1)
+
+
+def test_standby_ospfd_stops_cleanly():
+    """The standby's ospfd stopped (SIGTERM, as systemd or watchfrr would):
+    it tears down the interfaces and neighbours it holds as ospfd does and
+    exits without an assertion or a core; started again, it holds the
+    state again; no neighbour notices."""
+    _skip_on_failure()
+    standby = R1.other(_active())
+    before = _views()
+    pid = R1.redundancy(standby)["daemons"]["ospfd"]["pid"]
+    card = R1.card(standby)
+    log = os.path.join(get_topogen().logdir, R1.cards[standby], "ospfd.log")
+    card.cmd("kill -TERM %d" % pid)
+    ok, diff = wait_for(lambda: {"gone": card.cmd("kill -0 %d 2>/dev/null && echo up" % pid).strip()
+                                 == ""}, {"gone": True}, wait=0.1, title="ospfd exited")
+    assert ok, diff
+    with open(log, encoding="utf-8", errors="replace") as f:
+        tail = f.read().split("Terminating on signal")[-1]
+    assert "assertion" not in tail and "Received signal" not in tail, tail[-3000:]
+    R1.restart_daemon(standby, "ospfd")
+    R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
+    _unnoticed(before, seconds=1)
+
+
 def _churn(on):
     """p1 flaps stub networks (10.101.x.1/32 on its loopback, in OSPF):
     its router LSA changes every 0.2 s, flooded through r1 to p2."""
