@@ -1695,6 +1695,7 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 			json_object_string_add(jn, "state",
 					       ospf_ha_state_str(ospf_nsm_state_msg, rn->d.state));
 			json_object_int_add(jn, "ddSeqnum", rn->d.dd_seqnum);
+			json_object_boolean_add(jn, "ddMaster", IS_SET_DD_MS(rn->d.dd_flags));
 			json_object_int_add(jn, "retransmissionList", rxmt);
 			json_object_int_add(jn, "requestList", req);
 			json_object_int_add(jn, "summaryList", sum);
@@ -1703,10 +1704,10 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 			json_object_object_add(jnbrs, key, jn);
 		} else {
 			vty_out(vty,
-				"  %-15pI4 %-15pI4 %-12s %-9s DD seq 0x%08x, lists: rxmt %lu req %lu sum %lu%s\n",
+				"  %-15pI4 %-15pI4 %-12s %-9s DD seq 0x%08x (%s), lists: rxmt %lu req %lu sum %lu%s\n",
 				&rn->d.router_id, &rn->d.src, rn->d.key.ifname,
 				ospf_ha_state_str(ospf_nsm_state_msg, rn->d.state), rn->d.dd_seqnum,
-				rxmt, req, sum,
+				IS_SET_DD_MS(rn->d.dd_flags) ? "master" : "slave", rxmt, req, sum,
 				role != HA_ROLE_ACTIVE && !(rn->held && nbr) ? " (not held)" : "");
 		}
 	}

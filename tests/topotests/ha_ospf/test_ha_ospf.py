@@ -39,7 +39,13 @@ pytestmark = [pytest.mark.ospfd, pytest.mark.hard]
 
 R1 = None
 R1_ID = "10.255.0.1"
-NEIGHBORS = {"p1": "10.255.0.2", "b1": "10.255.0.3", "p2": "10.255.0.4"}
+NEIGHBORS = {"p1": "10.255.0.2", "b1": "10.255.0.3", "p2": "10.254.0.4"}
+# r1's address on each neighbour's link
+R1_ADDRESS = {"p1": "10.0.1.1", "p2": "10.0.2.1"}
+# iptables u32: an OSPF Database Description packet (type 2) without the I
+# bit (0x04 in its flags, byte 27 of the OSPF packet): every DD of an
+# exchange but the first
+DD_NOT_INITIAL = "0>>22&0x3C@0>>16&0xFF=2&&0>>22&0x3C@24&0x04=0"
 PING_TARGET = "10.102.0.1"
 # pings 10 ms apart lost across a graceful switchover, at most (the line
 # moves in a few ms; the new active's kernel has the OSPF routes once its
@@ -406,6 +412,93 @@ def test_standby_ospfd_stops_cleanly():
     R1.restart_daemon(standby, "ospfd")
     R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
     _unnoticed(before, seconds=1)
+
+
+def _frr_adjacency_changes_since(name, n):
+    "What FRR peer NAME's log says of its adjacency with r1 after its first n lines."
+    return [re.sub(r"^.*AdjChg: ", "", l.strip()) for l in _frr_adjacency_changes(name)[n:]]
+
+
+def _r1_neighbor(side, rid):
+    "Card side's ospfd-ha record of neighbour rid (show redundancy ospf json)."
+    for n in R1.vtysh_json(side, "show redundancy ospf json").get("neighbors", {}).values():
+        if n["routerId"] == rid:
+            return n
+    return {}
+
+
+def _exchange_carried_across_a_switchover(peer, r1_master):
+    """peer resets its adjacency with r1 (clear ip ospf neighbor) while its
+    kernel drops every DD packet from r1 but the first: the database
+    exchange stops half-way, r1 in Exchange (the master of it if r1_master,
+    else the slave), and the standby holds it so.  A graceful switchover,
+    then the drop removed: the exchange goes on with the new active where
+    it stopped -- the master's next retransmission is the DD the slave
+    expects -- and ends Full, with no SeqNumberMismatch and no second
+    ExStart in the peer's log; the other neighbours notice nothing."""
+    rid = NEIGHBORS[peer]
+    others = [n for n in NEIGHBORS if n != peer]
+    old = _active()
+    new = R1.other(old)
+    R1.wait_ospf_held(new, list(NEIGHBORS.values()))
+    before = {n: v for n, v in _views().items() if n != peer}
+    takeovers = R1.vtysh_json(new, "show redundancy ospf json")["takeovers"]
+    logged = len(_frr_adjacency_changes(peer))
+    rule = "INPUT -p 89 -s %s -m u32 --u32 '%s' -j DROP" % (R1_ADDRESS[peer], DD_NOT_INITIAL)
+    gear = _gear(peer)
+    gear.cmd("iptables -I " + rule)
+    try:
+        gear.vtysh_cmd("clear ip ospf neighbor %s" % R1_ID)
+
+        def exchange():
+            return {side: {k: _r1_neighbor(side, rid).get(k) for k in ("state", "ddMaster")}
+                    for side in (old, new)}
+
+        ok, diff = wait_for(
+            exchange,
+            {side: {"state": "Exchange", "ddMaster": r1_master} for side in (old, new)},
+            title="r1's exchange with %s stopped half-way, held by the standby" % peer,
+        )
+        assert ok, diff
+        dropped = gear.cmd("iptables -L INPUT -v -x -n | awk '/u32/ {print $1}'").strip()
+        assert dropped not in ("", "0"), gear.cmd("iptables -L INPUT -v -x -n")
+        R1.switchover_with_bgp(old, new)
+    finally:
+        gear.cmd("iptables -D " + rule)
+    ok, diff = wait_for(
+        lambda: {"state": (peer_ospf_neighbors(gear).get(R1_ID) or [{}])[0].get("nbrState", "")
+                 .split("/")[0]},
+        {"state": "Full"},
+        count=60,
+        title="%s's exchange with r1 (card %s now) done" % (peer, new),
+    )
+    assert ok, diff
+    changes = _frr_adjacency_changes_since(peer, logged)
+    assert not [c for c in changes if "SeqNumberMismatch" in c or "BadLSReq" in c], changes
+    assert len([c for c in changes if "-> ExStart" in c]) == 1, changes
+    assert "Exchange -> " in changes[-1] or "Loading -> Full" in changes[-1], changes
+    assert R1.vtysh_json(new, "show redundancy ospf json")["takeovers"] == takeovers + 1
+    now = {n: v for n, v in _views().items() if n != peer}
+    assert now == before, (others, before, now)
+    R1.wait_ospf_held(old, list(NEIGHBORS.values()))
+
+
+def test_exchange_as_slave_carried_across_a_switchover():
+    """A database exchange with p1 (its router id is higher: p1 is the
+    master, r1 the slave) carried across a graceful switchover
+    (_exchange_carried_across_a_switchover): the new active recognises
+    p1's retransmitted DD and answers with the DD the old active sent."""
+    _skip_on_failure()
+    _exchange_carried_across_a_switchover("p1", r1_master=False)
+
+
+def test_exchange_as_master_carried_across_a_switchover():
+    """A database exchange with p2 (point-to-point, MD5, 1 s dead; its
+    router id is lower: r1 is the master) carried across a graceful
+    switchover: the new active retransmits the DD p2 has not answered and
+    the exchange goes on from there."""
+    _skip_on_failure()
+    _exchange_carried_across_a_switchover("p2", r1_master=True)
 
 
 def _churn(on):
