@@ -501,6 +501,87 @@ def test_exchange_as_master_carried_across_a_switchover():
     _exchange_carried_across_a_switchover("p2", r1_master=True)
 
 
+def test_corrupt_lsa_delta_refused_and_resynchronised():
+    """The active card lies once: gdb flips a byte in the middle of the
+    next LSA delta its ospfd replicates (one of its LSA's body, after encoding, so the channel's
+    authentication holds; the LSA in it fails its checksum).  The standby's
+    ospfd refuses it -- logs why, counts it (lsasRefused; the module's
+    refusedDeltas and resyncs in show redundancy) and installs nothing of
+    it -- and the active resynchronises the module: a bulk copy, digests
+    compared, the same LSDB on both cards again, the standby holding every
+    neighbour.  No neighbour notices."""
+    _skip_on_failure()
+    active = _active()
+    standby = R1.other(active)
+    R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
+    before = _views()
+    refused = R1.vtysh_json(standby, "show redundancy ospf json")["lsasRefused"]
+    repl = R1.redundancy(standby)["daemons"]["ospfd"]["replication"]
+    card = R1.card(active)
+    pid = R1.redundancy(active)["daemons"]["ospfd"]["pid"]
+    gdb_log = os.path.join(get_topogen().logdir, R1.cards[active], "gdb-corrupt.log")
+    # a byte of the LSA's body: the LSA (at least a header of 20 bytes and
+    # one link) ends the delta but for its age (at most 3 bytes); xor 0x0f,
+    # not 0xff (the Fletcher checksum, mod 255, cannot tell 0x00 from 0xff)
+    at = "((unsigned char *)data)[len - 8]"
+    card.cmd(
+        "nohup gdb -p %d -batch -ex 'break ha_repl_send if cls == 2 && subtype == 3'"
+        " -ex continue -ex 'print/x %s' -ex 'set var %s = %s ^ 0x0f' -ex 'print/x %s'"
+        " -ex delete -ex detach > %s 2>&1 &" % (pid, at, at, at, at, gdb_log)
+    )
+    ok, diff = wait_for(
+        lambda: {"attached": "Breakpoint 1 at" in card.cmd("cat %s" % gdb_log)},
+        {"attached": True},
+        wait=0.1,
+        title="gdb attached to card %s's ospfd" % active,
+    )
+    assert ok, diff
+    # p1's router LSA changes (a stub network): flooded to r1, installed,
+    # replicated -- corrupted on the way
+    _gear("p1").cmd("ip addr add 10.101.7.1/32 dev lo")
+    try:
+        ok, diff = wait_for(
+            lambda: {"detached": "detached]" in card.cmd("cat %s" % gdb_log)},
+            {"detached": True},
+            wait=0.1,
+            title="one LSA delta corrupted",
+        )
+        assert ok, (diff, card.cmd("cat %s" % gdb_log))
+        log = os.path.join(get_topogen().logdir, R1.cards[standby], "ospfd.log")
+
+        def refusal():
+            with open(log, encoding="utf-8", errors="replace") as f:
+                lines = [l for l in f if "refusing replicated state" in l and "checksum" in l]
+            repl_now = R1.redundancy(standby)["daemons"]["ospfd"]["replication"]
+            return {
+                "logged": len(lines),
+                "lsasRefused": R1.vtysh_json(standby, "show redundancy ospf json")["lsasRefused"]
+                - refused,
+                "refusedDeltas": repl_now["refusedDeltas"] - repl["refusedDeltas"],
+                "resynchronised": repl_now["bulks"] > repl["bulks"],
+            }
+
+        ok, diff = wait_for(
+            refusal,
+            {"logged": 1, "lsasRefused": 1, "refusedDeltas": 1, "resynchronised": True},
+            title="card %s refused the corrupt LSA and was resynchronised" % standby,
+        )
+        assert ok, diff
+        R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
+        ok, diff = wait_for(
+            lambda: {"same": _card_lsdb(active) == _card_lsdb(standby),
+                     "p1's stub": "10.101.7.1" in _gear("p2").vtysh_cmd(
+                         "show ip ospf database router %s" % NEIGHBORS["p1"])},
+            {"same": True, "p1's stub": True},
+            title="the same LSDB on both cards, p1's new router LSA in it",
+        )
+        assert ok, diff
+        R1.wait_active(active, "redundant again after the resynchronisation")
+        _unnoticed(before, seconds=1)
+    finally:
+        _gear("p1").cmd("ip addr del 10.101.7.1/32 dev lo")
+
+
 def _churn(on):
     """p1 flaps stub networks (10.101.x.1/32 on its loopback, in OSPF):
     its router LSA changes every 0.2 s, flooded through r1 to p2."""
