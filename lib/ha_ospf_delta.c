@@ -188,6 +188,7 @@ int ha_ospf_lsa_decode(const uint8_t *buf, size_t len, struct ha_ospf_lsa *out, 
 	out->lsa = m->lsa.data;
 	out->len = m->lsa.len;
 	out->age = m->age > HA_OSPF_LSA_MAXAGE ? HA_OSPF_LSA_MAXAGE : m->age;
+	out->maxage_msec = out->age == HA_OSPF_LSA_MAXAGE ? m->maxage_msec : 0;
 	out->removed = m->removed;
 	if (m->removed) {
 		if (m->lsa.len != HA_OSPF_LSA_HEADER_LEN) {
@@ -339,6 +340,7 @@ uint8_t *ha_ospf_lsa_encode(const struct ha_ospf_lsa *d, size_t *len)
 	m.lsa.data = (uint8_t *)d->lsa;
 	m.lsa.len = d->removed ? HA_OSPF_LSA_HEADER_LEN : d->len;
 	m.age = d->age;
+	m.maxage_msec = d->maxage_msec;
 	m.removed = d->removed;
 	return HA_OSPF_PACK(delta_ospf_lsa, &m, len);
 }

@@ -80,7 +80,8 @@ struct ha_ospf_lsa {
 	size_t len;
 	uint8_t type;
 	uint32_t age;
-	bool removed; /* lsa is then the header only */
+	uint32_t maxage_msec; /* at MaxAge: since when, milliseconds */
+	bool removed;	      /* lsa is then the header only */
 };
 
 struct ha_ospf_list_entry {

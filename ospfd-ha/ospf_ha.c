@@ -463,6 +463,17 @@ static void ospf_ha_sync_tick(struct event *ev)
 
 /* An LSA of its database (area or AS), with its interface for link-scope
  * LSAs and our network LSAs. */
+/* How long ago lsa reached MaxAge, ms: it came (or was last set) at
+ * tv_recv with the age in its header, and aged from there. */
+static uint32_t ospf_ha_maxage_msec(const struct ospf_lsa *lsa)
+{
+	int64_t since = monotime_since(&lsa->tv_recv, NULL) / 1000;
+	int64_t to_maxage = (OSPF_LSA_MAXAGE - MIN(ntohs(lsa->data->ls_age), OSPF_LSA_MAXAGE)) *
+			    1000LL;
+
+	return since > to_maxage ? (uint32_t)MIN(since - to_maxage, UINT32_MAX) : 0;
+}
+
 static void ospf_ha_lsa_emit(struct ospf_lsa *lsa, bool removed, bool bulk)
 {
 	struct ospf_interface *oi = lsa->oi;
@@ -481,6 +492,8 @@ static void ospf_ha_lsa_emit(struct ospf_lsa *lsa, bool removed, bool bulk)
 	d.lsa = (const uint8_t *)lsa->data;
 	d.len = ntohs(lsa->data->length);
 	d.age = LS_AGE(lsa);
+	if (d.age >= OSPF_LSA_MAXAGE)
+		d.maxage_msec = ospf_ha_maxage_msec(lsa);
 	d.removed = removed;
 	buf = ha_ospf_lsa_encode(&d, &len);
 	ospf_ha_emit(OSPF_HA_LSA, buf, len, bulk);
@@ -752,6 +765,20 @@ static struct ospf_area *ospf_ha_area(struct ospf *ospf, uint32_t area_id)
 }
 
 /* Standby: one LSA (checked: lib/ha_ospf_delta.c) into ospfd's LSDB. */
+/* Standby: lsa's age as replicated (ospfd ages it on from now; at MaxAge,
+ * since when it is there: its removal is due maxage-delay after that). */
+static void ospf_ha_lsa_age_set(struct ospf_lsa *lsa, const struct ha_ospf_lsa *d)
+{
+	lsa->data->ls_age = htons(d->age);
+	monotime(&lsa->tv_recv);
+	if (d->age >= OSPF_LSA_MAXAGE && d->maxage_msec) {
+		struct timeval ago = { .tv_sec = d->maxage_msec / 1000,
+				       .tv_usec = (d->maxage_msec % 1000) * 1000 };
+
+		timersub(&lsa->tv_recv, &ago, &lsa->tv_recv);
+	}
+}
+
 static bool ospf_ha_apply_lsa(struct ospf *ospf, const struct ha_ospf_lsa *d, char *err,
 			      size_t errlen)
 {
@@ -785,10 +812,8 @@ static bool ospf_ha_apply_lsa(struct ospf *ospf, const struct ha_ospf_lsa *d, ch
 		/* this instance, again (sent as flooded, then as installed):
 		 * only its age -- installing it anew would take it off the
 		 * neighbours' retransmission lists */
-		if (d->age >= OSPF_LSA_MAXAGE || !IS_LSA_MAXAGE(cur)) {
-			cur->data->ls_age = htons(d->age);
-			monotime(&cur->tv_recv);
-		}
+		if (d->age >= OSPF_LSA_MAXAGE || !IS_LSA_MAXAGE(cur))
+			ospf_ha_lsa_age_set(cur, d);
 		return true;
 	}
 	if (!oi && (h->type == OSPF_NETWORK_LSA || h->type == OSPF_OPAQUE_LINK_LSA)) {
@@ -807,7 +832,7 @@ static bool ospf_ha_apply_lsa(struct ospf *ospf, const struct ha_ospf_lsa *d, ch
 	}
 	lsa = ospf_lsa_new_and_data(d->len);
 	memcpy(lsa->data, d->lsa, d->len);
-	lsa->data->ls_age = htons(d->age);
+	ospf_ha_lsa_age_set(lsa, d);
 	lsa->area = area;
 	lsa->vrf_id = ospf->vrf_id;
 	if (h->type == OSPF_OPAQUE_LINK_LSA)
@@ -1424,6 +1449,64 @@ static void ospf_ha_own_lsas(struct ospf *ospf, struct ospf_lsdb *lsdb)
  * This card became active: ospfd goes on from the replicated state, in
  * this one event -- no neighbour sees a change.
  */
+/* Takeover: lsdb's MaxAge LSAs on ospfd's list of LSAs to remove. */
+static void ospf_ha_maxage_list(struct ospf *ospf, struct ospf_lsdb *lsdb)
+{
+	for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
+		struct route_node *rn;
+		struct ospf_lsa *lsa;
+
+		LSDB_LOOP(lsdb->type[type].db, rn, lsa)
+		{
+			if (IS_LSA_MAXAGE(lsa) && !CHECK_FLAG(lsa->flags, OSPF_LSA_IN_MAXAGE))
+				ospf_lsa_maxage(ospf, lsa);
+		}
+	}
+}
+
+/*
+ * Takeover: the MaxAge LSAs' remover, due when the old active's would have
+ * been -- maxage-delay after the first LSA of the list reached MaxAge
+ * (when its MaxAge instance was installed here: tv_recv), not
+ * maxage-delay from now: else every takeover would put their removal off
+ * again, and LSAs the neighbours removed long ago would stay here.
+ */
+static void ospf_ha_maxage_remover_start(struct ospf *ospf)
+{
+	struct timeval now, oldest = {};
+	struct ospf_area *area;
+	struct listnode *node;
+	struct route_node *rn;
+	int64_t due_msec;
+	bool any = false;
+
+	if (!ospf->maxage_lsa)
+		return;
+	/* the standby installed the MaxAge LSAs it was sent, but did not
+	 * list them for removal (ospfd does that as it ages or receives
+	 * them): listed now, or SPF would list them with a full delay */
+	for (ALL_LIST_ELEMENTS_RO(ospf->areas, node, area))
+		ospf_ha_maxage_list(ospf, area->lsdb);
+	ospf_ha_maxage_list(ospf, ospf->lsdb);
+	for (rn = route_top(ospf->maxage_lsa); rn; rn = route_next(rn)) {
+		struct ospf_lsa *lsa = rn->info;
+
+		if (lsa && (!any || timercmp(&lsa->tv_recv, &oldest, <))) {
+			oldest = lsa->tv_recv;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	monotime(&now);
+	due_msec = (int64_t)ospf->maxage_delay * 1000 -
+		   ((int64_t)(now.tv_sec - oldest.tv_sec) * 1000 +
+		    (now.tv_usec - oldest.tv_usec) / 1000);
+	EVENT_OFF(ospf->t_maxage);
+	event_add_timer_msec(master, ospf_maxage_lsa_remover, ospf, due_msec > 0 ? due_msec : 0,
+			     &ospf->t_maxage);
+}
+
 static void ospf_ha_take_over(struct ospf *ospf)
 {
 	struct ospf_interface *oi;
@@ -1510,12 +1593,7 @@ static void ospf_ha_take_over(struct ospf *ospf)
 	}
 	event_add_timer(master, ospf_lsa_maxage_walker, ospf, OSPF_LSA_MAXAGE_CHECK_INTERVAL,
 			&ospf->t_maxage_walker);
-	if (ospf->maxage_lsa && route_top(ospf->maxage_lsa)) {
-		struct route_node *rn = route_top(ospf->maxage_lsa);
-
-		route_unlock_node(rn);
-		OSPF_TIMER_ON(ospf->t_maxage, ospf_maxage_lsa_remover, ospf->maxage_delay);
-	}
+	ospf_ha_maxage_remover_start(ospf);
 	/* routes: the standby installed none */
 	ospf_spf_calculate_schedule(ospf, SPF_FLAG_CONFIG_CHANGE);
 	counters.takeovers++;

@@ -34,7 +34,8 @@ static uint8_t *pack_lsa(const uint8_t *lsa, size_t lsa_len, bool removed, size_
 	m.area = 0;
 	m.lsa.data = (uint8_t *)lsa;
 	m.lsa.len = lsa_len;
-	m.age = 12;
+	m.age = removed ? 3600 : 12;
+	m.maxage_msec = 4321;
 	m.removed = removed;
 	*len = frrha__delta_ospf_lsa__get_packed_size(&m);
 	buf = malloc(*len);
@@ -84,11 +85,15 @@ static void test_lsa_accepted(void **state)
 	assert_int_equal(d.len, sizeof(router_lsa));
 	assert_memory_equal(d.lsa, router_lsa, sizeof(router_lsa));
 	assert_int_equal(d.age, 12);
+	/* not at MaxAge: no time at MaxAge */
+	assert_int_equal(d.maxage_msec, 0);
 	assert_false(d.has_if);
 	ha_ospf_delta_free(msg);
-	/* removed: its header */
+	/* removed: its header (at MaxAge, since 4.321 s) */
 	assert_int_equal(decode_lsa(router_lsa, 20, true, &d, &msg), 0);
 	assert_true(d.removed);
+	assert_int_equal(d.age, 3600);
+	assert_int_equal(d.maxage_msec, 4321);
 	ha_ospf_delta_free(msg);
 }
 
