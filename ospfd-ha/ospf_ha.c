@@ -99,6 +99,9 @@ enum ospf_ha_subtype {
 /* interface and neighbour state without a packet sent is compared with
  * what was replicated this often */
 #define OSPF_HA_SYNC_MSEC 200
+/* the shortest time the standby is given to acknowledge (a busy standby
+ * is not a hung one) */
+#define OSPF_HA_ACK_TIMEOUT_MIN_MSEC 200
 
 /* ---- replicated interface and neighbour state (both cards) ---- */
 
@@ -133,6 +136,7 @@ static bool ospf_ha_gr_set;
 /* the last delta replicated: what a packet sent now depends on */
 static uint64_t ospf_ha_last_ticket;
 static struct event *t_sync;
+static unsigned int ospf_ha_ack_timeout_msec = HA_REPL_ACK_TIMEOUT_MSEC;
 
 static struct {
 	struct ha_gate q;
@@ -430,6 +434,35 @@ static void ospf_ha_sync_oi(struct ospf_interface *oi)
 	}
 }
 
+/*
+ * Active: the standby must acknowledge what it is sent within a third of
+ * the shortest dead interval of ospfd's interfaces (at most the engine's
+ * default, 5 s), or it is given up.  The gate holds every OSPF packet --
+ * hellos too -- behind what the standby has not acknowledged: a hung
+ * standby must be given up before a neighbour's dead timer runs out (with
+ * a 1 s dead interval, after 333 ms; hellos are then 250 ms apart).
+ */
+static void ospf_ha_ack_timeout_update(struct ospf *ospf)
+{
+	unsigned int msec = HA_REPL_ACK_TIMEOUT_MSEC;
+	struct ospf_interface *oi;
+	struct listnode *node;
+
+	for (ALL_LIST_ELEMENTS_RO(ospf->oiflist, node, oi)) {
+		unsigned int dead_msec = OSPF_IF_PARAM(oi, v_wait) * 1000;
+
+		if (oi->type != OSPF_IFTYPE_VIRTUALLINK && dead_msec / 3 < msec)
+			msec = dead_msec / 3;
+	}
+	msec = MAX(msec, OSPF_HA_ACK_TIMEOUT_MIN_MSEC);
+	if (msec == ospf_ha_ack_timeout_msec)
+		return;
+	zlog_info("frr-ha: ospfd: the standby must acknowledge within %u ms (a third of the shortest dead interval)",
+		  msec);
+	ospf_ha_ack_timeout_msec = msec;
+	ha_repl_set_ack_timeout(ha_module_repl(), msec);
+}
+
 /* Active: everything compared, interfaces gone included. */
 static void ospf_ha_sync_all(void)
 {
@@ -440,6 +473,7 @@ static void ospf_ha_sync_all(void)
 
 	if (!ospf || !ospf_ha_replicating())
 		return;
+	ospf_ha_ack_timeout_update(ospf);
 	for (ALL_LIST_ELEMENTS_RO(ospf->oiflist, node, oi))
 		ospf_ha_sync_oi(oi);
 	for (r = ospf_ha_ifs_first(&ha_ifs); r; r = next) {
@@ -461,8 +495,6 @@ static void ospf_ha_sync_tick(struct event *ev)
 	event_add_timer_msec(master, ospf_ha_sync_tick, NULL, OSPF_HA_SYNC_MSEC, &t_sync);
 }
 
-/* An LSA of its database (area or AS), with its interface for link-scope
- * LSAs and our network LSAs. */
 /* How long ago lsa reached MaxAge, ms: it came (or was last set) at
  * tv_recv with the age in its header, and aged from there. */
 static uint32_t ospf_ha_maxage_msec(const struct ospf_lsa *lsa)
@@ -474,6 +506,8 @@ static uint32_t ospf_ha_maxage_msec(const struct ospf_lsa *lsa)
 	return since > to_maxage ? (uint32_t)MIN(since - to_maxage, UINT32_MAX) : 0;
 }
 
+/* An LSA of its database (area or AS), with its interface for link-scope
+ * LSAs and our network LSAs. */
 static void ospf_ha_lsa_emit(struct ospf_lsa *lsa, bool removed, bool bulk)
 {
 	struct ospf_interface *oi = lsa->oi;
@@ -1671,6 +1705,7 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 		json_object_int_add(json, "packetsNotReceived", counters.received_dropped);
 		json_object_int_add(json, "lsasApplied", counters.lsa_applied);
 		json_object_int_add(json, "lsasRefused", counters.lsa_refused);
+		json_object_int_add(json, "ackTimeoutMsec", ospf_ha_ack_timeout_msec);
 		json_object_int_add(json, "takeovers", counters.takeovers);
 		json_object_int_add(json, "lastTakeoverUsec", counters.takeover_usec);
 		json_object_int_add(json, "lastTakeoverAtEpochUsec", counters.takeover_at_usec);
@@ -1690,6 +1725,8 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 			"; dropped while standby: %" PRIu64 "\n",
 			OSPF_HA_NFQUEUE, ha_gate_bound(&gate.q) ? "bound" : "not bound", gate.gated,
 			gate.dropped);
+		vty_out(vty, "A standby that acknowledges nothing for %u ms is given up\n",
+			ospf_ha_ack_timeout_msec);
 		if (gate.q.error[0])
 			vty_out(vty, "  %s\n", gate.q.error);
 		vty_out(vty, "Takeovers: %" PRIu64 "%s%s\n", counters.takeovers,

@@ -664,6 +664,49 @@ def test_maxage_lsa_removed_across_switchovers():
     p1.vtysh_multicmd("configure terminal\nrouter ospf\nno redistribute static\n")
 
 
+def test_hung_standby_given_up_within_the_dead_interval():
+    """The standby's ospfd hangs (SIGSTOP) while the active replicates
+    something (p1's router LSA changes): the active's gate holds every OSPF
+    packet behind what the standby has not acknowledged -- hellos to p2,
+    whose dead interval is 1 s, too.  The active gives the standby up after
+    a third of the shortest dead interval (ackTimeoutMsec 333: with the
+    engine's 5 s p2 would drop r1), its packets go at once and no
+    neighbour notices; the standby, continued, is brought current by a bulk
+    copy."""
+    _skip_on_failure()
+    active = _active()
+    standby = R1.other(active)
+    R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
+    assert R1.vtysh_json(active, "show redundancy ospf json")["ackTimeoutMsec"] == 333
+    before = _views()
+    bulks = R1.redundancy(standby)["daemons"]["ospfd"]["replication"]["bulks"]
+    pid = R1.redundancy(standby)["daemons"]["ospfd"]["pid"]
+    log = os.path.join(get_topogen().logdir, R1.cards[active], "ospfd.log")
+    with open(log, encoding="utf-8", errors="replace") as f:
+        given_up = f.read().count("the standby acknowledged nothing for")
+    R1.card(standby).cmd("kill -STOP %d" % pid)
+    try:
+        _gear("p1").cmd("ip addr add 10.101.8.1/32 dev lo")
+        # over p2's 1 s dead interval, twice
+        _unnoticed(before, seconds=2)
+        # (given up again on each new channel while it still hangs)
+        with open(log, encoding="utf-8", errors="replace") as f:
+            assert f.read().count("the standby acknowledged nothing for 333 ms") > given_up
+    finally:
+        R1.card(standby).cmd("kill -CONT %d" % pid)
+        _gear("p1").cmd("ip addr del 10.101.8.1/32 dev lo")
+    ok, diff = wait_for(
+        lambda: {"bulk": R1.redundancy(standby)["daemons"]["ospfd"]["replication"]["bulks"] > bulks},
+        {"bulk": True},
+        title="card %s's ospfd brought current by a bulk copy" % standby,
+    )
+    assert ok, diff
+    R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
+    R1.wait_active(active, "redundant again after the hung standby")
+    _unnoticed(before, seconds=1)
+    _lsdbs_settled()
+
+
 def _churn(on):
     """p1 flaps stub networks (10.101.x.1/32 on its loopback, in OSPF):
     its router LSA changes every 0.2 s, flooded through r1 to p2."""
