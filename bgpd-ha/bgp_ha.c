@@ -647,6 +647,16 @@ static int bgp_ha_peer_status_changed(struct peer *peer)
 	s = bgp_ha_session_find(peer->host, false);
 	if (s && s->awaiting_adoption)
 		return 0;
+	/* frozen for a switchover, the connection is the new active's: what
+	 * bgpd makes of the frozen socket (its I/O thread may meet it in
+	 * repair mode and end the session) is not news either -- replicated,
+	 * the new active would take it for the session's end and drop the
+	 * connection it was handed */
+	if (s && s->frozen) {
+		zlog_info("frr-ha: session %s: bgpd ended it while frozen for the switchover (%s): not replicated",
+			  s->peer, lookup_msg(bgp_status_msg, peer->connection->status, NULL));
+		return 0;
+	}
 
 	/* a connection accepted while the configured peer also connects
 	 * (collision) lives on a temporary peer of the same name (not the
