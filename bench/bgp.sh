@@ -4,7 +4,7 @@
 # Benchmark of BGP non-stop routing: a BIRD 2 peer announces N prefixes to a
 # plain FRR router (baseline) and to the two-card router; time to learn the
 # table (ratio HA / plain), bulk sync to a fresh standby, graceful
-# switchover with the table, bgpd memory.  Prints the figures and writes
+# switchover with the table, card kill with the table, bgpd memory.  Prints the figures and writes
 # them to bench/results/bgp.json.
 #
 #   bench/bgp.sh [PREFIXES]      (default 100000)
@@ -36,6 +36,9 @@ print("graceful switchover: %.1f ms command to active; %.0f ms until the new act
 a = r["readvertisement_at_switchover"]
 print("re-advertisement after the switchover: %d of the %d routes BIRD had from r1 not sent again (record complete: %s), filter over %.0f ms after the command"
       % (a["routes_not_sent_again"], a["routes_bird_had_from_r1"], a["record_complete"], a["until_filter_ended_ms"]))
+k = r["card_kill_takeover_ms"]
+print("card kill with the table: %.1f ms from the kill until the session was taken over (hard: %.1f ms detection to active; target <= 300 ms with detection); %d prefixes on the new active; BIRD noticed: %s"
+      % (k["kill_to_session_taken_over"], k["hard_detection_to_active"], k["prefixes_on_new_active"], k["bird_noticed"]))
 m = r["bgpd_rss_mb"]
 print("bgpd RSS: plain %.0f MB, HA active %.0f MB, HA standby %.0f MB"
       % (m["plain_frr"], m["ha_active"], m["ha_standby"]))

@@ -28,6 +28,11 @@ Figures (written to the file named by FRRHA_BENCH_OUT):
   again to BIRD after the switchover and the filter left out (BIRD had
   it: r1 sends BIRD's routes back to it, which BIRD drops on the AS path),
   against what BIRD had from r1;
+- card_kill_takeover_ms: the active card killed (line port cut, every
+  process killed) with the table: from the kill until the other card's
+  bgpd logged the session taken over, hard's own figure (detection to
+  active), the prefixes on the new active, and whether BIRD noticed
+  (state or state-change time moved, 12 s later);
 - bgpd_rss_mb: resident memory of bgpd on r0, on r1's active and standby.
 """
 import json
@@ -41,7 +46,7 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, daemon_rss_mb, wait_for
+from frrha_topo import RedundantRouter, daemon_rss_mb, log_lines, log_time, wait_for
 
 R1 = None
 N = int(os.environ.get("FRRHA_BENCH_PREFIXES", "100000"))
@@ -223,6 +228,49 @@ def test_bench_bgp():
         "record_complete": session["adjRibOutAsSent"]["complete"],
         "routes_not_sent_again": session["afterTakeover"]["routesNotSentAgain"],
         "until_filter_ended_ms": (time.time() - start) * 1000.0,
+    }
+
+    # the death of the active card (b) with the table: card a, standby
+    # again (bulk), its bgpd carrying the session, rebuilds the connection
+    # from its gate's record
+    R1.wait_active("b", "redundant again with the table", count=6000)
+    ok, diff = wait_for(
+        lambda: {"rebuildable": bool(R1.bgp_session("a", "10.0.1.3").get("rebuildable"))},
+        {"rebuildable": True},
+        count=1200,
+        title="card a can rebuild the connection to BIRD",
+    )
+    assert ok, diff
+    ok, diff = wait_for(lambda: {"table": _prefixes(lambda c: R1.card("a").vtysh_cmd(c)) >= N},
+                        {"table": True}, count=1200, title="card a's bgpd has the table")
+    assert ok, diff
+    before = R1.bird_session_view("b1")
+    killed = time.time()
+    R1.kill_card("b")
+    R1.wait_active("a", "card a took over", only_active=True, count=400)
+    ok, diff = wait_for(
+        lambda: {"taken": len(log_lines(R1, "a", "bgpd", "after the death of the old active card"))
+                 > 0},
+        {"taken": True},
+        count=300,
+        wait=0.1,
+        title="card a took the session over",
+    )
+    assert ok, diff
+    t1 = log_time(log_lines(R1, "a", "bgpd", "after the death of the old active card")[-1])
+    # BIRD watched over its 9 s hold time: any sample where its session
+    # is not as it was counts
+    noticed = False
+    watch_until = time.time() + 12
+    while time.time() < watch_until:
+        after = R1.bird_session_view("b1")
+        noticed = noticed or after["bgpState"] != "Established" or after["since"] != before["since"]
+        time.sleep(0.5)
+    results["card_kill_takeover_ms"] = {
+        "kill_to_session_taken_over": (t1 - killed) * 1000.0,
+        "hard_detection_to_active": R1.redundancy("a")["lastSwitchover"]["durationUsec"] / 1000.0,
+        "prefixes_on_new_active": _prefixes(lambda c: R1.card("a").vtysh_cmd(c)),
+        "bird_noticed": noticed,
     }
     with open(os.environ["FRRHA_BENCH_OUT"], "w") as f:
         json.dump(results, f, indent=1)
