@@ -262,6 +262,92 @@ refuse:
 	return -1;
 }
 
+#define HA_OSPF_SCOPE_AREA 1
+#define HA_OSPF_SCOPE_AS   2
+
+size_t ha_ospf_scope_encode(const struct ha_ospf_scope *s, uint8_t *out)
+{
+	uint32_t area = s->as ? 0 : s->area;
+
+	out[0] = s->as ? HA_OSPF_SCOPE_AS : HA_OSPF_SCOPE_AREA;
+	out[1] = area >> 24;
+	out[2] = (area >> 16) & 0xff;
+	out[3] = (area >> 8) & 0xff;
+	out[4] = area & 0xff;
+	return HA_OSPF_SCOPE_LEN;
+}
+
+bool ha_ospf_scope_decode(const uint8_t *buf, size_t len, struct ha_ospf_scope *s)
+{
+	uint32_t area;
+
+	if (len != HA_OSPF_SCOPE_LEN || (buf[0] != HA_OSPF_SCOPE_AREA && buf[0] != HA_OSPF_SCOPE_AS))
+		return false;
+	area = (uint32_t)buf[1] << 24 | (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 8 | buf[4];
+	if (buf[0] == HA_OSPF_SCOPE_AS && area)
+		return false; /* one encoding per scope */
+	s->as = buf[0] == HA_OSPF_SCOPE_AS;
+	s->area = area;
+	return true;
+}
+
+void ha_ospf_scope_name(const struct ha_ospf_scope *s, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = htonl(s->area) };
+	char id[INET_ADDRSTRLEN];
+
+	if (s->as) {
+		snprintf(buf, len, "the AS-scope LSDB");
+		return;
+	}
+	inet_ntop(AF_INET, &a, id, sizeof(id));
+	snprintf(buf, len, "area %s", id);
+}
+
+static bool ha_ospf_type_as_scope(uint8_t type)
+{
+	return type == 5 || type == 11; /* AS-external, opaque AS-scope */
+}
+
+bool ha_ospf_scope_has(const struct ha_ospf_scope *s, uint8_t type, uint32_t area)
+{
+	if (ha_ospf_type_as_scope(type))
+		return s->as;
+	return !s->as && area == s->area;
+}
+
+bool ha_ospf_lsa_scope(const uint8_t *buf, size_t len, struct ha_ospf_scope *s)
+{
+	Frrha__DeltaOspfLsa *m = frrha__delta_ospf_lsa__unpack(NULL, len, buf);
+	bool ok;
+
+	if (!m)
+		return false;
+	ok = m->lsa.len >= HA_OSPF_LSA_HEADER_LEN;
+	if (ok) {
+		s->as = ha_ospf_type_as_scope(m->lsa.data[3]);
+		s->area = s->as ? 0 : m->area;
+	}
+	frrha__delta_ospf_lsa__free_unpacked(m, NULL);
+	return ok;
+}
+
+bool ha_ospf_list_scope(const uint8_t *buf, size_t len, struct ha_ospf_scope *s)
+{
+	Frrha__DeltaOspfNeighborList *m = frrha__delta_ospf_neighbor_list__unpack(NULL, len, buf);
+	bool ok;
+
+	if (!m)
+		return false;
+	ok = m->header.len == HA_OSPF_LSA_HEADER_LEN;
+	if (ok) {
+		s->as = ha_ospf_type_as_scope(m->header.data[3]);
+		s->area = s->as ? 0 : m->area;
+	}
+	frrha__delta_ospf_neighbor_list__free_unpacked(m, NULL);
+	return ok;
+}
+
 void ha_ospf_delta_free(void *msg)
 {
 	if (msg)

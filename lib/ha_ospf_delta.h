@@ -115,6 +115,36 @@ extern uint8_t *ha_ospf_neighbor_encode(const struct ha_ospf_neighbor *d, size_t
 extern uint8_t *ha_ospf_lsa_encode(const struct ha_ospf_lsa *d, size_t *len);
 extern uint8_t *ha_ospf_list_encode(const struct ha_ospf_list_entry *d, size_t *len);
 
+/*
+ * A part of the replicated OSPF state that can be copied to the standby
+ * again alone, when it refused one of its deltas: one area's -- its LSDB
+ * and, of the neighbours on its interfaces, the list entries of LSAs of
+ * area scope -- or the AS's: the AS-scope LSDB (types 5 and 11) and every
+ * neighbour's list entries of those types.  On the wire (the engine's
+ * resync request, from the other card): HA_OSPF_SCOPE_LEN bytes.
+ */
+struct ha_ospf_scope {
+	bool as;       /* the AS's */
+	uint32_t area; /* else this area's, host order */
+};
+
+#define HA_OSPF_SCOPE_LEN 5
+
+extern size_t ha_ospf_scope_encode(const struct ha_ospf_scope *s, uint8_t *out);
+extern bool ha_ospf_scope_decode(const uint8_t *buf, size_t len, struct ha_ospf_scope *s);
+/* "area 0.0.0.1", "the AS-scope LSDB" */
+extern void ha_ospf_scope_name(const struct ha_ospf_scope *s, char *buf, size_t len);
+/* Whether an LSA of this type in this area (a list entry's: its
+ * neighbour's) is part of scope s. */
+extern bool ha_ospf_scope_has(const struct ha_ospf_scope *s, uint8_t type, uint32_t area);
+/*
+ * The scope of an LSA delta or a list entry delta that was refused: from
+ * as much of it as decodes (its LSA type and area), without the checks
+ * that refused it.  false if not even that decodes.
+ */
+extern bool ha_ospf_lsa_scope(const uint8_t *buf, size_t len, struct ha_ospf_scope *s);
+extern bool ha_ospf_list_scope(const uint8_t *buf, size_t len, struct ha_ospf_scope *s);
+
 /* Whether an LSA's Fletcher checksum (RFC 2328 12.1.7, over the LSA but
  * its age) is right. */
 extern bool ha_ospf_lsa_checksum_ok(const uint8_t *lsa, size_t len);

@@ -72,6 +72,11 @@ struct ha_repl {
 	bool bulk_running;
 	unsigned int bulk_class;
 	void *bulk_cursor;
+	uint64_t bulk_from_seq;		       /* the last whole bulk copy's BULK_BEGIN */
+	uint32_t bulk_items;		       /* items of the copy running */
+	const struct ha_repl_class *scope_cls; /* the copy running is of one scope */
+	uint8_t scope[HA_SCOPE_MAX], scope_len;
+	char scope_name[64];
 	struct event *t_bulk;
 	uint64_t digest_seq; /* the DIGEST delta whose result we wait for */
 	bool resynced;	     /* the one resync of this channel is used */
@@ -94,11 +99,16 @@ struct ha_repl {
 	struct event *t_apply, *t_ack;
 	struct event *t_ack_watch; /* active: the oldest unacknowledged delta's age */
 	unsigned int ack_timeout_msec;
+	/* standby: a scope refused, its copy asked for (rx_scope_cls set) */
+	const struct ha_repl_class *rx_scope_cls;
+	char rx_scope_name[64];
+	struct event *t_scope_wait;
 };
 
 static void ha_repl_pump(struct ha_repl *repl);
 static void ha_repl_bulk_run(struct event *ev);
 static void ha_repl_bulk_start(struct ha_repl *repl);
+static void ha_repl_scope_run(struct ha_repl *repl);
 static void ha_repl_handover_flushed(struct ha_repl *repl);
 
 static int64_t ha_repl_now_usec(void)
@@ -205,6 +215,7 @@ static void ha_repl_tx_reset(struct ha_repl *repl)
 	repl->inflight_bytes = repl->pending_bytes = 0;
 	repl->bulk_running = false;
 	repl->bulk_cursor = NULL;
+	repl->scope_cls = NULL;
 	EVENT_OFF(repl->t_bulk);
 	repl->digest_seq = 0;
 	EVENT_OFF(repl->t_ack_watch);
@@ -245,6 +256,7 @@ void ha_repl_free(struct ha_repl **replp)
 	EVENT_OFF(repl->t_ack);
 	EVENT_OFF(repl->t_ack_watch);
 	EVENT_OFF(repl->t_reverify);
+	EVENT_OFF(repl->t_scope_wait);
 	ha_deltas_fini(&repl->inflight);
 	ha_deltas_fini(&repl->pending);
 	ha_deltas_fini(&repl->deferred);
@@ -275,6 +287,15 @@ void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec)
 void ha_repl_set_ack_timeout(struct ha_repl *repl, unsigned int msec)
 {
 	repl->ack_timeout_msec = msec;
+}
+
+unsigned int ha_repl_ack_timeout_for(unsigned int liveness_msec)
+{
+	unsigned int msec = liveness_msec / 3;
+
+	if (!liveness_msec || msec > HA_REPL_ACK_TIMEOUT_MSEC)
+		return HA_REPL_ACK_TIMEOUT_MSEC;
+	return MAX(msec, HA_REPL_ACK_TIMEOUT_MIN_MSEC);
 }
 
 void ha_repl_set_window(struct ha_repl *repl, size_t bytes)
@@ -414,6 +435,7 @@ void ha_repl_bulk_item(struct ha_repl *repl, uint16_t cls, uint16_t subtype, con
 {
 	if (!repl->bulk_running)
 		return;
+	repl->bulk_items++;
 	ha_repl_enqueue(repl, &repl->pending,
 			ha_delta_new(HA_DELTA_BULK_ITEM, cls, subtype, data, len));
 }
@@ -456,6 +478,10 @@ static void ha_repl_bulk_start(struct ha_repl *repl)
 	repl->bulk_running = true;
 	repl->bulk_class = 0;
 	repl->bulk_cursor = NULL;
+	repl->bulk_items = 0;
+	repl->scope_cls = NULL;
+	/* BULK_BEGIN is the next delta on the wire */
+	repl->bulk_from_seq = repl->tx_seq + 1;
 	ha_repl_set_state(repl, HA_REPL_BULK, "bulk copy #%u to the standby", repl->bulks);
 	/* no gating during a bulk: the standby could not take over anyway */
 	ha_repl_run_gates(repl, true);
@@ -480,6 +506,36 @@ static void ha_repl_drop_covered(struct ha_repl *repl, const struct ha_repl_clas
 	}
 }
 
+/* The copy of one scope (ha_repl_scope_start), a step. */
+static void ha_repl_scope_run(struct ha_repl *repl)
+{
+	const struct ha_repl_class *cls = repl->scope_cls;
+	struct ha_delta *d;
+
+	if (repl->pending_bytes > repl->window)
+		goto out; /* flow control: resume from the ack handler */
+	if (!cls->scope_bulk(repl, repl->scope, repl->scope_len, &repl->bulk_cursor, cls->arg)) {
+		ha_repl_pump(repl);
+		event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+		return;
+	}
+	repl->bulk_running = false;
+	repl->scope_cls = NULL;
+	ha_repl_enqueue(repl, &repl->pending,
+			ha_delta_new(HA_DELTA_SCOPE_END, cls->id, 0, repl->scope, repl->scope_len));
+	/* then what happened meanwhile, all of it (of other scopes too: the
+	 * copy does not contain those) */
+	while ((d = ha_deltas_pop(&repl->deferred)))
+		ha_repl_enqueue(repl, &repl->pending, d);
+	ha_repl_enqueue_digest(repl);
+	zlog_info("frr-ha %s: copy of %s %s sent to the standby: %u items", repl->name, cls->name,
+		  repl->scope_name, repl->bulk_items);
+	ha_repl_set_state(repl, HA_REPL_VERIFY, "copy of %s %s sent, comparing digests", cls->name,
+			  repl->scope_name);
+out:
+	ha_repl_pump(repl);
+}
+
 static void ha_repl_bulk_run(struct event *ev)
 {
 	struct ha_repl *repl = EVENT_ARG(ev);
@@ -487,6 +543,10 @@ static void ha_repl_bulk_run(struct event *ev)
 
 	if (!repl->bulk_running || !repl->conn)
 		return;
+	if (repl->scope_cls) {
+		ha_repl_scope_run(repl);
+		return;
+	}
 	while (repl->bulk_class < repl->nclasses) {
 		const struct ha_repl_class *cls = &repl->classes[repl->bulk_class];
 
@@ -523,6 +583,80 @@ void ha_repl_resync(struct ha_repl *repl, const char *reason)
 	zlog_warn("frr-ha %s: resynchronising the standby: %s", repl->name, reason);
 	repl->resyncs++;
 	ha_repl_bulk_start(repl);
+}
+
+/* Active: copy one scope of cls to the standby again (it refused delta
+ * #seq of it).  Deltas not sent yet stay queued (they are of other scopes
+ * too, and the standby ignores the scope's until the copy begins). */
+static void ha_repl_scope_start(struct ha_repl *repl, const struct ha_repl_class *cls,
+				const struct ha_msg_resync_request *req, const char *name)
+{
+	zlog_warn("frr-ha %s: the standby refused %s delta #%" PRIu64
+		  " (%s): copying %s to it again",
+		  repl->name, cls->name, req->seq, req->reason, name);
+	repl->resyncs++;
+	ha_repl_quiesce_finish(repl, false, "the standby is resynchronising part of its state");
+	EVENT_OFF(repl->t_reverify);
+	repl->digest_seq = 0; /* a comparison under way is superseded */
+	repl->bulk_running = true;
+	repl->bulk_cursor = NULL;
+	repl->bulk_items = 0;
+	repl->scope_cls = cls;
+	memcpy(repl->scope, req->scope, req->scope_len);
+	repl->scope_len = req->scope_len;
+	strlcpy(repl->scope_name, name, sizeof(repl->scope_name));
+	ha_repl_set_state(repl, HA_REPL_BULK, "copying %s %s to the standby again", cls->name, name);
+	/* as during a bulk: the standby could not take over with the scope */
+	ha_repl_run_gates(repl, true);
+	ha_repl_enqueue(repl, &repl->pending,
+			ha_delta_new(HA_DELTA_SCOPE_BEGIN, cls->id, 0, req->scope, req->scope_len));
+	ha_repl_pump(repl);
+	event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+}
+
+static bool ha_repl_rx_resync_request(struct ha_repl *repl, const uint8_t *payload, uint32_t len)
+{
+	struct ha_msg_resync_request req;
+	const struct ha_repl_class *cls;
+	char name[64], why[HA_DETAIL_MAX + 64];
+
+	if (ha_msg_resync_request_decode(payload, len, &req) != HA_DECODE_OK ||
+	    req.seq > repl->tx_seq) {
+		zlog_err("frr-ha %s: refusing a malformed resync request from the peer module",
+			 repl->name);
+		repl->refused++;
+		ha_repl_detach(repl, "peer module sent a malformed resync request");
+		return false;
+	}
+	if (repl->role != HA_ROLE_ACTIVE || repl->handover_flush) {
+		zlog_info("frr-ha %s: resync request for delta #%" PRIu64
+			  " ignored: this card is not active",
+			  repl->name, req.seq);
+		return true;
+	}
+	if (req.seq < repl->bulk_from_seq) {
+		zlog_info("frr-ha %s: resync request for delta #%" PRIu64
+			  " ignored: a bulk copy from #%" PRIu64 " supersedes it",
+			  repl->name, req.seq, repl->bulk_from_seq);
+		return true;
+	}
+	cls = ha_repl_class_find(repl, req.cls);
+	snprintf(why, sizeof(why), "the standby refused delta #%" PRIu64 " (%s)", req.seq,
+		 req.reason);
+	if (!cls || !cls->scope_bulk || !cls->scope_name ||
+	    !cls->scope_name(req.scope, req.scope_len, name, sizeof(name), cls->arg)) {
+		zlog_err("frr-ha %s: the standby asks for a part of class %u this module cannot copy alone",
+			 repl->name, req.cls);
+		ha_repl_resync(repl, why);
+		return true;
+	}
+	if (repl->bulk_running) {
+		/* one copy at a time: the whole module, then */
+		ha_repl_resync(repl, why);
+		return true;
+	}
+	ha_repl_scope_start(repl, cls, &req, name);
+	return true;
 }
 
 static void ha_repl_quiesce_timeout(struct event *ev)
@@ -773,6 +907,96 @@ static void ha_repl_compare_digests(struct ha_repl *repl, struct ha_delta *d)
 	ha_conn_send(repl->conn, HA_MSG_DIGEST_RESULT, buf, len);
 }
 
+static void ha_repl_scope_wait_expired(struct event *ev)
+{
+	struct ha_repl *repl = EVENT_ARG(ev);
+
+	if (!repl->rx_scope_cls)
+		return;
+	ha_repl_refuse(repl, "the active did not begin the copy of %s %s within %u ms",
+		       repl->rx_scope_cls->name, repl->rx_scope_name, HA_REPL_SCOPE_WAIT_MSEC);
+}
+
+/* Standby: forget a scope asked for (a bulk copy or a role supersedes it). */
+static void ha_repl_rx_scope_clear(struct ha_repl *repl)
+{
+	repl->rx_scope_cls = NULL;
+	EVENT_OFF(repl->t_scope_wait);
+}
+
+/*
+ * Standby: cls refused delta d (err says why).  A class that can copy the
+ * part of its state d belongs to alone has the active do that, in the
+ * synced state, one scope at a time; returns false when the whole module
+ * is to be resynchronised instead.
+ */
+static bool ha_repl_request_scope(struct ha_repl *repl, const struct ha_repl_class *cls,
+				  const struct ha_delta *d, const char *err)
+{
+	struct ha_msg_resync_request req = { .seq = d->seq, .cls = cls->id };
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	char name[64];
+	size_t slen;
+	ssize_t len;
+
+	if (!cls->refused_scope || !cls->scope_name || !cls->scope_reset ||
+	    d->kind != HA_DELTA_UPDATE || repl->state != HA_REPL_SYNCED || repl->rx_scope_cls ||
+	    !repl->conn)
+		return false;
+	slen = cls->refused_scope(repl, d->subtype, d->buf + HA_DELTA_HDR_LEN, d->len, req.scope,
+				  cls->arg);
+	if (!slen || slen > HA_SCOPE_MAX ||
+	    !cls->scope_name(req.scope, slen, name, sizeof(name), cls->arg))
+		return false;
+	req.scope_len = slen;
+	strlcpy(req.reason, err, sizeof(req.reason));
+	len = ha_msg_resync_request_encode(&req, buf, sizeof(buf));
+	if (len < 0)
+		return false;
+	repl->refused++;
+	zlog_err("frr-ha %s: refusing replicated state: %s delta #%" PRIu64
+		 " (type %u): %s; asking the active to copy %s again",
+		 repl->name, cls->name, d->seq, d->subtype, err, name);
+	ha_conn_send(repl->conn, HA_MSG_RESYNC_REQUEST, buf, len);
+	repl->rx_scope_cls = cls;
+	strlcpy(repl->rx_scope_name, name, sizeof(repl->rx_scope_name));
+	repl->digest = HA_DIGEST_NONE;
+	ha_repl_set_state(repl, HA_REPL_BULK,
+			  "refused delta #%" PRIu64 ", waiting for a copy of %s %s", d->seq,
+			  cls->name, name);
+	event_add_timer_msec(repl->loop, ha_repl_scope_wait_expired, repl, HA_REPL_SCOPE_WAIT_MSEC,
+			     &repl->t_scope_wait);
+	return true;
+}
+
+/* Standby: SCOPE_BEGIN or SCOPE_END of the class's copy of a scope;
+ * false if it is none the class knows. */
+static bool ha_repl_rx_scope_delta(struct ha_repl *repl, const struct ha_delta *d)
+{
+	const struct ha_repl_class *cls = ha_repl_class_find(repl, d->cls);
+	const uint8_t *scope = d->buf + HA_DELTA_HDR_LEN;
+	char name[64];
+
+	if (!cls || !cls->scope_reset || !cls->scope_name || !d->len || d->len > HA_SCOPE_MAX ||
+	    !cls->scope_name(scope, d->len, name, sizeof(name), cls->arg)) {
+		ha_repl_refuse(repl, "%s #%" PRIu64 " of class %u: no such scope here",
+			       ha_delta_kind_name(d->kind), d->seq, d->cls);
+		return false;
+	}
+	if (d->kind == HA_DELTA_SCOPE_BEGIN) {
+		EVENT_OFF(repl->t_scope_wait);
+		cls->scope_reset(repl, scope, d->len, cls->arg);
+		zlog_info("frr-ha %s: receiving a copy of %s %s", repl->name, cls->name, name);
+		ha_repl_set_state(repl, HA_REPL_BULK, "receiving a copy of %s %s", cls->name, name);
+	} else {
+		ha_repl_rx_scope_clear(repl);
+		ha_repl_set_state(repl, HA_REPL_VERIFY,
+				  "copy of %s %s received, waiting for the digests", cls->name,
+				  name);
+	}
+	return true;
+}
+
 /* Apply committed deltas; all of them if drain, else one batch. */
 static void ha_repl_apply_some(struct ha_repl *repl, bool drain)
 {
@@ -803,6 +1027,8 @@ static void ha_repl_apply_some(struct ha_repl *repl, bool drain)
 			if (!cls->apply(repl, d->kind, d->subtype, d->buf + HA_DELTA_HDR_LEN,
 					d->len, err, sizeof(err), cls->arg)) {
 				repl->applied_seq = d->seq;
+				if (ha_repl_request_scope(repl, cls, d, err))
+					break; /* the others go on */
 				if (repl->conn)
 					ha_repl_refuse(repl, "%s delta #%" PRIu64 " (type %u): %s",
 						       cls->name, d->seq, d->subtype, err);
@@ -826,6 +1052,17 @@ static void ha_repl_apply_some(struct ha_repl *repl, bool drain)
 			repl->applied_seq = d->seq;
 			if (repl->conn)
 				ha_repl_compare_digests(repl, d);
+			break;
+		case HA_DELTA_SCOPE_BEGIN:
+		case HA_DELTA_SCOPE_END:
+			repl->applied_seq = d->seq;
+			if (!repl->conn)
+				break; /* a copy cut short: the next channel's bulk */
+			if (!ha_repl_rx_scope_delta(repl, d)) {
+				XFREE(MTYPE_HA_DELTA, d);
+				ha_deltas_free_all(&repl->committed);
+				goto out;
+			}
 			break;
 		default:
 			repl->applied_seq = d->seq;
@@ -874,6 +1111,7 @@ static bool ha_repl_rx_delta(struct ha_repl *repl, const uint8_t *payload, uint3
 	if (m.kind == HA_DELTA_BULK_BEGIN) {
 		/* what is not applied yet is superseded by the bulk copy */
 		ha_deltas_free_all(&repl->committed);
+		ha_repl_rx_scope_clear(repl);
 		for (unsigned int i = 0; i < repl->nclasses; i++)
 			if (repl->classes[i].reset)
 				repl->classes[i].reset(repl, repl->classes[i].arg);
@@ -913,6 +1151,8 @@ static bool ha_repl_frame(struct ha_conn *conn, uint8_t type, const uint8_t *pay
 		return ha_repl_rx_ack(repl, payload, len);
 	case HA_MSG_DIGEST_RESULT:
 		return ha_repl_rx_digest_result(repl, payload, len);
+	case HA_MSG_RESYNC_REQUEST:
+		return ha_repl_rx_resync_request(repl, payload, len);
 	default:
 		ha_repl_refuse(repl, "unexpected %s message on the data channel",
 			       ha_msg_type_name(type));
@@ -972,6 +1212,7 @@ void ha_repl_detach(struct ha_repl *repl, const char *reason)
 	}
 	EVENT_OFF(repl->t_ack);
 	ha_repl_tx_reset(repl);
+	ha_repl_rx_scope_clear(repl);
 	ha_repl_quiesce_finish(repl, false, "data channel lost");
 	ha_repl_set_state(repl, HA_REPL_DOWN, "%s", reason);
 }
@@ -992,6 +1233,7 @@ void ha_repl_set_role(struct ha_repl *repl, enum ha_role role)
 				  repl->name, n);
 	}
 	repl->role = role;
+	ha_repl_rx_scope_clear(repl);
 	for (unsigned int i = 0; i < repl->nclasses; i++)
 		if (repl->classes[i].role_changed)
 			repl->classes[i].role_changed(repl, role, repl->classes[i].arg);

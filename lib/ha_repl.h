@@ -22,6 +22,14 @@
  * makes the module "synced".  A mismatch starts one more bulk (resync);
  * a second mismatch leaves the module "failed", with the reason.
  *
+ * A class may resynchronise a part of its state alone (a "scope", e.g. an
+ * OSPF area): when the standby refuses one of its deltas in the synced
+ * state, it asks the active for that scope again (RESYNC_REQUEST) instead
+ * of dropping the channel; the class ignores the scope's deltas meanwhile,
+ * the active copies the scope (SCOPE_BEGIN, its items, SCOPE_END, then the
+ * deltas of meanwhile) and the digests of the whole module are compared
+ * after it, as after a bulk.  Until then the module is not synced.
+ *
  * Deltas must be idempotent state (a delta queued during a bulk may already
  * be contained in the bulk copy).  Gating holds only while the standby is
  * synced or verifying: during a bulk the standby could not take over with
@@ -80,6 +88,26 @@ struct ha_repl_class {
 	 * (state the bulk copy does not carry) are always replayed.
 	 */
 	uint32_t bulk_covers;
+	/*
+	 * Optional, all four or none: resynchronising one scope of the
+	 * class (its own bytes, 1..HA_SCOPE_MAX) instead of the module.
+	 *
+	 * Standby, apply refused an UPDATE delta: write the scope it belongs
+	 * to into scope and return its length (0: resynchronise the whole
+	 * module).  The class then ignores the scope's deltas until
+	 * scope_reset for it (or reset, or going active).
+	 */
+	size_t (*refused_scope)(struct ha_repl *repl, uint16_t subtype, const uint8_t *data,
+				size_t len, uint8_t *scope, void *arg);
+	/* Both cards: the scope's name for logs; false if it is no scope of
+	 * the class (the bytes come from the other card). */
+	bool (*scope_name)(const uint8_t *scope, size_t len, char *buf, size_t buflen, void *arg);
+	/* Standby: the scope's copy begins: forget its replicated state and
+	 * apply its deltas again. */
+	void (*scope_reset)(struct ha_repl *repl, const uint8_t *scope, size_t len, void *arg);
+	/* Active: emit the scope's state with ha_repl_bulk_item(), as bulk. */
+	bool (*scope_bulk)(struct ha_repl *repl, const uint8_t *scope, size_t len, void **cursor,
+			   void *arg);
 	void *arg;
 };
 
@@ -95,8 +123,14 @@ typedef void (*ha_repl_status_cb)(struct ha_repl *repl, bool state_changed, void
  * (the channel dropped: gates run at once, a new channel starts again
  * with a bulk copy) -- gated acknowledgements to peers must not wait on a
  * hung card until their hold timers expire (within BGP's default 90/180 s
- * and the tests' 9 s; not within the shortest hold time BGP allows, 3 s). */
+ * and the tests' 9 s; not within the shortest hold time BGP allows, 3 s:
+ * modules shorten it with ha_repl_ack_timeout_for). */
 #define HA_REPL_ACK_TIMEOUT_MSEC 5000
+/* ... and no shorter than this (a busy standby is not a hung one) */
+#define HA_REPL_ACK_TIMEOUT_MIN_MSEC 200
+/* Standby: a scope's copy asked for must begin this soon, or the channel
+ * is dropped (and the whole module copied on the next one). */
+#define HA_REPL_SCOPE_WAIT_MSEC 5000
 
 extern struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name);
 extern void ha_repl_free(struct ha_repl **repl);
@@ -106,6 +140,14 @@ extern void ha_repl_set_window(struct ha_repl *repl, size_t bytes);
 /* How often a failed module's digests are compared again (ms). */
 extern void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec);
 extern void ha_repl_set_ack_timeout(struct ha_repl *repl, unsigned int msec);
+/*
+ * The ack timeout for a module whose routing peers give up on this router
+ * after liveness_msec without a packet from it (its shortest dead interval
+ * or hold time; 0: none): a third of it, so that a hung standby is given up
+ * -- and the gated packets go -- with two thirds to spare; within
+ * HA_REPL_ACK_TIMEOUT_MIN_MSEC..HA_REPL_ACK_TIMEOUT_MSEC.
+ */
+extern unsigned int ha_repl_ack_timeout_for(unsigned int liveness_msec);
 
 /*
  * The card's role (from hard).  Going active drains every committed delta

@@ -184,6 +184,8 @@ const char *ha_msg_type_name(uint8_t type)
 		return "session-socket";
 	case HA_MSG_SESSION_STATE:
 		return "session-state";
+	case HA_MSG_RESYNC_REQUEST:
+		return "resync-request";
 	}
 	return "unknown";
 }
@@ -572,6 +574,10 @@ const char *ha_delta_kind_name(uint8_t kind)
 		return "bulk-end";
 	case HA_DELTA_DIGEST:
 		return "digest";
+	case HA_DELTA_SCOPE_BEGIN:
+		return "scope-begin";
+	case HA_DELTA_SCOPE_END:
+		return "scope-end";
 	}
 	return "unknown";
 }
@@ -821,6 +827,41 @@ enum ha_decode_result ha_msg_digest_result_decode(const uint8_t *buf, size_t len
 	ok = rb_string(&rb, m.detail, sizeof(m.detail));
 	if (!ok || rb.err || rb.pos != len || m.match > 1 || m.seq == 0)
 		return HA_DECODE_MALFORMED;
+	*msg = m;
+	return HA_DECODE_OK;
+}
+
+ssize_t ha_msg_resync_request_encode(const struct ha_msg_resync_request *msg, uint8_t *out,
+				     size_t outlen)
+{
+	struct ha_wbuf wb = { .p = out, .len = outlen };
+
+	if (msg->seq == 0 || msg->cls == 0 || msg->scope_len == 0 || msg->scope_len > HA_SCOPE_MAX)
+		return -1;
+	wb_u64(&wb, msg->seq);
+	wb_u16(&wb, msg->cls);
+	wb_u8(&wb, msg->scope_len);
+	wb_bytes(&wb, msg->scope, msg->scope_len);
+	wb_string(&wb, msg->reason, HA_DETAIL_MAX);
+	return wb.err ? -1 : (ssize_t)wb.pos;
+}
+
+enum ha_decode_result ha_msg_resync_request_decode(const uint8_t *buf, size_t len,
+						   struct ha_msg_resync_request *msg)
+{
+	struct ha_rbuf rb = { .p = buf, .len = len };
+	struct ha_msg_resync_request m = {};
+	const uint8_t *scope;
+
+	m.seq = rb_u64(&rb);
+	m.cls = rb_u16(&rb);
+	m.scope_len = rb_u8(&rb);
+	if (rb.err || m.seq == 0 || m.cls == 0 || m.scope_len == 0 || m.scope_len > HA_SCOPE_MAX)
+		return HA_DECODE_MALFORMED;
+	scope = rb_bytes(&rb, m.scope_len);
+	if (!scope || !rb_string(&rb, m.reason, sizeof(m.reason)) || rb.pos != len)
+		return HA_DECODE_MALFORMED;
+	memcpy(m.scope, scope, m.scope_len);
 	*msg = m;
 	return HA_DECODE_OK;
 }

@@ -53,6 +53,7 @@ enum ha_msg_type {
 	HA_MSG_DIGEST_RESULT = 14,  /* data channel, standby -> active */
 	HA_MSG_SESSION_SOCKET = 15, /* module -> hard: hold (socket attached) or drop */
 	HA_MSG_SESSION_STATE = 16,  /* hard -> peer hard -> module: a dead daemon's connection */
+	HA_MSG_RESYNC_REQUEST = 17, /* data channel, standby -> active: copy part of a class again */
 	HA_MSG_TYPE_MAX,
 };
 
@@ -214,6 +215,9 @@ enum ha_delta_kind {
 	HA_DELTA_BULK_ITEM = 3,	 /* one piece of state of the bulk copy */
 	HA_DELTA_BULK_END = 4,
 	HA_DELTA_DIGEST = 5, /* the active's digests at this point of the stream */
+	/* a scoped copy (answer to a RESYNC_REQUEST): data is the scope */
+	HA_DELTA_SCOPE_BEGIN = 6, /* standby: forget that part of class cls */
+	HA_DELTA_SCOPE_END = 7,
 	HA_DELTA_KIND_MAX,
 };
 
@@ -250,6 +254,19 @@ struct ha_msg_digest_result {
 	uint8_t match;
 	uint16_t cls; /* first class that differs (if !match) */
 	char detail[HA_DETAIL_MAX];
+};
+
+/* A part of a class's state (its bytes are the class's: e.g. an OSPF area). */
+#define HA_SCOPE_MAX 32
+
+/* Standby -> active: delta #seq of class cls was refused; copy the part of
+ * the class's state it belongs to again. */
+struct ha_msg_resync_request {
+	uint64_t seq; /* the refused delta */
+	uint16_t cls;
+	uint8_t scope_len; /* 1..HA_SCOPE_MAX */
+	uint8_t scope[HA_SCOPE_MAX];
+	char reason[HA_DETAIL_MAX];
 };
 
 /*
@@ -358,6 +375,10 @@ extern ssize_t ha_msg_digest_result_encode(const struct ha_msg_digest_result *ms
 					   size_t outlen);
 extern enum ha_decode_result ha_msg_digest_result_decode(const uint8_t *buf, size_t len,
 							 struct ha_msg_digest_result *msg);
+extern ssize_t ha_msg_resync_request_encode(const struct ha_msg_resync_request *msg, uint8_t *out,
+					    size_t outlen);
+extern enum ha_decode_result ha_msg_resync_request_decode(const uint8_t *buf, size_t len,
+							  struct ha_msg_resync_request *msg);
 extern ssize_t ha_digest_list_encode(const struct ha_digest_list *list, uint8_t *out, size_t outlen);
 extern enum ha_decode_result ha_digest_list_decode(const uint8_t *buf, size_t len,
 						   struct ha_digest_list *list);

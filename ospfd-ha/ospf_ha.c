@@ -99,9 +99,6 @@ enum ospf_ha_subtype {
 /* interface and neighbour state without a packet sent is compared with
  * what was replicated this often */
 #define OSPF_HA_SYNC_MSEC 200
-/* the shortest time the standby is given to acknowledge (a busy standby
- * is not a hung one) */
-#define OSPF_HA_ACK_TIMEOUT_MIN_MSEC 200
 
 /* ---- replicated interface and neighbour state (both cards) ---- */
 
@@ -142,6 +139,22 @@ static struct {
 	struct ha_gate q;
 	uint64_t gated, dropped;
 } gate = { .q.fd = -1 };
+
+/* Standby: the scope (an area, or the AS) one of whose deltas was refused:
+ * its deltas are not applied until the active's copy of it begins. */
+static struct {
+	bool set;
+	struct ha_ospf_scope scope;
+} ospf_ha_diverged;
+
+/* Scoped copies (doc/ospf-nsr.md, "Bad replicated state"). */
+static struct {
+	uint64_t copies;	     /* sent (active) or received (standby) */
+	uint64_t ignored;	     /* standby: deltas of the diverged scope not applied */
+	bool receiving;		     /* standby: bulk items are the last copy's */
+	uint64_t lsas, list_entries; /* standby: in the last copy */
+	char last[96];		     /* standby: the last scope copied */
+} scope_copy;
 
 static struct {
 	uint64_t sent_vetoed, received_dropped; /* while not active */
@@ -444,17 +457,17 @@ static void ospf_ha_sync_oi(struct ospf_interface *oi)
  */
 static void ospf_ha_ack_timeout_update(struct ospf *ospf)
 {
-	unsigned int msec = HA_REPL_ACK_TIMEOUT_MSEC;
+	unsigned int dead_msec = 0, msec;
 	struct ospf_interface *oi;
 	struct listnode *node;
 
 	for (ALL_LIST_ELEMENTS_RO(ospf->oiflist, node, oi)) {
-		unsigned int dead_msec = OSPF_IF_PARAM(oi, v_wait) * 1000;
+		unsigned int d = OSPF_IF_PARAM(oi, v_wait) * 1000;
 
-		if (oi->type != OSPF_IFTYPE_VIRTUALLINK && dead_msec / 3 < msec)
-			msec = dead_msec / 3;
+		if (oi->type != OSPF_IFTYPE_VIRTUALLINK && d && (!dead_msec || d < dead_msec))
+			dead_msec = d;
 	}
-	msec = MAX(msec, OSPF_HA_ACK_TIMEOUT_MIN_MSEC);
+	msec = ha_repl_ack_timeout_for(dead_msec);
 	if (msec == ospf_ha_ack_timeout_msec)
 		return;
 	zlog_info("frr-ha: ospfd: the standby must acknowledge within %u ms (a third of the shortest dead interval)",
@@ -995,6 +1008,17 @@ static void ospf_ha_apply_neighbor(struct ospf *ospf, const struct ha_ospf_neigh
 	ospf_ha_nbr_hold(ospf, r);
 }
 
+/* Standby: a delta of the diverged scope, made before its copy: not
+ * applied (it may build on what was refused; the copy contains it). */
+static bool ospf_ha_ignored(uint8_t kind, uint8_t type, uint32_t area)
+{
+	if (kind != HA_DELTA_UPDATE || !ospf_ha_diverged.set ||
+	    !ha_ospf_scope_has(&ospf_ha_diverged.scope, type, area))
+		return false;
+	scope_copy.ignored++;
+	return true;
+}
+
 static bool ospf_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, const uint8_t *data,
 			  size_t len, char *err, size_t errlen, void *arg)
 {
@@ -1028,10 +1052,14 @@ static bool ospf_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, 
 
 		if (ha_ospf_lsa_decode(data, len, &d, &msg, err, errlen) < 0)
 			ok = false;
+		else if (ospf_ha_ignored(kind, d.type, d.area))
+			break;
 		else
 			ok = ospf_ha_apply_lsa(ospf, &d, err, errlen);
 		if (!ok)
 			counters.lsa_refused++;
+		else if (kind == HA_DELTA_BULK_ITEM && scope_copy.receiving)
+			scope_copy.lsas++;
 		break;
 	}
 	case OSPF_HA_NBR_LIST: {
@@ -1039,7 +1067,11 @@ static bool ospf_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, 
 
 		if (ha_ospf_list_decode(data, len, &d, &msg, err, errlen) < 0)
 			return false;
+		if (ospf_ha_ignored(kind, d.type, d.area))
+			break;
 		ok = ospf_ha_apply_list(ospf, &d, err, errlen);
+		if (ok && kind == HA_DELTA_BULK_ITEM && scope_copy.receiving)
+			scope_copy.list_entries++;
 		break;
 	}
 	default:
@@ -1048,6 +1080,18 @@ static bool ospf_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, 
 	}
 	ha_ospf_delta_free(msg);
 	return ok;
+}
+
+/* Standby: every LSA of lsdb (an area's or the AS's) out of ospfd. */
+static void ospf_ha_lsdb_clear(struct ospf *ospf, struct ospf_lsdb *lsdb)
+{
+	for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
+		struct route_node *rn;
+		struct ospf_lsa *lsa;
+
+		LSDB_LOOP(lsdb->type[type].db, rn, lsa)
+		ospf_ha_lsa_remove(ospf, lsa);
+	}
 }
 
 /* Standby, a bulk copy begins: ospfd forgets the replicated state -- its
@@ -1082,24 +1126,58 @@ static void ospf_ha_reset(struct ha_repl *repl, void *arg)
 			i->d.dr.s_addr = i->d.bdr.s_addr = INADDR_ANY;
 			ospf_ha_if_hold(ospf, i);
 		}
-		for (ALL_LIST_ELEMENTS_RO(ospf->areas, node, area)) {
-			for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
-				struct route_node *rn;
-				struct ospf_lsa *lsa;
-
-				LSDB_LOOP(area->lsdb->type[type].db, rn, lsa)
-				ospf_ha_lsa_remove(ospf, lsa);
-			}
-		}
-		for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
-			struct route_node *rn;
-			struct ospf_lsa *lsa;
-
-			LSDB_LOOP(ospf->lsdb->type[type].db, rn, lsa)
-			ospf_ha_lsa_remove(ospf, lsa);
-		}
+		for (ALL_LIST_ELEMENTS_RO(ospf->areas, node, area))
+			ospf_ha_lsdb_clear(ospf, area->lsdb);
+		ospf_ha_lsdb_clear(ospf, ospf->lsdb);
 	}
 	ospf_ha_records_clear();
+	ospf_ha_diverged.set = false;
+	scope_copy.receiving = false;
+}
+
+/* Active, a bulk copy: every LSA of lsdb (an area's or the AS's). */
+static void ospf_ha_lsdb_emit(struct ospf_lsdb *lsdb)
+{
+	for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
+		struct route_node *rn;
+		struct ospf_lsa *lsa;
+
+		LSDB_LOOP(lsdb->type[type].db, rn, lsa)
+		ospf_ha_lsa_emit(lsa, false, true);
+	}
+}
+
+/* Active, a bulk copy: the neighbours' list entries, of scope sc or all. */
+static void ospf_ha_lists_emit(struct ospf *ospf, const struct ha_ospf_scope *sc)
+{
+	struct ospf_interface *oi;
+	struct listnode *node;
+
+	for (ALL_LIST_ELEMENTS_RO(ospf->oiflist, node, oi)) {
+		uint32_t area = ntohl(oi->area->area_id.s_addr);
+		struct route_node *rn;
+
+		for (rn = route_top(oi->nbrs); rn; rn = route_next(rn)) {
+			struct ospf_neighbor *nbr = rn->info;
+			struct ospf_lsdb *lists[3];
+
+			if (!nbr || nbr == oi->nbr_self || nbr->state == NSM_Deleted)
+				continue;
+			lists[0] = &nbr->ls_rxmt;
+			lists[1] = &nbr->ls_req;
+			lists[2] = &nbr->db_sum;
+			for (unsigned int l = 0; l < array_size(lists); l++)
+				for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
+					struct route_node *rn2;
+					struct ospf_lsa *lsa;
+
+					if (sc && !ha_ospf_scope_has(sc, type, area))
+						continue;
+					LSDB_LOOP(lists[l]->type[type].db, rn2, lsa)
+					ospf_ha_list_emit(nbr, l + 1, lsa, false, true);
+				}
+		}
+	}
 }
 
 /* Active: the whole state for a standby that joins. */
@@ -1133,43 +1211,133 @@ static bool ospf_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 	}
 	/* the LSDB first: the lists refer to it */
 	for (ALL_LIST_ELEMENTS_RO(ospf->areas, node, area))
-		for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
-			struct route_node *rn;
-			struct ospf_lsa *lsa;
-
-			LSDB_LOOP(area->lsdb->type[type].db, rn, lsa)
-			ospf_ha_lsa_emit(lsa, false, true);
-		}
-	for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
-		struct route_node *rn;
-		struct ospf_lsa *lsa;
-
-		LSDB_LOOP(ospf->lsdb->type[type].db, rn, lsa)
-		ospf_ha_lsa_emit(lsa, false, true);
-	}
+		ospf_ha_lsdb_emit(area->lsdb);
+	ospf_ha_lsdb_emit(ospf->lsdb);
 	frr_each (ospf_ha_ifs, &ha_ifs, i)
 		ospf_ha_if_emit(i, true);
 	frr_each (ospf_ha_nbrs, &ha_nbrs, n)
 		ospf_ha_nbr_emit(n, false, true);
+	ospf_ha_lists_emit(ospf, NULL);
+	return true;
+}
+
+/* ---- one scope (an area, or the AS) copied again ---- */
+
+/* The LSAs of scope sc in nbr's lists, out of them (standby). */
+static void ospf_ha_lists_clear(struct ospf_neighbor *nbr, const struct ha_ospf_scope *sc)
+{
+	uint32_t area = ntohl(nbr->oi->area->area_id.s_addr);
+
+	for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
+		struct route_node *rn;
+		struct ospf_lsa *lsa;
+
+		if (!ha_ospf_scope_has(sc, type, area))
+			continue;
+		LSDB_LOOP(nbr->ls_rxmt.type[type].db, rn, lsa)
+		ospf_ls_retransmit_delete(nbr, lsa);
+		LSDB_LOOP(nbr->ls_req.type[type].db, rn, lsa)
+		ospf_ls_request_delete(nbr, lsa);
+		LSDB_LOOP(nbr->db_sum.type[type].db, rn, lsa)
+		ospf_lsdb_delete(&nbr->db_sum, lsa);
+	}
+}
+
+static bool ospf_ha_scope_name(const uint8_t *scope, size_t len, char *buf, size_t buflen, void *arg)
+{
+	struct ha_ospf_scope sc;
+
+	if (!ha_ospf_scope_decode(scope, len, &sc))
+		return false;
+	ha_ospf_scope_name(&sc, buf, buflen);
+	return true;
+}
+
+/* Standby: the delta refused was of this scope (an LSA's or a list
+ * entry's): its deltas wait for its copy.  Other deltas -- interfaces,
+ * neighbours, which are in no scope -- or one that does not even say its
+ * LSA: the whole module is copied. */
+static size_t ospf_ha_refused_scope(struct ha_repl *repl, uint16_t subtype, const uint8_t *data,
+				    size_t len, uint8_t *scope, void *arg)
+{
+	struct ospf *ospf = ospf_ha_ospf();
+	struct ha_ospf_scope sc;
+	bool ok;
+
+	if (!ospf)
+		return 0;
+	if (subtype == OSPF_HA_LSA)
+		ok = ha_ospf_lsa_scope(data, len, &sc);
+	else if (subtype == OSPF_HA_NBR_LIST)
+		ok = ha_ospf_list_scope(data, len, &sc);
+	else
+		ok = false;
+	/* an area this ospfd lacks is a difference of configuration: no
+	 * copy of it mends that */
+	if (!ok || (!sc.as && !ospf_ha_area(ospf, sc.area)))
+		return 0;
+	ospf_ha_diverged.set = true;
+	ospf_ha_diverged.scope = sc;
+	return ha_ospf_scope_encode(&sc, scope);
+}
+
+/* Standby: the copy of a scope begins: its LSAs and its list entries
+ * out of ospfd; its deltas apply again. */
+static void ospf_ha_scope_reset(struct ha_repl *repl, const uint8_t *scope, size_t len, void *arg)
+{
+	struct ospf *ospf = ospf_ha_ospf();
+	struct ospf_interface *oi;
+	struct listnode *node;
+	struct ha_ospf_scope sc;
+
+	if (!ha_ospf_scope_decode(scope, len, &sc))
+		return; /* the engine asked ospf_ha_scope_name first */
+	ospf_ha_diverged.set = false;
+	scope_copy.copies++;
+	scope_copy.receiving = true;
+	scope_copy.lsas = scope_copy.list_entries = 0;
+	ha_ospf_scope_name(&sc, scope_copy.last, sizeof(scope_copy.last));
+	if (!ospf)
+		return;
 	for (ALL_LIST_ELEMENTS_RO(ospf->oiflist, node, oi)) {
 		struct route_node *rn;
 
 		for (rn = route_top(oi->nbrs); rn; rn = route_next(rn)) {
 			struct ospf_neighbor *nbr = rn->info;
-			struct ospf_lsdb *lists[] = { &nbr->ls_rxmt, &nbr->ls_req, &nbr->db_sum };
 
-			if (!nbr || nbr == oi->nbr_self || nbr->state == NSM_Deleted)
-				continue;
-			for (unsigned int l = 0; l < array_size(lists); l++)
-				for (int type = OSPF_MIN_LSA; type < OSPF_MAX_LSA; type++) {
-					struct route_node *rn2;
-					struct ospf_lsa *lsa;
-
-					LSDB_LOOP(lists[l]->type[type].db, rn2, lsa)
-					ospf_ha_list_emit(nbr, l + 1, lsa, false, true);
-				}
+			if (nbr && nbr != oi->nbr_self)
+				ospf_ha_lists_clear(nbr, &sc);
 		}
 	}
+	if (sc.as) {
+		ospf_ha_lsdb_clear(ospf, ospf->lsdb);
+	} else {
+		struct ospf_area *area = ospf_ha_area(ospf, sc.area);
+
+		if (area)
+			ospf_ha_lsdb_clear(ospf, area->lsdb);
+	}
+}
+
+/* Active: a scope's state for a standby that refused a delta of it. */
+static bool ospf_ha_scope_bulk(struct ha_repl *repl, const uint8_t *scope, size_t len,
+			       void **cursor, void *arg)
+{
+	struct ospf *ospf = ospf_ha_ospf();
+	struct ha_ospf_scope sc;
+
+	if (!ospf || !ha_ospf_scope_decode(scope, len, &sc))
+		return true;
+	scope_copy.copies++;
+	if (sc.as) {
+		ospf_ha_lsdb_emit(ospf->lsdb);
+	} else {
+		struct ospf_area *area = ospf_ha_area(ospf, sc.area);
+
+		if (area)
+			ospf_ha_lsdb_emit(area->lsdb);
+	}
+	ospf_ha_lists_emit(ospf, &sc);
 	return true;
 }
 
@@ -1649,6 +1817,15 @@ static void ospf_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *
 	struct ospf *ospf = ospf_ha_ospf();
 
 	ospf_ha_gate_open();
+	if (ospf_ha_diverged.set) {
+		char name[64];
+
+		ha_ospf_scope_name(&ospf_ha_diverged.scope, name, sizeof(name));
+		zlog_warn("frr-ha: ospfd goes %s before the copy of %s came: it has that scope as it was before the delta it refused",
+			  ha_role_name(role), name);
+		ospf_ha_diverged.set = false;
+	}
+	scope_copy.receiving = false;
 	if (role == HA_ROLE_ACTIVE) {
 		if (ospf)
 			ospf_ha_take_over(ospf);
@@ -1706,6 +1883,22 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 		json_object_int_add(json, "lsasApplied", counters.lsa_applied);
 		json_object_int_add(json, "lsasRefused", counters.lsa_refused);
 		json_object_int_add(json, "ackTimeoutMsec", ospf_ha_ack_timeout_msec);
+		json_object_int_add(json, "scopedResyncs", scope_copy.copies);
+		json_object_int_add(json, "deltasIgnoredWhileDiverged", scope_copy.ignored);
+		if (ospf_ha_diverged.set) {
+			char name[64];
+
+			ha_ospf_scope_name(&ospf_ha_diverged.scope, name, sizeof(name));
+			json_object_string_add(json, "diverged", name);
+		}
+		if (scope_copy.last[0]) {
+			json_object *jl = json_object_new_object();
+
+			json_object_string_add(jl, "scope", scope_copy.last);
+			json_object_int_add(jl, "lsas", scope_copy.lsas);
+			json_object_int_add(jl, "listEntries", scope_copy.list_entries);
+			json_object_object_add(json, "lastScopedCopy", jl);
+		}
 		json_object_int_add(json, "takeovers", counters.takeovers);
 		json_object_int_add(json, "lastTakeoverUsec", counters.takeover_usec);
 		json_object_int_add(json, "lastTakeoverAtEpochUsec", counters.takeover_at_usec);
@@ -1731,6 +1924,21 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 			vty_out(vty, "  %s\n", gate.q.error);
 		vty_out(vty, "Takeovers: %" PRIu64 "%s%s\n", counters.takeovers,
 			counters.last_takeover[0] ? ", last: " : "", counters.last_takeover);
+		vty_out(vty, "Areas (or the AS) copied again after a refused delta: %" PRIu64,
+			scope_copy.copies);
+		if (scope_copy.last[0])
+			vty_out(vty,
+				"; last received: %s, %" PRIu64 " LSAs, %" PRIu64 " list entries",
+				scope_copy.last, scope_copy.lsas, scope_copy.list_entries);
+		vty_out(vty, "\n");
+		if (ospf_ha_diverged.set) {
+			char name[64];
+
+			ha_ospf_scope_name(&ospf_ha_diverged.scope, name, sizeof(name));
+			vty_out(vty,
+				"Waiting for a copy of %s; its deltas not applied: %" PRIu64 "\n",
+				name, scope_copy.ignored);
+		}
 	}
 	if (ospf) {
 		if (!uj)
@@ -1847,6 +2055,10 @@ static int ospf_ha_late_init(struct event_loop *loop)
 		.apply = ospf_ha_apply,
 		.digest = ospf_ha_digest,
 		.role_changed = ospf_ha_role_changed,
+		.refused_scope = ospf_ha_refused_scope,
+		.scope_name = ospf_ha_scope_name,
+		.scope_reset = ospf_ha_scope_reset,
+		.scope_bulk = ospf_ha_scope_bulk,
 		/* the bulk copy is taken in one go: everything before it is in
 		 * it, nothing comes between */
 		.bulk_covers = 1u << OSPF_HA_INTERFACE | 1u << OSPF_HA_NEIGHBOR |

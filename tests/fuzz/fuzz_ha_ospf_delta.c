@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct ha_ospf_interface d;
 
@@ -74,6 +74,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		assert(d.list >= HA_OSPF_LIST_RXMT && d.list <= HA_OSPF_LIST_SUMMARY);
 		assert(d.type >= HA_OSPF_LSA_TYPE_MIN && d.type <= HA_OSPF_LSA_TYPE_MAX);
+		break;
+	}
+	case 4: {
+		/* a resync request's scope: what decodes encodes back the same */
+		struct ha_ospf_scope sc;
+		uint8_t out[HA_OSPF_SCOPE_LEN];
+		char name[64];
+
+		if (!ha_ospf_scope_decode(data + 1, size - 1, &sc))
+			return 0;
+		assert(ha_ospf_scope_encode(&sc, out) == size - 1);
+		assert(memcmp(out, data + 1, size - 1) == 0);
+		ha_ospf_scope_name(&sc, name, sizeof(name));
+		assert(name[0]);
+		break;
+	}
+	case 5: {
+		/* the scope of a refused delta, from as much as decodes */
+		struct ha_ospf_scope sc;
+
+		if (ha_ospf_lsa_scope(data + 1, size - 1, &sc))
+			assert(!sc.as || sc.area == 0);
+		if (ha_ospf_list_scope(data + 1, size - 1, &sc))
+			assert(!sc.as || sc.area == 0);
 		break;
 	}
 	}

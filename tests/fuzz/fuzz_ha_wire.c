@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_msg_delta delta;
 	struct ha_msg_ack rack;
 	struct ha_msg_digest_result dres;
+	struct ha_msg_resync_request rreq;
 	struct ha_digest_list dlist;
 	struct ha_msg_session_socket ssock;
 	struct ha_msg_session_state sstate;
@@ -113,6 +114,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case HA_MSG_DIGEST_RESULT:
 		ROUNDTRIP(ha_msg_digest_result_decode, ha_msg_digest_result_encode, dres);
+		break;
+	case HA_MSG_RESYNC_REQUEST:
+		ROUNDTRIP(ha_msg_resync_request_decode, ha_msg_resync_request_encode, rreq);
 		break;
 	case HA_MSG_SESSION_SOCKET:
 		ROUNDTRIP(ha_msg_session_socket_decode, ha_msg_session_socket_encode, ssock);

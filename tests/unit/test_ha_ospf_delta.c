@@ -297,6 +297,66 @@ static void test_list(void **state)
 	free(buf);
 }
 
+/* The scope of a refused delta comes from what decodes of it -- the
+ * refused LSA's area even when its checksum is bad -- and scopes go over
+ * the wire as five bytes, one encoding each. */
+static void test_scope(void **state)
+{
+	uint8_t lsa[sizeof(router_lsa)], buf[HA_OSPF_SCOPE_LEN];
+	struct ha_ospf_scope sc = { .area = 0x0a000001 }, sc2;
+	struct ha_ospf_lsa d;
+	void *msg = NULL;
+	uint8_t *packed;
+	size_t len;
+	char name[64];
+
+	memcpy(lsa, router_lsa, sizeof(lsa));
+	lsa[sizeof(lsa) - 8] ^= 0x0f;
+	packed = pack_lsa(lsa, sizeof(lsa), false, &len);
+	assert_int_equal(ha_ospf_lsa_decode(packed, len, &d, &msg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad checksum"));
+	memset(&sc2, 0xff, sizeof(sc2));
+	assert_true(ha_ospf_lsa_scope(packed, len, &sc2));
+	assert_false(sc2.as);
+	assert_int_equal(sc2.area, 0);
+	free(packed);
+	/* an AS-external LSA belongs to the AS, whatever area it says */
+	lsa[3] = 5;
+	packed = pack_lsa(lsa, sizeof(lsa), false, &len);
+	assert_true(ha_ospf_lsa_scope(packed, len, &sc2));
+	assert_true(sc2.as);
+	assert_int_equal(sc2.area, 0);
+	free(packed);
+	assert_false(ha_ospf_lsa_scope((const uint8_t *)"\xff\xff\xff", 3, &sc2));
+	packed = pack_lsa(lsa, 10, false, &len);
+	assert_false(ha_ospf_lsa_scope(packed, len, &sc2));
+	free(packed);
+
+	assert_true(ha_ospf_scope_has(&sc, 1, 0x0a000001));
+	assert_false(ha_ospf_scope_has(&sc, 1, 0));
+	assert_false(ha_ospf_scope_has(&sc, 5, 0x0a000001));
+	assert_int_equal(ha_ospf_scope_encode(&sc, buf), HA_OSPF_SCOPE_LEN);
+	assert_true(ha_ospf_scope_decode(buf, sizeof(buf), &sc2));
+	assert_false(sc2.as);
+	assert_int_equal(sc2.area, 0x0a000001);
+	ha_ospf_scope_name(&sc2, name, sizeof(name));
+	assert_string_equal(name, "area 10.0.0.1");
+	assert_false(ha_ospf_scope_decode(buf, sizeof(buf) - 1, &sc2));
+	buf[0] = 3;
+	assert_false(ha_ospf_scope_decode(buf, sizeof(buf), &sc2));
+	/* the AS's scope names no area */
+	buf[0] = 2;
+	assert_false(ha_ospf_scope_decode(buf, sizeof(buf), &sc2));
+	sc.as = true;
+	ha_ospf_scope_encode(&sc, buf);
+	assert_true(ha_ospf_scope_decode(buf, sizeof(buf), &sc2));
+	assert_true(sc2.as);
+	assert_true(ha_ospf_scope_has(&sc2, 11, 7));
+	assert_false(ha_ospf_scope_has(&sc2, 3, 0));
+	ha_ospf_scope_name(&sc2, name, sizeof(name));
+	assert_string_equal(name, "the AS-scope LSDB");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_fields_refused),
 		cmocka_unit_test(test_neighbor),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_scope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,9 @@
 
 #define KV_SIZE	 2048
 #define KV_CLASS 7
+/* scopes of the table: keys 0..255, 256..511, ... (KV_SIZE / 256 of them) */
+#define KV_SCOPE(key) ((key) / 256)
+#define KV_SCOPES     (KV_SIZE / 256)
 
 /* A toy module: a table key -> value, replicated. */
 struct kv_side {
@@ -33,6 +36,13 @@ struct kv_side {
 	uint32_t log_len;
 	unsigned int applied;
 	unsigned int resets;
+	/* standby: refuse the next delta setting these keys (0: none) */
+	uint32_t refuse_key[2];
+	bool diverged[KV_SCOPES];  /* refused, its deltas ignored */
+	unsigned int scope_resets; /* scoped copies begun */
+	unsigned int scope_items;  /* items received in scoped copies */
+	bool in_scope_copy;
+	unsigned int ignored; /* deltas of a diverged scope */
 };
 
 static struct event_loop *loop;
@@ -101,6 +111,18 @@ static bool kv_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, const
 		snprintf(err, errlen, "key %u out of range", m.key);
 		return false;
 	}
+	for (unsigned int i = 0; i < array_size(s->refuse_key); i++)
+		if (s->refuse_key[i] && m.key == s->refuse_key[i] && kind == HA_DELTA_UPDATE) {
+			s->refuse_key[i] = 0;
+			snprintf(err, errlen, "key %u: bad value", m.key);
+			return false;
+		}
+	if (kind == HA_DELTA_UPDATE && s->diverged[KV_SCOPE(m.key)]) {
+		s->ignored++;
+		return true;
+	}
+	if (kind == HA_DELTA_BULK_ITEM && s->in_scope_copy)
+		s->scope_items++;
 	s->kv[m.key] = (s->lie_about_13 && m.key == 13) ? m.value + 1 : m.value;
 	s->applied++;
 	return true;
@@ -118,6 +140,61 @@ static void kv_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *items, 
 		ha_hash_update(h, &s->kv[i], sizeof(s->kv[i]));
 		(*items)++;
 	}
+}
+
+static size_t kv_refused_scope(struct ha_repl *repl, uint16_t subtype, const uint8_t *data,
+			       size_t len, uint8_t *scope, void *arg)
+{
+	struct kv_side *s = arg;
+	struct kv_msg m;
+
+	if (subtype != 1 || len != sizeof(m))
+		return 0; /* the log, or garbage: the whole module */
+	memcpy(&m, data, sizeof(m));
+	if (m.key >= KV_SIZE)
+		return 0;
+	scope[0] = KV_SCOPE(m.key);
+	s->diverged[scope[0]] = true;
+	return 1;
+}
+
+static bool kv_scope_name(const uint8_t *scope, size_t len, char *buf, size_t buflen, void *arg)
+{
+	if (len != 1 || scope[0] >= KV_SCOPES)
+		return false;
+	snprintf(buf, buflen, "keys %u..%u", scope[0] * 256, scope[0] * 256 + 255);
+	return true;
+}
+
+static void kv_scope_reset(struct ha_repl *repl, const uint8_t *scope, size_t len, void *arg)
+{
+	struct kv_side *s = arg;
+
+	memset(&s->kv[scope[0] * 256], 0, 256 * sizeof(s->kv[0]));
+	s->diverged[scope[0]] = false;
+	s->scope_resets++;
+	s->in_scope_copy = true;
+}
+
+static bool kv_scope_bulk(struct ha_repl *repl, const uint8_t *scope, size_t len, void **cursor,
+			  void *arg)
+{
+	struct kv_side *s = arg;
+	uintptr_t i = (uintptr_t)*cursor;
+	unsigned int n = 0;
+
+	/* yield every 50 items */
+	for (; i < 256 && n < 50; i++) {
+		uint32_t key = scope[0] * 256 + i;
+		struct kv_msg m = { .key = key, .value = s->kv[key] };
+
+		if (!s->kv[key])
+			continue;
+		ha_repl_bulk_item(repl, KV_CLASS, 1, &m, sizeof(m));
+		n++;
+	}
+	*cursor = (void *)i;
+	return i >= 256;
 }
 
 static uint64_t kv_set(struct kv_side *s, uint32_t key, uint32_t value)
@@ -138,6 +215,10 @@ static void side_init(struct kv_side *s, const char *name)
 		.apply = kv_apply,
 		.digest = kv_digest,
 		.bulk_covers = 1u << 2,
+		.refused_scope = kv_refused_scope,
+		.scope_name = kv_scope_name,
+		.scope_reset = kv_scope_reset,
+		.scope_bulk = kv_scope_bulk,
 		.arg = s,
 	};
 
@@ -387,6 +468,18 @@ static void test_hung_standby_given_up(void **state)
 	assert_true(run_until(a_detached, 2000));
 	assert_int_equal(ha_repl_state(A.repl), HA_REPL_DOWN);
 	close(hung[1]);
+}
+
+/* A module's ack timeout from its peers' liveness interval: a third of
+ * it, within bounds. */
+static void test_ack_timeout_for(void **state)
+{
+	assert_int_equal(ha_repl_ack_timeout_for(0), HA_REPL_ACK_TIMEOUT_MSEC);
+	assert_int_equal(ha_repl_ack_timeout_for(1000), 333);  /* OSPF dead 1 s */
+	assert_int_equal(ha_repl_ack_timeout_for(3000), 1000); /* BGP hold 3 s */
+	assert_int_equal(ha_repl_ack_timeout_for(9000), 3000);
+	assert_int_equal(ha_repl_ack_timeout_for(180000), HA_REPL_ACK_TIMEOUT_MSEC);
+	assert_int_equal(ha_repl_ack_timeout_for(300), HA_REPL_ACK_TIMEOUT_MIN_MSEC);
 }
 
 static bool a_failed(void)
@@ -644,6 +737,166 @@ static void test_delta_while_active_refused(void **state)
 	assert_true(st.refused > 0);
 }
 
+static unsigned int kv_count_scope(const struct kv_side *s, unsigned int scope)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = scope * 256; i < scope * 256 + 256; i++)
+		n += s->kv[i] != 0;
+	return n;
+}
+
+static bool b_resynced_scope(void)
+{
+	return both_synced() && B.scope_resets > 0 && kv_equal();
+}
+
+/* The standby refuses one delta: only the part of the class it belongs
+ * to is copied again (not the whole module), deltas of the other parts
+ * go on being applied meanwhile, and the digests match after it. */
+static void test_refused_delta_resyncs_its_scope_only(void **state)
+{
+	struct ha_msg_repl_status a, b;
+
+	for (uint32_t i = 1; i < KV_SIZE; i += 3)
+		A.kv[i] = i;
+	connect_sides();
+	assert_true(run_until(both_synced, 3000));
+	B.refuse_key[0] = 300; /* scope 1 */
+	kv_set(&A, 300, 3000);
+	kv_set(&A, 301, 3010); /* same scope, after it: builds on it */
+	kv_set(&A, 10, 100);   /* other scopes */
+	kv_set(&A, 1000, 10000);
+	assert_true(run_until(b_resynced_scope, 3000));
+	assert_int_equal(B.kv[300], 3000);
+	assert_int_equal(B.kv[301], 3010);
+	assert_int_equal(B.kv[10], 100);
+	assert_int_equal(B.scope_resets, 1);
+	/* the copy was of scope 1 alone */
+	assert_int_equal(B.scope_items, kv_count_scope(&A, 1));
+	assert_true(B.scope_items < 100);
+	/* no bulk copy of the module, one (scoped) resync, one refusal */
+	ha_repl_status(A.repl, &a);
+	ha_repl_status(B.repl, &b);
+	assert_int_equal(a.bulks, 1);
+	assert_int_equal(b.bulks, 1);
+	assert_int_equal(B.resets, 1);
+	assert_int_equal(a.resyncs, 1);
+	assert_int_equal(b.refused, 1);
+	assert_int_equal(a.digest, HA_DIGEST_MATCH);
+	/* and deltas flow as before */
+	kv_set(&A, 302, 1);
+	assert_true(run_until(both_synced, 1000));
+	assert_true(run_until(kv_equal, 1000));
+}
+
+static bool a_copying_a_scope(void)
+{
+	return ha_repl_state(A.repl) == HA_REPL_BULK;
+}
+
+/* While the standby waits for a scope's copy the module is not synced:
+ * the switchover check (quiesce) refuses, a gate runs at once (the
+ * standby could not take over with that scope). */
+static void test_not_synced_while_a_scope_is_copied(void **state)
+{
+	struct ha_msg_repl_status b;
+	uint64_t t;
+
+	for (uint32_t i = 256; i < 512; i++)
+		A.kv[i] = i;
+	connect_sides();
+	assert_true(run_until(both_synced, 3000));
+	B.refuse_key[0] = 300;
+	kv_set(&A, 300, 2);
+	assert_true(run_until(a_copying_a_scope, 2000));
+	ha_repl_status(B.repl, &b);
+	assert_int_not_equal(b.state, HA_REPL_SYNCED);
+	assert_non_null(strstr(b.detail, "keys 256..511"));
+	quiesce_called = false;
+	ha_repl_quiesce(A.repl, quiesce_cb, NULL);
+	assert_true(quiesce_called);
+	assert_false(quiesce_ok);
+	gate_ran = false;
+	gate_n = 0;
+	t = kv_set(&A, 5, 5);
+	assert_true(t > 0);
+	ha_repl_gate(A.repl, t, gate_cb, NULL);
+	assert_true(gate_ran);
+	assert_true(run_until(b_resynced_scope, 3000));
+	assert_int_equal(B.kv[300], 2);
+	assert_int_equal(B.kv[5], 5);
+}
+
+/* A second refusal before the module is synced again: it is
+ * resynchronised as a whole (the channel dropped, as without scopes). */
+static void test_second_refusal_resyncs_the_module(void **state)
+{
+	struct ha_msg_repl_status b;
+
+	for (uint32_t i = 1; i < KV_SIZE; i += 7)
+		A.kv[i] = i;
+	connect_sides();
+	assert_true(run_until(both_synced, 3000));
+	B.refuse_key[0] = 300;
+	B.refuse_key[1] = 10;
+	kv_set(&A, 300, 1);
+	kv_set(&A, 10, 1);
+	assert_true(run_until(b_down, 2000));
+	ha_repl_status(B.repl, &b);
+	assert_int_equal(b.refused, 2);
+	assert_int_equal(b.state, HA_REPL_DOWN);
+	assert_non_null(strstr(b.detail, "key 10"));
+}
+
+static bool a_verifying(void)
+{
+	return ha_repl_state(A.repl) == HA_REPL_VERIFY;
+}
+
+static bool a_bulk2(void)
+{
+	struct ha_msg_repl_status a;
+
+	ha_repl_status(A.repl, &a);
+	return a.bulks == 2;
+}
+
+/* Resync requests the active cannot serve: one for a scope its class does
+ * not have gets a bulk copy of the whole module; one from before the last
+ * bulk copy is ignored (the copy contains it); one it cannot parse is
+ * refused (the channel goes). */
+static void test_bad_resync_requests(void **state)
+{
+	struct ha_msg_resync_request req = {
+		.seq = 1, .cls = KV_CLASS, .scope_len = 1, .scope = { 99 }, .reason = "test"
+	};
+	struct ha_msg_repl_status a;
+	uint8_t buf[256];
+	ssize_t len;
+	int peer = attach_alone(&A, HA_ROLE_ACTIVE);
+
+	assert_true(run_until(a_verifying, 1000));
+	len = ha_msg_resync_request_encode(&req, buf, sizeof(buf));
+	assert_true(len > 0);
+	send_raw(peer, HA_MSG_RESYNC_REQUEST, buf, len, 0);
+	assert_true(run_until(a_bulk2, 1000));
+	assert_true(run_until(a_verifying, 1000));
+	/* scope 1 of delta #2: before the bulk copy that began at #4 */
+	req.seq = 2;
+	req.scope[0] = 1;
+	len = ha_msg_resync_request_encode(&req, buf, sizeof(buf));
+	send_raw(peer, HA_MSG_RESYNC_REQUEST, buf, len, 1);
+	memset(buf, 0xff, 20);
+	send_raw(peer, HA_MSG_RESYNC_REQUEST, buf, 20, 2);
+	assert_true(run_until(a_down, 1000));
+	ha_repl_status(A.repl, &a);
+	assert_int_equal(a.bulks, 2);
+	assert_int_equal(a.resyncs, 1);
+	assert_int_equal(a.refused, 1);
+	close(peer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +904,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gate_waits_for_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_standby_given_up, setup, teardown),
+		cmocka_unit_test(test_ack_timeout_for),
 		cmocka_unit_test_setup_teardown(test_log_entries_during_bulk_not_applied_twice,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_during_bulk_are_replayed, setup,
@@ -669,6 +923,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delta_while_active_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handover_flushes_before_reporting_standby,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_delta_resyncs_its_scope_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_not_synced_while_a_scope_is_copied, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_second_refusal_resyncs_the_module, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_resync_requests, setup, teardown),
 	};
 
 	loop = event_master_create("test_ha_repl");

@@ -381,6 +381,39 @@ static void test_delta_ack_digest(void **state)
 	assert_string_equal(ha_msg_type_name(HA_MSG_DIGEST_RESULT), "digest-result");
 }
 
+static void test_resync_request(void **state)
+{
+	struct ha_msg_resync_request m = { .seq = 487,
+					   .cls = 2,
+					   .scope_len = 5,
+					   .scope = { 0, 0, 0, 0, 1 },
+					   .reason = "bad checksum" },
+				     m2;
+	uint8_t buf[HA_MSG_CONTROL_MAX];
+	ssize_t len;
+
+	len = ha_msg_resync_request_encode(&m, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(ha_msg_resync_request_decode(buf, len, &m2), HA_DECODE_OK);
+	assert_true(m2.seq == 487);
+	assert_int_equal(m2.cls, 2);
+	assert_int_equal(m2.scope_len, 5);
+	assert_memory_equal(m2.scope, m.scope, 5);
+	assert_string_equal(m2.reason, "bad checksum");
+	ASSERT_TRUNCATIONS_REFUSED(ha_msg_resync_request_decode, buf, len, &m2);
+	/* a scope longer than any class's */
+	buf[10] = HA_SCOPE_MAX + 1;
+	assert_int_equal(ha_msg_resync_request_decode(buf, len, &m2), HA_DECODE_MALFORMED);
+	buf[10] = 5;
+	/* the reason is printable text */
+	buf[len - 1] = 0x07;
+	assert_int_equal(ha_msg_resync_request_decode(buf, len, &m2), HA_DECODE_MALFORMED);
+	m.scope_len = 0; /* no scope: that is a whole resync, not this message */
+	assert_true(ha_msg_resync_request_encode(&m, buf, sizeof(buf)) < 0);
+	assert_string_equal(ha_msg_type_name(HA_MSG_RESYNC_REQUEST), "resync-request");
+	assert_string_equal(ha_delta_kind_name(HA_DELTA_SCOPE_BEGIN), "scope-begin");
+}
+
 static void test_session_state(void **state)
 {
 	struct ha_msg_session_state m = { .daemon = "bgpd", .name = "192.0.2.2", .state_len = 3 },
@@ -452,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_data_channel_messages),
 		cmocka_unit_test(test_repl_status_and_quiesce),
 		cmocka_unit_test(test_delta_ack_digest),
+		cmocka_unit_test(test_resync_request),
 		cmocka_unit_test(test_session_state),
 		cmocka_unit_test(test_session_socket),
 	};

@@ -526,86 +526,145 @@ def test_exchange_as_master_carried_across_a_switchover():
     _exchange_carried_across_a_switchover("p2", r1_master=True)
 
 
-def test_corrupt_lsa_delta_refused_and_resynchronised():
+def _card_lsdb_by_area(side):
+    """Card side's LSDB per area: {area: {"TYPE LSID ADVROUTER": sequence}}
+    (LSAs at MaxAge left out), the AS-scope LSAs under "AS"."""
+    j = R1.vtysh_json(side, "show ip ospf database json")
+    out = {}
+    for area, lsas in j.get("areas", {}).items():
+        out[area] = _frr_lsdb({"areas": {area: lsas}})
+    out["AS"] = _frr_lsdb({"areas": {"AS": {k: v for k, v in j.items() if k != "areas"
+                                            and isinstance(v, list)}}})
+    return out
+
+
+def test_corrupt_lsa_delta_refused_and_its_area_resynchronised():
     """The active card lies once: gdb flips a byte in the middle of the
-    next LSA delta its ospfd replicates (one of its LSA's body, after encoding, so the channel's
-    authentication holds; the LSA in it fails its checksum).  The standby's
-    ospfd refuses it -- logs why, counts it (lsasRefused; the module's
-    refusedDeltas and resyncs in show redundancy) and installs nothing of
-    it -- and the active resynchronises the module: a bulk copy, digests
-    compared, the same LSDB on both cards again, the standby holding every
-    neighbour.  No neighbour notices."""
+    next LSA delta its ospfd replicates (one of its LSA's body, after
+    encoding, so the channel's authentication holds; the LSA in it fails
+    its checksum).  r1 has two areas for this test (its loopback in area
+    0.0.0.1).  The standby's ospfd refuses the LSA -- logs why, counts it
+    (lsasRefused; the module's refusedDeltas) and installs nothing of it --
+    and asks the active for a copy of that area alone: area 0.0.0.0's LSAs
+    and list entries are copied again (lastScopedCopy), area 0.0.0.1's are
+    not, no bulk copy of the module; then digests compared, the same LSDB
+    on both cards in each area, the standby holding every neighbour.  No
+    neighbour notices."""
     _skip_on_failure()
     active = _active()
     standby = R1.other(active)
     R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
     before = _views()
-    refused = R1.vtysh_json(standby, "show redundancy ospf json")["lsasRefused"]
-    repl = R1.redundancy(standby)["daemons"]["ospfd"]["replication"]
-    card = R1.card(active)
-    pid = R1.redundancy(active)["daemons"]["ospfd"]["pid"]
-    gdb_log = os.path.join(get_topogen().logdir, R1.cards[active], "gdb-corrupt.log")
-    # a byte of the LSA's body: the LSA (at least a header of 20 bytes and
-    # one link) ends the delta but for its age (at most 3 bytes); xor 0x0f,
-    # not 0xff (the Fletcher checksum, mod 255, cannot tell 0x00 from 0xff)
-    at = "((unsigned char *)data)[len - 8]"
-    card.cmd(
-        "nohup gdb -p %d -batch -ex 'break ha_repl_send if cls == 2 && subtype == 3'"
-        " -ex continue -ex 'print/x %s' -ex 'set var %s = %s ^ 0x0f' -ex 'print/x %s'"
-        " -ex delete -ex detach > %s 2>&1 &" % (pid, at, at, at, at, gdb_log)
-    )
-    ok, diff = wait_for(
-        lambda: {"attached": "Breakpoint 1 at" in card.cmd("cat %s" % gdb_log)},
-        {"attached": True},
-        wait=0.1,
-        title="gdb attached to card %s's ospfd" % active,
-    )
-    assert ok, diff
-    # p1's router LSA changes (a stub network): flooded to r1, installed,
-    # replicated -- corrupted on the way
-    _gear("p1").cmd("ip addr add 10.101.7.1/32 dev lo")
+    r1 = R1.card(active)
+    r1.vtysh_multicmd("configure terminal\nrouter ospf\nnetwork 10.0.9.1/32 area 0.0.0.1\n")
     try:
+        def two_areas():
+            return {side: sorted(R1.vtysh_json(side, "show redundancy ospf json")["areas"])
+                    for side in (active, standby)}
+
+        ok, diff = wait_for(two_areas, {active: ["0.0.0.0", "0.0.0.1"],
+                                        standby: ["0.0.0.0", "0.0.0.1"]},
+                            title="area 0.0.0.1 on both cards")
+        assert ok, diff
+        R1.wait_active(active, "redundant with two areas")
         ok, diff = wait_for(
-            lambda: {"detached": "detached]" in card.cmd("cat %s" % gdb_log)},
+            lambda: {"same": _card_lsdb_by_area(active) == _card_lsdb_by_area(standby)},
+            {"same": True}, title="the same LSDB on both cards, per area")
+        assert ok, diff
+        area1_lsas = len(_card_lsdb_by_area(standby)["0.0.0.1"])
+        assert area1_lsas >= 2, _card_lsdb_by_area(standby)
+        ha = R1.vtysh_json(standby, "show redundancy ospf json")
+        repl = R1.redundancy(standby)["daemons"]["ospfd"]["replication"]
+        repl_active = R1.redundancy(active)["daemons"]["ospfd"]["replication"]
+        pid = R1.redundancy(active)["daemons"]["ospfd"]["pid"]
+        gdb_log = os.path.join(get_topogen().logdir, R1.cards[active], "gdb-corrupt.log")
+        # a byte of the LSA's body: the LSA (at least a header of 20 bytes
+        # and one link) ends the delta but for its age (at most 3 bytes);
+        # xor 0x0f, not 0xff (the Fletcher checksum, mod 255, cannot tell
+        # 0x00 from 0xff)
+        at = "((unsigned char *)data)[len - 8]"
+        r1.cmd(
+            "nohup gdb -p %d -batch -ex 'break ha_repl_send if cls == 2 && subtype == 3'"
+            " -ex continue -ex 'print/x %s' -ex 'set var %s = %s ^ 0x0f' -ex 'print/x %s'"
+            " -ex delete -ex detach > %s 2>&1 &" % (pid, at, at, at, at, gdb_log)
+        )
+        ok, diff = wait_for(
+            lambda: {"attached": "Breakpoint 1 at" in r1.cmd("cat %s" % gdb_log)},
+            {"attached": True},
+            wait=0.1,
+            title="gdb attached to card %s's ospfd" % active,
+        )
+        assert ok, diff
+        # p1's router LSA (area 0) changes (a stub network): flooded to r1,
+        # installed, replicated -- corrupted on the way
+        _gear("p1").cmd("ip addr add 10.101.7.1/32 dev lo")
+        ok, diff = wait_for(
+            lambda: {"detached": "detached]" in r1.cmd("cat %s" % gdb_log)},
             {"detached": True},
             wait=0.1,
             title="one LSA delta corrupted",
         )
-        assert ok, (diff, card.cmd("cat %s" % gdb_log))
+        assert ok, (diff, r1.cmd("cat %s" % gdb_log))
         log = os.path.join(get_topogen().logdir, R1.cards[standby], "ospfd.log")
+        active_log = os.path.join(get_topogen().logdir, R1.cards[active], "ospfd.log")
+
+        def lines(path, *words):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return [l for l in f if all(w in l for w in words)]
 
         def refusal():
-            with open(log, encoding="utf-8", errors="replace") as f:
-                lines = [l for l in f if "refusing replicated state" in l and "checksum" in l]
+            now = R1.vtysh_json(standby, "show redundancy ospf json")
             repl_now = R1.redundancy(standby)["daemons"]["ospfd"]["replication"]
             return {
-                "logged": len(lines),
-                "lsasRefused": R1.vtysh_json(standby, "show redundancy ospf json")["lsasRefused"]
-                - refused,
+                "logged": len(lines(log, "refusing replicated state", "checksum",
+                                    "asking the active to copy area 0.0.0.0 again")),
+                "copy sent": len(lines(active_log, "copy of ospf-state area 0.0.0.0 sent to the standby")),
+                "lsasRefused": now["lsasRefused"] - ha["lsasRefused"],
                 "refusedDeltas": repl_now["refusedDeltas"] - repl["refusedDeltas"],
-                "resynchronised": repl_now["bulks"] > repl["bulks"],
+                "scopedResyncs": now["scopedResyncs"] - ha["scopedResyncs"],
+                "bulks": repl_now["bulks"] - repl["bulks"],
+                "synced": repl_now["state"],
             }
 
         ok, diff = wait_for(
             refusal,
-            {"logged": 1, "lsasRefused": 1, "refusedDeltas": 1, "resynchronised": True},
-            title="card %s refused the corrupt LSA and was resynchronised" % standby,
+            {"logged": 1, "copy sent": 1, "lsasRefused": 1, "refusedDeltas": 1,
+             "scopedResyncs": 1, "bulks": 0, "synced": "synced"},
+            title="card %s refused the corrupt LSA and got area 0.0.0.0 again" % standby,
         )
         assert ok, diff
+        # the copy: area 0.0.0.0's LSAs, none of area 0.0.0.1's
+        copy = R1.vtysh_json(standby, "show redundancy ospf json")["lastScopedCopy"]
+        area0_lsas = R1.vtysh_json(active, "show redundancy ospf json")["areas"]["0.0.0.0"]["lsas"]
+        assert copy["scope"] == "area 0.0.0.0", copy
+        assert copy["lsas"] == area0_lsas, (copy, area0_lsas)
+        assert R1.redundancy(active)["daemons"]["ospfd"]["replication"]["bulks"] == \
+            repl_active["bulks"]
+        print("area 0.0.0.0 copied again: %d LSAs, %d list entries (area 0.0.0.1's %d not)"
+              % (copy["lsas"], copy["listEntries"], area1_lsas))
         R1.wait_ospf_held(standby, list(NEIGHBORS.values()))
         ok, diff = wait_for(
-            lambda: {"same": _card_lsdb(active) == _card_lsdb(standby),
+            lambda: {"same": _card_lsdb_by_area(active) == _card_lsdb_by_area(standby),
                      "p1's stub": "10.101.7.1" in _gear("p2").vtysh_cmd(
                          "show ip ospf database router %s" % NEIGHBORS["p1"])},
             {"same": True, "p1's stub": True},
             title="the same LSDB on both cards, p1's new router LSA in it",
         )
         assert ok, diff
-        R1.wait_active(active, "redundant again after the resynchronisation")
-        _unnoticed(before, seconds=1)
-        _lsdbs_settled()
+        R1.wait_active(active, "redundant again after the area's resynchronisation")
     finally:
         _gear("p1").cmd("ip addr del 10.101.7.1/32 dev lo")
+        r1.vtysh_multicmd(
+            "configure terminal\nrouter ospf\nno network 10.0.9.1/32 area 0.0.0.1\n"
+            "no area 0.0.0.1\n")
+    ok, diff = wait_for(
+        lambda: {side: sorted(R1.vtysh_json(side, "show redundancy ospf json")["areas"])
+                 for side in (active, standby)},
+        {active: ["0.0.0.0"], standby: ["0.0.0.0"]}, title="area 0.0.0.1 gone from both cards")
+    assert ok, diff
+    R1.wait_active(active, "redundant again with one area")
+    _unnoticed(before, seconds=1)
+    _lsdbs_settled()
 
 
 def _maxage_list(side):
