@@ -626,9 +626,70 @@ static int bgp_ha_packet_sent(struct peer *peer, uint8_t type, bgp_size_t size, 
 	return 0;
 }
 
+/* the standby's ack timeout now, and the peer whose hold time set it */
+static unsigned int bgp_ha_ack_timeout_msec = HA_REPL_ACK_TIMEOUT_MSEC;
+static char bgp_ha_ack_timeout_peer[64];
+static struct event *t_ack_timeout;
+#define BGP_HA_ACK_TIMEOUT_CHECK_MSEC 1000
+
+/*
+ * Active: the standby must acknowledge within a third of the shortest hold
+ * time of the established sessions (at most the engine's 5 s), or it is
+ * given up.  Every byte to and from a peer waits for the standby's commit
+ * -- keepalives too: a hung standby must be given up before a peer's hold
+ * timer (or ours) runs out; with a hold time of 3 s, BGP's shortest, after
+ * 1 s.
+ */
+static void bgp_ha_ack_timeout_update(void)
+{
+	struct ha_repl *repl = ha_module_repl();
+	unsigned int hold_msec = 0, msec;
+	const char *who = "";
+	struct listnode *node, *pnode;
+	struct peer *peer;
+	struct bgp *bgp;
+
+	if (!repl || !bgp_ha_active())
+		return;
+	for (ALL_LIST_ELEMENTS_RO(bm->bgp, node, bgp))
+		for (ALL_LIST_ELEMENTS_RO(bgp->peer, pnode, peer)) {
+			unsigned int h = peer->v_holdtime * 1000;
+
+			if (peer_established(peer->connection) && h &&
+			    (!hold_msec || h < hold_msec)) {
+				hold_msec = h;
+				who = peer->host;
+			}
+		}
+	msec = ha_repl_ack_timeout_for(hold_msec);
+	if (msec == bgp_ha_ack_timeout_msec)
+		return;
+	if (hold_msec && msec < HA_REPL_ACK_TIMEOUT_MSEC)
+		zlog_info("frr-ha: bgpd: the standby must acknowledge within %u ms (a third of the shortest hold time, %u s, peer %s)",
+			  msec, hold_msec / 1000, who);
+	else
+		zlog_info("frr-ha: bgpd: the standby must acknowledge within %u ms", msec);
+	bgp_ha_ack_timeout_msec = msec;
+	strlcpy(bgp_ha_ack_timeout_peer, msec < HA_REPL_ACK_TIMEOUT_MSEC ? who : "",
+		sizeof(bgp_ha_ack_timeout_peer));
+	ha_repl_set_ack_timeout(repl, msec);
+}
+
+/* (also now and then: a taken-over session gets its hold time back
+ * without a status change) */
+static void bgp_ha_ack_timeout_check(struct event *ev)
+{
+	bgp_ha_ack_timeout_update();
+	if (bgp_ha_active())
+		event_add_timer_msec(bm->master, bgp_ha_ack_timeout_check, NULL,
+				     BGP_HA_ACK_TIMEOUT_CHECK_MSEC, &t_ack_timeout);
+}
+
 static int bgp_ha_peer_status_changed(struct peer *peer)
 {
 	struct bgp_ha_session *s;
+
+	bgp_ha_ack_timeout_update();
 
 	/* standby: a peer that starts anyway (configured outside a
 	 * configuration read) is held and stopped too */
@@ -2646,6 +2707,7 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	EVENT_OFF(t_thaw);
 	EVENT_OFF(t_adopt);
 	EVENT_OFF(t_mirror_sync);
+	EVENT_OFF(t_ack_timeout);
 	if (role == HA_ROLE_STANDBY) {
 		bgp_ha_gate_open();
 		bgp_ha_gate_standby();
@@ -2683,6 +2745,8 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	}
 	if (role != HA_ROLE_ACTIVE)
 		return;
+	event_add_timer_msec(bm->master, bgp_ha_ack_timeout_check, NULL,
+			     BGP_HA_ACK_TIMEOUT_CHECK_MSEC, &t_ack_timeout);
 	bgp_ha_gate_open();
 	/* established sessions whose connection nothing handed over: the old
 	 * card died with them */
@@ -2937,6 +3001,9 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
 		json_object_int_add(json, "sessionsSentEverythingAgain",
 				    bgp_ha_takeovers.full_readvertisements);
+		json_object_int_add(json, "ackTimeoutMsec", bgp_ha_ack_timeout_msec);
+		if (bgp_ha_ack_timeout_peer[0])
+			json_object_string_add(json, "ackTimeoutPeer", bgp_ha_ack_timeout_peer);
 		json_object_boolean_add(json, "listening", bgp_ha_main_listening());
 		json_object_boolean_add(json, "listeningIpv4", bgp_ha_main_listening_af(AF_INET));
 		json_object_boolean_add(json, "listeningIpv6", bgp_ha_main_listening_af(AF_INET6));
@@ -2960,6 +3027,10 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 						  : "no",
 			bgp_ha_main_listening_af(AF_INET) ? ", IPv4" : "",
 			bgp_ha_main_listening_af(AF_INET6) ? ", IPv6" : "");
+		vty_out(vty, "A standby that acknowledges nothing for %u ms is given up%s%s%s\n",
+			bgp_ha_ack_timeout_msec,
+			bgp_ha_ack_timeout_peer[0] ? " (a third of the hold time of " : "",
+			bgp_ha_ack_timeout_peer, bgp_ha_ack_timeout_peer[0] ? ")" : "");
 		if (ha_gate_bound(&gate.q))
 			vty_out(vty,
 				"Gate: netfilter queue %u, segments held until the standby had them: %" PRIu64

@@ -26,6 +26,8 @@ from frrha_topo import (
     RedundantRouter,
     frr_peer_collisions,
     hold_unchanged,
+    log_lines,
+    peer_bgp_neighbor,
     peer_bgp_session_view,
     peer_routes,
     view_after_one_reset,
@@ -332,6 +334,70 @@ def test_switchover_rolled_back_keeps_the_session():
     R1.wait_bgp_takeover_ready("a", PEER)
     _next_switchover_unnoticed("a", "b")
     _next_switchover_unnoticed("b", "a")
+
+
+def _set_timers(keepalive, hold):
+    """Both ends' timers with each other, then the session reset by p1 to
+    negotiate them (FRR applies timers at the next OPEN)."""
+    before = _p1_view()
+    R1.card("a").vtysh_multicmd(
+        "configure terminal\nrouter bgp 65001\nneighbor %s timers %d %d\n" % (PEER, keepalive, hold))
+    _p1().vtysh_multicmd(
+        "configure terminal\nrouter bgp 65002\nneighbor 10.0.1.1 timers %d %d\n"
+        % (keepalive, hold))
+    _p1_resets_session()
+    _back_once(before, "a")
+    ok, diff = wait_for(
+        lambda: {"hold": peer_bgp_neighbor(_p1(), "10.0.1.1").get("bgpTimerHoldTimeMsecs"),
+                 "ackTimeoutMsec": R1.vtysh_json("a", "show redundancy bgp json").get(
+                     "ackTimeoutMsec")},
+        {"hold": hold * 1000, "ackTimeoutMsec": min(5000, hold * 1000 // 3)},
+        title="hold time %d s negotiated, the standby's ack timeout a third of it" % hold,
+    )
+    assert ok, diff
+
+
+def test_hung_standby_given_up_within_the_hold_time():
+    """With a hold time of 3 s, BGP's shortest (timers 1 3 on both ends),
+    the active gives a standby that acknowledges nothing up after a third
+    of it (ackTimeoutMsec 1000): every byte to and from p1 -- keepalives
+    too -- waits for the standby's commit, and with the engine's 5 s p1's
+    hold timer would expire first.  The standby's bgpd is stopped
+    (SIGSTOP) for 4 s: p1 notices nothing; continued, the standby is
+    brought current by a bulk copy, and the next switchovers move the
+    session unnoticed.  Then the timers go back to 3 9."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant", count=400)
+    R1.wait_bgp_takeover_ready("a", PEER)
+    _set_timers(1, 3)
+    try:
+        R1.wait_active("a", "redundant with hold time 3 s", count=400)
+        R1.wait_bgp_takeover_ready("a", PEER)
+        before = _p1_view()
+        bulks = R1.redundancy("b")["daemons"]["bgpd"]["replication"]["bulks"]
+        pid = R1.redundancy("b")["daemons"]["bgpd"]["pid"]
+        given_up = len(log_lines(R1, "a", "bgpd", "the standby acknowledged nothing for"))
+        R1.card("b").cmd("kill -STOP %d" % pid)
+        try:
+            # over p1's hold time
+            hold_unchanged(_p1_view, before, seconds=4)
+            assert len(log_lines(R1, "a", "bgpd", "the standby acknowledged nothing for 1")) \
+                > given_up
+        finally:
+            R1.card("b").cmd("kill -CONT %d" % pid)
+        ok, diff = wait_for(
+            lambda: {"bulk": R1.redundancy("b")["daemons"]["bgpd"]["replication"]["bulks"]
+                     > bulks},
+            {"bulk": True},
+            title="card b's bgpd brought current by a bulk copy",
+        )
+        assert ok, diff
+        R1.wait_active("a", "redundant again after the hung standby", count=400)
+        R1.wait_bgp_takeover_ready("a", PEER)
+        _next_switchover_unnoticed("a", "b")
+        _next_switchover_unnoticed("b", "a")
+    finally:
+        _set_timers(3, 9)
 
 
 if __name__ == "__main__":
