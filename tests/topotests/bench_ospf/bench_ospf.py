@@ -155,21 +155,39 @@ def _flood(proto, other, router_cmd, ext, ifname, router_addr):
            % (ifname, pcap, pcap))
     _poll(lambda: os.path.exists(pcap), 10)
     nodes = {"r0": get_topogen().gears["r0"], "r1a": R1.card("a"), "r1b": R1.card("b")}
+
+    def flooding_packets(since=0.0):
+        "(stamp, source, kind) of the LS Updates and Acks captured after since."
+        out = []
+        for line in b1.cmd("tcpdump -r %s -n -tt 2>/dev/null" % pcap).splitlines():
+            parts = line.split()
+            if len(parts) < 4 or float(parts[0]) < since:
+                continue
+            kind = "update" if "LS-Update" in line else "ack" if "LS-Ack" in line else None
+            if kind:
+                out.append((float(parts[0]), parts[2], kind))
+        return out
+
+    # a quiet line first: no LS Update or Ack for over the delayed-ack
+    # interval (the adjacency just came up: BIRD's new router LSA and the
+    # router's delayed Ack of it; a delayed-ack timer already running when
+    # the flood begins would send part of the flood's Acks early and the
+    # rest a second later, timing the timer's phase, not the router)
+    capture_start = time.time()
+    _poll(lambda: time.time() - max([capture_start] + [p[0] for p in flooding_packets()]) > 1.5,
+          30)
+    start = time.time()
     cpu = {n: _cpu_s(node) for n, node in nodes.items()}
     R1.birdc("b1", "enable %s" % ext)
     _poll(lambda: _externals(router_cmd) >= before + N)
 
     def times():
         first_update = last_ack = None
-        for line in b1.cmd("tcpdump -r %s -n -tt 2>/dev/null" % pcap).splitlines():
-            parts = line.split()
-            if len(parts) < 4:
-                continue
-            stamp, src = float(parts[0]), parts[2]
-            if "LS-Update" in line and src.startswith("10.0.") and src.endswith(".3") \
+        for stamp, src, kind in flooding_packets(start):
+            if kind == "update" and src.startswith("10.0.") and src.endswith(".3") \
                     and first_update is None:
                 first_update = stamp
-            elif "LS-Ack" in line and src == router_addr:
+            elif kind == "ack" and src == router_addr:
                 last_ack = stamp
         return first_update, last_ack
 
