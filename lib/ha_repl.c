@@ -284,9 +284,18 @@ void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec)
 	repl->reverify_msec = msec;
 }
 
+static void ha_repl_ack_watch(struct event *ev);
+
 void ha_repl_set_ack_timeout(struct ha_repl *repl, unsigned int msec)
 {
 	repl->ack_timeout_msec = msec;
+	/* a watch armed with the old timeout checks again now (and re-arms
+	 * itself for what is left of the new one): a shorter timeout -- a
+	 * session with a short hold time just came up -- holds at once */
+	if (repl->t_ack_watch) {
+		EVENT_OFF(repl->t_ack_watch);
+		event_add_timer_msec(repl->loop, ha_repl_ack_watch, repl, 0, &repl->t_ack_watch);
+	}
 }
 
 unsigned int ha_repl_ack_timeout_for(unsigned int liveness_msec)
@@ -325,8 +334,6 @@ uint32_t ha_repl_last_rtt_usec(const struct ha_repl *repl)
 }
 
 /* ---- sending side ---- */
-
-static void ha_repl_ack_watch(struct event *ev);
 
 static void ha_repl_wire(struct ha_repl *repl, struct ha_delta *d)
 {
@@ -728,6 +735,8 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 	}
 	if (any)
 		ha_repl_run_gates(repl, false);
+	if (!ha_deltas_count(&repl->inflight))
+		EVENT_OFF(repl->t_ack_watch); /* armed again by the next delta sent */
 	ha_repl_pump(repl);
 	if (repl->handover_flush && !ha_deltas_count(&repl->inflight) &&
 	    !ha_deltas_count(&repl->pending)) {

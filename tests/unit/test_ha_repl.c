@@ -470,6 +470,27 @@ static void test_hung_standby_given_up(void **state)
 	close(hung[1]);
 }
 
+/* The ack timeout shortened while a standby already hangs (a session with
+ * a short hold time comes up): it holds from then on, not after the old
+ * timeout. */
+static void test_ack_timeout_shortened_while_hung(void **state)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+	int hung[2];
+
+	connect_sides();
+	assert_true(run_until(both_synced, 3000));
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hung), 0);
+	/* a standby that reads nothing: the bulk's deltas wait, watched with
+	 * the engine's 5 s */
+	ha_repl_attach(A.repl, hung[0], key);
+	kv_set(&A, 1, 1);
+	ha_repl_set_ack_timeout(A.repl, 100);
+	assert_true(run_until(a_detached, 1000));
+	close(hung[1]);
+}
+
 /* A module's ack timeout from its peers' liveness interval: a third of
  * it, within bounds. */
 static void test_ack_timeout_for(void **state)
@@ -905,6 +926,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_standby_given_up, setup, teardown),
 		cmocka_unit_test(test_ack_timeout_for),
+		cmocka_unit_test_setup_teardown(test_ack_timeout_shortened_while_hung, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_log_entries_during_bulk_not_applied_twice,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_during_bulk_are_replayed, setup,
