@@ -130,6 +130,7 @@ struct bgp_ha_session {
 	uint64_t rx_base;    /* stream offset minus the socket's receive counter */
 	bool announced;	     /* active: the standby has heard of it */
 	bool frozen;	     /* active: its connection frozen for a handover */
+	bool stop_pending;   /* handed over: bgpd stops the peer next (bgp_ha_stop_handed_over) */
 	uint8_t *tcp;	     /* standby: the frozen connection (ha_tcp encoding) */
 	size_t tcp_len;
 	bool tcp_from_hard; /* ... sent by the old active's hard: its bgpd died */
@@ -2700,9 +2701,51 @@ static bool bgp_ha_adopt_all(void);
 static void bgp_ha_rebuild_all(void);
 static void bgp_ha_adopt_later(struct event *ev);
 
+static struct event *t_stop_handed_over;
+
+/*
+ * The old active, its sessions handed over: bgpd lets go of them, through
+ * the FSM (bgp_stop alone would leave the peer "Established" without a
+ * socket).  Not in the role change itself: stopping a peer clears its
+ * routes (~0.4 ms each), and hard lets the new active take over only once
+ * this module reports standby -- 100 sessions held that back by 40 ms.
+ * Their I/O is off, their sockets frozen and the card off the line
+ * meanwhile; going active again (a rollback) runs it first.
+ */
+static void bgp_ha_stop_handed_over(struct event *ev)
+{
+	struct ha_repl *repl = ha_module_repl();
+	struct bgp_ha_session *s;
+	struct ha_msg_repl_status st;
+
+	/* after the report (the engine still flushes the deltas made while
+	 * active: it reports standby once they are committed) */
+	ha_repl_status(repl, &st);
+	if (ev && st.role == HA_ROLE_ACTIVE) {
+		event_add_timer_msec(bm->master, bgp_ha_stop_handed_over, NULL, 1,
+				     &t_stop_handed_over);
+		return;
+	}
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct peer *peer;
+
+		if (!s->stop_pending)
+			continue;
+		s->stop_pending = false;
+		peer = bgp_ha_peer(s->peer);
+		if (peer && peer_established(peer->connection))
+			bgp_event_update(peer->connection, BGP_Stop);
+	}
+}
+
 static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
 {
 	struct bgp_ha_session *s;
+
+	if (t_stop_handed_over) {
+		EVENT_OFF(t_stop_handed_over);
+		bgp_ha_stop_handed_over(NULL);
+	}
 
 	EVENT_OFF(t_thaw);
 	EVENT_OFF(t_adopt);
@@ -2737,10 +2780,9 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 				s->tcp_fd = peer->connection->fd;
 				peer->connection->fd = -1;
 			}
-			/* through the FSM: bgp_stop alone would leave the peer
-			 * "Established" without a socket */
-			bgp_event_update(peer->connection, BGP_Stop);
+			s->stop_pending = true;
 		}
+		event_add_event(bm->master, bgp_ha_stop_handed_over, NULL, 0, &t_stop_handed_over);
 		return;
 	}
 	if (role != HA_ROLE_ACTIVE)
