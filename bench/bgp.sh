@@ -25,6 +25,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 print(json.dumps(r, indent=1))
 l = r["learn_table_s"]
+print("cards' heartbeat (interval ms, multiplier): %s" % r.get("heartbeat", "50 4 (default)"))
 print("learning %d prefixes (medians of %d runs each, in turn): plain FRR %.2f s, HA active %.2f s: ratio %.2f (target <= 1.15)"
       % (r["prefixes"], r["repeats"], l["plain_frr"], l["ha_active"], l["ratio"]))
 print("  HA active with no standby bgpd (nothing replicated): %.2f s, ratio %.2f against plain FRR in the same turns"

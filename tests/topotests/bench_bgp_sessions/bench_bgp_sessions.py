@@ -101,7 +101,8 @@ def test_bench_bgp_sessions():
     t0 = log_time(log_lines(R1, "a", "hard", "graceful switchover #")[started])
     t1 = log_time(log_lines(R1, "b", "bgpd", "taken over with its TCP connection")[-1])
     results["graceful_switchover"] = {
-        "hard_command_to_active_ms": R1.redundancy("b")["lastSwitchover"]["durationUsec"] / 1000.0,
+        # (the commanding card's record; the new active's starts at PREPARE)
+        "hard_command_to_active_ms": R1.redundancy("a")["lastSwitchover"]["durationUsec"] / 1000.0,
         "command_to_last_session_taken_over_ms": (t1 - t0) * 1000.0,
         "sessions_taken_over": len(log_lines(R1, "b", "bgpd", "taken over with its TCP connection"))
         - taken,

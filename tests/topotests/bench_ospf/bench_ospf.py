@@ -250,7 +250,8 @@ def test_bench():
     assert ok, diff
     t = _takeovers("b")
     results["graceful_switchover_ms"] = {
-        "hard_command_to_active": R1.redundancy("b")["lastSwitchover"]["durationUsec"] / 1000.0,
+        # (the commanding card's record; the new active's starts at PREPARE)
+        "hard_command_to_active": R1.redundancy("a")["lastSwitchover"]["durationUsec"] / 1000.0,
         "ospfd_takeover": t["lastTakeoverUsec"] / 1000.0,
         "command_to_ospfd_active": t["lastTakeoverAtEpochUsec"] / 1000.0 - sent * 1000.0,
     }
