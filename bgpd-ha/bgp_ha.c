@@ -195,6 +195,12 @@ struct bgp_ha_session {
 	uint64_t mirror_fed, mirror_dropped;
 	uint16_t mirror_holdtime, mirror_keepalive; /* as negotiated */
 	char mirror_why[160];			    /* why not mirrored */
+	/* new active: of the messages fed to bgpd as standby, those it had
+	 * not processed when it took the session over (they are in the
+	 * record already: not logged again as bgpd processes them), and
+	 * since when */
+	uint64_t backlog, backlog_at_takeover;
+	uint64_t backlog_since_ms, backlog_took_ms;
 };
 DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
@@ -202,8 +208,9 @@ static struct bgp_ha_sessions_head sessions = INIT_DLIST(sessions);
 
 /* standby: bgpd's peers are held (see bgp_ha_peers_hold) */
 static bool bgp_ha_hold_peers;
-/* bgpd processes messages this module fed it: not news for the standby */
-static bool bgp_ha_feeding;
+/* standby, for tests: the replicated messages are kept, not fed to bgpd
+ * (a standby bgpd that is behind; "debug redundancy bgp standby-feed-paused") */
+static bool bgp_ha_feed_paused;
 
 /* takeovers on this card: sessions adopted with their connection, and
  * sessions reset instead (their replicated state did not add up) */
@@ -275,6 +282,7 @@ static void bgp_ha_log_clear(struct bgp_ha_session *s)
 	s->rx_base = 0;
 	s->epoch++;
 	s->mirror_last = NULL;
+	s->backlog = 0;
 	/* a new session: its stream starts again at offset 0 */
 	ha_reasm_clear(&s->pieces);
 }
@@ -583,9 +591,20 @@ static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t si
 	uint8_t *buf;
 	size_t len, blen;
 
-	if (!bgp_ha_active() || bgp_ha_hold_peers || bgp_ha_feeding)
+	if (!bgp_ha_active() || bgp_ha_hold_peers)
 		return 0;
 	s = bgp_ha_session_find(peer->host, true);
+	if (s->backlog && peer_established(peer->connection)) {
+		/* fed to bgpd as standby, processed now: in the record already */
+		if (--s->backlog == 0) {
+			s->backlog_took_ms = bgp_ha_now_ms() - s->backlog_since_ms;
+			zlog_info("frr-ha: session %s: the %" PRIu64
+				  " replicated messages bgpd had not processed at the takeover processed in %" PRIu64
+				  " ms",
+				  s->peer, s->backlog_at_takeover, s->backlog_took_ms);
+		}
+		return 0;
+	}
 	data = bgp_ha_packet(st, &len);
 	if (type == BGP_MSG_OPEN) {
 		bgp_ha_set_bytes(&s->open_rcvd, &s->open_rcvd_len, data, len);
@@ -2335,6 +2354,16 @@ static void bgp_ha_mirror_feed(struct bgp_ha_session *s, struct peer *peer)
 		event_add_event(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
 }
 
+/* Standby: the replicated messages of s its bgpd has not processed yet
+ * (not fed, or in its input queue): how far behind the active it is. */
+static uint64_t bgp_ha_mirror_behind(const struct bgp_ha_session *s)
+{
+	struct peer *peer = bgp_ha_peer(s->peer);
+	uint64_t queued = peer ? stream_fifo_count_safe(peer->connection->ibuf) : 0;
+
+	return bgp_ha_msgs_count(&s->log) - s->mirror_fed + queued;
+}
+
 /* The socket pair's other end closed, the session no longer mirrored
  * (bgpd's peer left as it is). */
 static void bgp_ha_mirror_detach(struct bgp_ha_session *s)
@@ -2417,7 +2446,8 @@ static bool bgp_ha_mirror_start(struct bgp_ha_session *s, struct peer *peer)
 	s->mirror_keepalive = peer->v_keepalive;
 	peer->v_holdtime = peer->v_keepalive = 0;
 	bgp_timer_set(c);
-	bgp_ha_mirror_feed(s, peer);
+	if (!bgp_ha_feed_paused)
+		bgp_ha_mirror_feed(s, peer);
 	zlog_info("frr-ha: session %s: carried by this standby's bgpd (%zu replicated messages fed)",
 		  s->peer, bgp_ha_msgs_count(&s->log));
 	return true;
@@ -2449,7 +2479,7 @@ static void bgp_ha_mirror_sync(struct event *ev)
 					 s->peer, peer_down_str[peer->last_reset]);
 				bgp_ha_mirror_stop(s,
 						   "bgpd left Established on a replicated message");
-			} else
+			} else if (!bgp_ha_feed_paused)
 				bgp_ha_mirror_feed(s, peer);
 		} else if (want && peer->connection->status == Idle &&
 			   s->mirror_failed_epoch != s->epoch + 1)
@@ -2490,9 +2520,10 @@ static bool bgp_ha_output_idle(struct peer *peer)
 
 /*
  * New active: session s, carried by this bgpd as standby, continues on its
- * connection st (the socket pair replaced): the messages fed and not yet
- * processed are processed first, the hold timer restarts, a keepalive goes
- * at once, and bgpd's announcement to the peer is forced again -- through
+ * connection st (the socket pair replaced): the hold timer restarts, a
+ * keepalive goes at once, the messages fed and not yet processed are
+ * processed after that, ahead of what bgpd reads from the connection, and
+ * bgpd's announcement to the peer is forced again -- through
  * the filter, so the peer gets only what it has not got; what it has that
  * bgpd no longer advertises is withdrawn once bgpd's output is idle.
  */
@@ -2503,17 +2534,21 @@ static bool bgp_ha_adopt_mirrored(struct bgp_ha_session *s, struct peer *peer,
 	uint64_t replayed;
 	afi_t afi;
 	safi_t safi;
-	int fd, rounds = 0;
+	int fd;
 
-	bgp_ha_mirror_feed(s, peer);
-	bgp_ha_feeding = true;
-	while (stream_fifo_count_safe(c->ibuf) && peer_established(c) && rounds++ < 100000)
-		event_execute(bm->master, bgp_process_packet, c, 0, &c->t_process_packet);
-	bgp_ha_feeding = false;
 	if (!peer_established(c)) {
 		snprintf(err, errlen, "bgpd left Established on a replicated message");
 		return false;
 	}
+	/* the messages not fed yet join bgpd's input queue; those it has not
+	 * processed stay there, ahead of what it reads from the connection,
+	 * and are processed later, as bgpd's own events -- the connection is
+	 * taken over first (a standby seconds behind, after a full table,
+	 * would otherwise keep the peer without a keepalive for as long) */
+	bgp_ha_mirror_feed(s, peer);
+	s->backlog = s->backlog_at_takeover = stream_fifo_count_safe(c->ibuf);
+	s->backlog_since_ms = bgp_ha_now_ms();
+	s->backlog_took_ms = 0;
 	bgp_ha_mirror_detach(s);
 	/* what bgpd built for the socket pair is not the peer's */
 	bgp_writes_off(c);
@@ -2552,6 +2587,7 @@ static bool bgp_ha_adopt_mirrored(struct bgp_ha_session *s, struct peer *peer,
 	bgp_writes_on(c);
 	return true;
 stop:
+	s->backlog = 0;
 	peer->v_holdtime = s->mirror_holdtime;
 	peer->v_keepalive = s->mirror_keepalive;
 	bgp_event_update(c, BGP_Stop);
@@ -2787,6 +2823,7 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	}
 	if (role != HA_ROLE_ACTIVE)
 		return;
+	bgp_ha_feed_paused = false;
 	event_add_timer_msec(bm->master, bgp_ha_ack_timeout_check, NULL,
 			     BGP_HA_ACK_TIMEOUT_CHECK_MSEC, &t_ack_timeout);
 	bgp_ha_gate_open();
@@ -3026,6 +3063,25 @@ static const char *bgp_ha_frozen_connection(const struct bgp_ha_session *s)
 	return "from the active's graceful handover";
 }
 
+/* For tests of a standby bgpd that is behind the active: what it takes
+ * over then. */
+DEFPY_HIDDEN(
+	debug_redundancy_bgp_standby_feed, debug_redundancy_bgp_standby_feed_cmd,
+	"[no$no] debug redundancy bgp standby-feed-paused",
+	NO_STR DEBUG_STR
+	"Router redundancy (frr-ha)\n" BGP_STR
+	"The standby's bgpd is not fed the replicated messages (they are kept; a takeover feeds them)\n")
+{
+	if (!no && bgp_ha_active()) {
+		vty_out(vty, "%% this card is active: only a standby's bgpd is fed\n");
+		return CMD_WARNING;
+	}
+	bgp_ha_feed_paused = !no;
+	zlog_notice("frr-ha: the standby's bgpd %s fed the replicated messages",
+		    no ? "is" : "is no longer");
+	return CMD_SUCCESS;
+}
+
 DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$uj",
       SHOW_STR "Router redundancy (frr-ha)\n" BGP_STR JSON_STR)
 {
@@ -3145,6 +3201,13 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 						    s->adj_out.withdrawals_suppressed);
 				json_object_int_add(ja, "staleRoutesWithdrawn",
 						    s->adj_out.stale_withdrawn);
+				/* the replicated messages bgpd had not processed
+				 * as standby when it took the session over */
+				json_object_int_add(ja, "backlogAtTakeover", s->backlog_at_takeover);
+				json_object_int_add(ja, "backlogLeft", s->backlog);
+				if (s->backlog_at_takeover && !s->backlog)
+					json_object_int_add(ja, "backlogProcessedMsec",
+							    s->backlog_took_ms);
 				json_object_object_add(j, "afterTakeover", ja);
 			}
 			if (role == HA_ROLE_STANDBY && strcmp(s->state, "Established") == 0) {
@@ -3154,6 +3217,8 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 				json_object_boolean_add(jm, "carried", s->mirrored);
 				if (s->mirrored) {
 					json_object_int_add(jm, "messagesFed", s->mirror_fed);
+					json_object_int_add(jm, "messagesBehind",
+							    bgp_ha_mirror_behind(s));
 					json_object_int_add(jm, "bytesDropped", s->mirror_dropped);
 				} else if (s->mirror_why[0])
 					json_object_string_add(jm, "notCarried", s->mirror_why);
@@ -3181,14 +3246,25 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 				if (s->mirrored)
 					vty_out(vty,
 						"    carried by this standby's bgpd (%" PRIu64
-						" replicated messages fed)\n",
-						s->mirror_fed);
+						" replicated messages fed, %" PRIu64
+						" not processed yet)\n",
+						s->mirror_fed, bgp_ha_mirror_behind(s));
 				else
 					vty_out(vty, "    not carried by this standby's bgpd%s%s\n",
 						s->mirror_why[0] ? ": " : "", s->mirror_why);
 			}
 			if (s->takeover[0])
 				vty_out(vty, "    last takeover: %s\n", s->takeover);
+			if (s->backlog_at_takeover && s->backlog)
+				vty_out(vty,
+					"    replicated messages not processed at the takeover: %" PRIu64
+					", %" PRIu64 " left\n",
+					s->backlog_at_takeover, s->backlog);
+			else if (s->backlog_at_takeover)
+				vty_out(vty,
+					"    replicated messages not processed at the takeover: %" PRIu64
+					", processed in %" PRIu64 " ms\n",
+					s->backlog_at_takeover, s->backlog_took_ms);
 		}
 	}
 	if (uj) {
@@ -3223,6 +3299,7 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	ha_module_register_class(&cls);
 	ha_module_on_session_state(bgp_ha_session_state);
 	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
+	install_element(ENABLE_NODE, &debug_redundancy_bgp_standby_feed_cmd);
 	return 0;
 }
 

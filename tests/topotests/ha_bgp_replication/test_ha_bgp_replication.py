@@ -36,6 +36,7 @@ from frrha_topo import (
     frr_peer_collisions,
     hold_unchanged,
     log_lines,
+    log_time,
     peer_bgp_neighbor,
     peer_bgp_session_view,
     peer_updates_received,
@@ -319,6 +320,70 @@ def test_twenty_switchovers_keep_the_session():
     assert _session_ports() == (r1_port, p1_port)
     assert R1.tcp_teardown_count("s1", "session") == teardowns
     assert _p1_view() == before
+
+
+def test_takeover_before_the_standby_bgpd_catches_up():
+    """A standby bgpd behind the active -- p1's last UPDATEs replicated and
+    committed, not yet processed by it (its feed paused, as when it is
+    still working through a full table) -- takes the session over first
+    (connection, keepalive, hold timer) and processes them afterwards, as
+    bgpd's own events, ahead of what it reads from the connection: p1
+    notices nothing, and its routes reach the new active."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant before the test")
+    R1.wait_carried("b", [PEER])
+    before = _p1_view()
+    prefixes = ["10.201.%d.0/24" % i for i in range(1, 4)]
+    out = R1.card("b").vtysh_cmd("debug redundancy bgp standby-feed-paused")
+    assert "%" not in out, out
+    try:
+        for n, prefix in enumerate(prefixes, 1):
+            _p1_announces(prefix)
+            # each in its own UPDATE: in card b's record before the next
+            ok, diff = wait_for(
+                lambda: {
+                    "behind": R1.bgp_session("b", PEER)["standbyBgpd"]["messagesBehind"] >= n
+                },
+                {"behind": True},
+                title="p1's UPDATE of %s replicated, not processed, on card b" % prefix,
+            )
+            assert ok, (diff, R1.card("b").vtysh_cmd("show redundancy bgp"))
+        routes = R1.vtysh_json("b", "show ip bgp json").get("routes", {})
+        assert not any(p in routes for p in prefixes), routes.keys()
+        logged = R1.bgp_session("a", PEER)["messagesLogged"]
+        R1.switchover_with_bgp("a", "b", [PEER])
+    finally:
+        R1.card("b").vtysh_cmd("no debug redundancy bgp standby-feed-paused")
+    after = R1.bgp_session("b", PEER)["afterTakeover"]
+    assert after["backlogAtTakeover"] >= len(prefixes), after
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
+        {p: [{"valid": True}] for p in prefixes},
+        title="p1's routes processed on card b after the takeover",
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: R1.bgp_session("b", PEER)["afterTakeover"],
+        {"backlogLeft": 0},
+        title="the backlog processed",
+    )
+    assert ok, diff
+    # processed, not logged a second time (they were in the record)
+    assert R1.bgp_session("b", PEER)["messagesLogged"] == logged
+    # the session was taken over before the backlog was processed
+    taken = log_lines(R1, "b", "bgpd", "frr-ha: session %s taken over with its TCP" % PEER)
+    done = log_lines(R1, "b", "bgpd", "not processed at the takeover processed in")
+    assert taken and done, (taken, done)
+    assert log_time(taken[-1]) <= log_time(done[-1]), (taken[-1], done[-1])
+    hold_unchanged(_p1_view, before)
+    ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="the same record on both cards")
+    assert ok, diff
+    R1.switchover_with_bgp("b", "a", [PEER])
+    for prefix in prefixes:
+        _p1().vtysh_multicmd(
+            "configure terminal\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+            "no network %s\n" % prefix
+        )
 
 
 def test_route_refresh_and_peer_reset_after_switchover():
