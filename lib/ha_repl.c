@@ -37,6 +37,7 @@ DECLARE_DLIST(ha_deltas, struct ha_delta, item);
 struct ha_gate {
 	struct ha_gates_item item;
 	uint64_t ticket;
+	int64_t since_usec; /* held since */
 	ha_repl_gate_cb cb;
 	void *arg;
 };
@@ -97,7 +98,7 @@ struct ha_repl {
 	uint64_t ack_sent_seq, ack_sent_applied;
 	struct ha_deltas_head committed; /* committed, not yet applied */
 	struct event *t_apply, *t_ack;
-	struct event *t_ack_watch; /* active: the oldest unacknowledged delta's age */
+	struct event *t_ack_watch; /* active: the oldest unacknowledged delta's and gate's age */
 	unsigned int ack_timeout_msec;
 	/* standby: a scope refused, its copy asked for (rx_scope_cls set) */
 	const struct ha_repl_class *rx_scope_cls;
@@ -355,25 +356,40 @@ static void ha_repl_wire(struct ha_repl *repl, struct ha_delta *d)
 				     &repl->t_ack_watch);
 }
 
-/* Active: the standby must acknowledge what it was sent within the ack
- * timeout, or it is given up (see HA_REPL_ACK_TIMEOUT_MSEC). */
+/*
+ * Active: the standby must acknowledge what it was sent within the ack
+ * timeout, and a gated acknowledgement must not wait longer than that for
+ * the standby's commit -- even while the standby acknowledges steadily,
+ * e.g. a bulk copy it takes in slowly, ahead of the gated delta in the
+ * queue -- or the standby is given up (see HA_REPL_ACK_TIMEOUT_MSEC).
+ */
 static void ha_repl_ack_watch(struct event *ev)
 {
 	struct ha_repl *repl = EVENT_ARG(ev);
 	const struct ha_delta *oldest = ha_deltas_const_first(&repl->inflight);
-	int64_t age_msec;
+	const struct ha_gate *gate = ha_gates_const_first(&repl->gates);
+	int64_t now = ha_repl_now_usec(), age_msec = 0, gate_msec = 0;
 	char reason[96];
 
-	if (!oldest || !repl->conn)
+	if ((!oldest && !gate) || !repl->conn)
 		return;
-	age_msec = (ha_repl_now_usec() - oldest->sent_usec) / 1000;
-	if (age_msec < repl->ack_timeout_msec) {
+	if (oldest)
+		age_msec = (now - oldest->sent_usec) / 1000;
+	if (gate)
+		gate_msec = (now - gate->since_usec) / 1000;
+	if (age_msec < repl->ack_timeout_msec && gate_msec < repl->ack_timeout_msec) {
 		event_add_timer_msec(repl->loop, ha_repl_ack_watch, repl,
-				     repl->ack_timeout_msec - age_msec, &repl->t_ack_watch);
+				     repl->ack_timeout_msec - MAX(age_msec, gate_msec),
+				     &repl->t_ack_watch);
 		return;
 	}
-	snprintf(reason, sizeof(reason), "the standby acknowledged nothing for %" PRId64 " ms",
-		 age_msec);
+	if (age_msec >= repl->ack_timeout_msec)
+		snprintf(reason, sizeof(reason),
+			 "the standby acknowledged nothing for %" PRId64 " ms", age_msec);
+	else
+		snprintf(reason, sizeof(reason),
+			 "a gated acknowledgement waited %" PRId64 " ms for the standby's commit",
+			 gate_msec);
 	zlog_err("frr-ha %s: %s: dropping the data channel (gated acknowledgements go at once until a standby is synced again)",
 		 repl->name, reason);
 	ha_repl_detach(repl, reason);
@@ -457,8 +473,12 @@ void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, voi
 	}
 	g = XCALLOC(MTYPE_HA_GATE, sizeof(*g));
 	g->ticket = ticket;
+	g->since_usec = ha_repl_now_usec();
 	g->cb = cb;
 	g->arg = arg;
+	if (!repl->t_ack_watch)
+		event_add_timer_msec(repl->loop, ha_repl_ack_watch, repl, repl->ack_timeout_msec,
+				     &repl->t_ack_watch);
 	/* keep them ordered by ticket; nearly always this is the tail */
 	pos = ha_gates_last(&repl->gates);
 	while (pos && pos->ticket > ticket)
@@ -735,8 +755,9 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 	}
 	if (any)
 		ha_repl_run_gates(repl, false);
-	if (!ha_deltas_count(&repl->inflight))
-		EVENT_OFF(repl->t_ack_watch); /* armed again by the next delta sent */
+	/* armed again by the next delta sent or gate held */
+	if (!ha_deltas_count(&repl->inflight) && !ha_gates_count(&repl->gates))
+		EVENT_OFF(repl->t_ack_watch);
 	ha_repl_pump(repl);
 	if (repl->handover_flush && !ha_deltas_count(&repl->inflight) &&
 	    !ha_deltas_count(&repl->pending)) {

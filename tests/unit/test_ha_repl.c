@@ -17,6 +17,7 @@
 #include "monotime.h"
 
 #include "ha_auth.h"
+#include "ha_conn.h"
 #include "ha_repl.h"
 #include "ha_wire.h"
 
@@ -491,6 +492,103 @@ static void test_ack_timeout_shortened_while_hung(void **state)
 	close(hung[1]);
 }
 
+/* A standby that acknowledges each delta promptly (20 ms) but takes them
+ * one at a time: a fake one, on the channel's wire protocol. */
+struct slow_standby {
+	struct ha_conn *conn;
+	uint64_t received, acked;
+	struct event *t_ack;
+};
+
+static void slow_standby_ack(struct event *ev)
+{
+	struct slow_standby *ss = EVENT_ARG(ev);
+	struct ha_msg_ack ack;
+	uint8_t buf[32];
+	ssize_t n;
+
+	if (ss->acked >= ss->received)
+		return;
+	ack.committed = ack.applied = ++ss->acked;
+	n = ha_msg_ack_encode(&ack, buf, sizeof(buf));
+	assert_true(n > 0);
+	ha_conn_send(ss->conn, HA_MSG_ACK, buf, n);
+	if (ss->acked < ss->received)
+		event_add_timer_msec(loop, slow_standby_ack, ss, 20, &ss->t_ack);
+}
+
+static bool slow_standby_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+			       uint32_t len, void *arg)
+{
+	struct slow_standby *ss = arg;
+	struct ha_msg_delta d;
+
+	if (type != HA_MSG_DELTA)
+		return true;
+	assert_int_equal(ha_msg_delta_decode(payload, len, &d), HA_DECODE_OK);
+	ss->received = d.seq;
+	if (!ss->t_ack)
+		event_add_timer_msec(loop, slow_standby_ack, ss, 20, &ss->t_ack);
+	return true;
+}
+
+static void slow_standby_closed(struct ha_conn *conn, const char *reason, void *arg)
+{
+	struct slow_standby *ss = arg;
+
+	EVENT_OFF(ss->t_ack);
+	ha_conn_free(&ss->conn);
+}
+
+static bool a_verifying(void);
+static bool gate_ran;
+
+static void gate_ran_cb(void *arg)
+{
+	gate_ran = true;
+}
+
+/* A gated acknowledgement waits behind deltas the standby acknowledges
+ * one by one, each well within the ack timeout (a bulk copy a busy
+ * standby takes in slowly): it must not wait longer than the ack timeout
+ * all the same -- the standby is given up (the channel dropped, the gate
+ * run), as a hung one.  (Before, it waited the whole queue: at 1 000 000
+ * BGP prefixes a new standby's bulk copy held a peer's keepalives for
+ * 12 s, and the peer's 9 s hold time expired.) */
+static void test_gate_waiting_behind_a_slow_standby_gives_it_up(void **state)
+{
+	struct slow_standby ss = {};
+	struct ha_msg_repl_status st;
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+	uint64_t ticket = 0;
+	int pair[2];
+
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+	ss.conn = ha_conn_new(loop, pair[1], "slow standby", slow_standby_frame,
+			      slow_standby_closed, &ss);
+	ha_conn_set_auth(ss.conn, key);
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	ha_repl_set_ack_timeout(A.repl, 100);
+	/* one delta in flight at a time */
+	ha_repl_set_window(A.repl, 1);
+	ha_repl_attach(A.repl, pair[0], key);
+	/* the copy (empty) sent: gates hold from now on */
+	assert_true(run_until(a_verifying, 1000));
+	for (uint32_t i = 1; i <= 20; i++)
+		ticket = kv_set(&A, i, i);
+	gate_ran = false;
+	ha_repl_gate(A.repl, ticket, gate_ran_cb, NULL);
+	assert_false(gate_ran);
+	/* 20 deltas ahead of it, 20 ms each: 400 ms; given up at 100 ms */
+	assert_true(run_until(a_detached, 300));
+	assert_true(gate_ran);
+	ha_repl_status(A.repl, &st);
+	assert_non_null(strstr(st.detail, "a gated acknowledgement waited"));
+	if (ss.conn)
+		slow_standby_closed(ss.conn, "end", &ss);
+}
+
 /* A module's ack timeout from its peers' liveness interval: a third of
  * it, within bounds. */
 static void test_ack_timeout_for(void **state)
@@ -926,6 +1024,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_standby_given_up, setup, teardown),
 		cmocka_unit_test(test_ack_timeout_for),
+		cmocka_unit_test_setup_teardown(test_gate_waiting_behind_a_slow_standby_gives_it_up,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_timeout_shortened_while_hung, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_log_entries_during_bulk_not_applied_twice,
