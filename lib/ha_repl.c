@@ -71,6 +71,10 @@ struct ha_repl {
 	struct ha_deltas_head deferred; /* deltas that came during a bulk */
 	size_t inflight_bytes, pending_bytes;
 	bool bulk_running;
+	/* the bulk copy queued whole (BULK_END), the standby taking it in:
+	 * the digests go once it acknowledges BULK_END -- gates do not hold
+	 * until then (see ha_repl_gating) */
+	bool bulk_draining;
 	unsigned int bulk_class;
 	void *bulk_cursor;
 	uint64_t bulk_from_seq;		       /* the last whole bulk copy's BULK_BEGIN */
@@ -82,6 +86,9 @@ struct ha_repl {
 	uint64_t digest_seq; /* the DIGEST delta whose result we wait for */
 	bool resynced;	     /* the one resync of this channel is used */
 	bool handover_flush; /* no longer active, still sending what it made */
+	/* going active: the classes take the state over (role_changed); the
+	 * peer, standby now, gets a bulk copy right after */
+	bool taking_over;
 	struct ha_gates_head gates;
 	uint32_t last_rtt_usec;
 
@@ -177,7 +184,11 @@ static const struct ha_repl_class *ha_repl_class_find(const struct ha_repl *repl
 
 static bool ha_repl_gating(const struct ha_repl *repl)
 {
-	return repl->conn && repl->role == HA_ROLE_ACTIVE &&
+	/* (not while taking over: the new standby could not take over
+	 * before its bulk copy anyway, and a takeover's first messages to
+	 * the peers -- BGP's keepalives -- must not wait for the old active
+	 * to commit them as it turns standby) */
+	return repl->conn && repl->role == HA_ROLE_ACTIVE && !repl->taking_over &&
 	       (repl->state == HA_REPL_SYNCED || repl->state == HA_REPL_VERIFY);
 }
 
@@ -215,6 +226,7 @@ static void ha_repl_tx_reset(struct ha_repl *repl)
 	ha_deltas_free_all(&repl->deferred);
 	repl->inflight_bytes = repl->pending_bytes = 0;
 	repl->bulk_running = false;
+	repl->bulk_draining = false;
 	repl->bulk_cursor = NULL;
 	repl->scope_cls = NULL;
 	EVENT_OFF(repl->t_bulk);
@@ -503,6 +515,7 @@ static void ha_repl_bulk_start(struct ha_repl *repl)
 	repl->pending_bytes = 0;
 	repl->digest_seq = 0;
 	repl->bulk_running = true;
+	repl->bulk_draining = false;
 	repl->bulk_class = 0;
 	repl->bulk_cursor = NULL;
 	repl->bulk_items = 0;
@@ -597,8 +610,19 @@ static void ha_repl_bulk_run(struct event *ev)
 	/* then what happened meanwhile, in order */
 	while ((d = ha_deltas_pop(&repl->deferred)))
 		ha_repl_enqueue(repl, &repl->pending, d);
-	ha_repl_enqueue_digest(repl);
-	ha_repl_set_state(repl, HA_REPL_VERIFY, "bulk copy sent, comparing digests");
+	/*
+	 * The digests once the standby has taken the copy in (its BULK_END
+	 * acknowledged: ha_repl_rx_ack), not now: from the digests on, gates
+	 * hold -- what is queued after them is not in the state they
+	 * certify -- and deltas gated now would wait behind the whole copy
+	 * on the channel (seconds for a large table taken in by a busy
+	 * standby, longer than a peer's hold time).  Until then the standby
+	 * could not take over anyway; what is made meanwhile is queued
+	 * before the digests, so they cover it.
+	 */
+	repl->bulk_draining = true;
+	ha_repl_set_state(repl, HA_REPL_BULK, "bulk copy #%u queued, the standby taking it in",
+			  repl->bulks);
 out:
 	ha_repl_pump(repl);
 }
@@ -731,7 +755,7 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 {
 	struct ha_msg_ack ack;
 	struct ha_delta *d;
-	bool any = false;
+	bool any = false, bulk_taken = false;
 
 	if (ha_msg_ack_decode(payload, len, &ack) != HA_DECODE_OK || ack.committed > repl->tx_seq ||
 	    ack.committed < repl->acked_seq) {
@@ -749,9 +773,18 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 		repl->inflight_bytes -= d->len + HA_DELTA_HDR_LEN;
 		if (d->ticket)
 			repl->committed_ticket = d->ticket;
+		if (d->kind == HA_DELTA_BULK_END && repl->bulk_draining)
+			bulk_taken = true;
 		repl->last_rtt_usec = (uint32_t)(ha_repl_now_usec() - d->sent_usec);
 		XFREE(MTYPE_HA_DELTA, d);
 		any = true;
+	}
+	if (bulk_taken) {
+		/* the standby has the copy: the digests follow what was made
+		 * meanwhile (see ha_repl_bulk_run) */
+		repl->bulk_draining = false;
+		ha_repl_enqueue_digest(repl);
+		ha_repl_set_state(repl, HA_REPL_VERIFY, "bulk copy sent, comparing digests");
 	}
 	if (any)
 		ha_repl_run_gates(repl, false);
@@ -1264,9 +1297,11 @@ void ha_repl_set_role(struct ha_repl *repl, enum ha_role role)
 	}
 	repl->role = role;
 	ha_repl_rx_scope_clear(repl);
+	repl->taking_over = role == HA_ROLE_ACTIVE;
 	for (unsigned int i = 0; i < repl->nclasses; i++)
 		if (repl->classes[i].role_changed)
 			repl->classes[i].role_changed(repl, role, repl->classes[i].arg);
+	repl->taking_over = false;
 	if (old == HA_ROLE_ACTIVE) {
 		ha_repl_quiesce_finish(repl, false, "no longer active");
 		/* Handing over: what was produced while active is still sent and
@@ -1274,6 +1309,7 @@ void ha_repl_set_role(struct ha_repl *repl, enum ha_role role)
 		 * sends RELEASED only once this module reports the new role).
 		 * The bulk copy is over: nothing is queued behind it any more. */
 		repl->bulk_running = false;
+		repl->bulk_draining = false;
 		EVENT_OFF(repl->t_bulk);
 		while (ha_deltas_count(&repl->deferred)) {
 			struct ha_delta *d = ha_deltas_pop(&repl->deferred);
