@@ -1916,11 +1916,81 @@ static int bgp_ha_state_add_buffers(struct peer_connection *c, struct ha_tcp_sta
 	return ret;
 }
 
+/*
+ * bgpd's I/O thread stops reading and writing the connections conns[0..n)
+ * in one round trip to it, and their processing, output and keepalives
+ * stop: bgp_reads_off() and bgp_writes_off() of each, which wait for the
+ * I/O thread twice per connection (at a switchover with 100 sessions,
+ * ~0.13 ms per session on 2 loaded cores).
+ */
+struct bgp_ha_io_stop {
+	struct peer_connection **conns;
+	size_t n;
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	bool done;
+};
+
+/* on bgpd's I/O thread (t_read and t_write are its events) */
+static void bgp_ha_io_stop_there(struct event *ev)
+{
+	struct bgp_ha_io_stop *req = EVENT_ARG(ev);
+	size_t i;
+
+	for (i = 0; i < req->n; i++) {
+		EVENT_OFF(req->conns[i]->t_read);
+		EVENT_OFF(req->conns[i]->t_write);
+	}
+	frr_with_mutex (&req->mtx) {
+		req->done = true;
+		pthread_cond_signal(&req->cond);
+	}
+}
+
+static void bgp_ha_io_stop(struct peer_connection **conns, size_t n)
+{
+	struct bgp_ha_io_stop req = { .conns = conns, .n = n };
+	size_t i;
+
+	if (!n)
+		return;
+	pthread_mutex_init(&req.mtx, NULL);
+	pthread_cond_init(&req.cond, NULL);
+	event_add_event(bgp_pth_io->master, bgp_ha_io_stop_there, &req, 0, NULL);
+	frr_with_mutex (&req.mtx) {
+		while (!req.done)
+			pthread_cond_wait(&req.cond, &req.mtx);
+	}
+	pthread_cond_destroy(&req.cond);
+	pthread_mutex_destroy(&req.mtx);
+	for (i = 0; i < n; i++) {
+		struct peer_connection *c = conns[i];
+
+		EVENT_OFF(c->t_process_packet);
+		EVENT_OFF(c->t_process_packet_error);
+		EVENT_OFF(c->t_generate_updgrp_packets);
+		UNSET_FLAG(c->thread_flags, PEER_THREAD_READS_ON | PEER_THREAD_WRITES_ON);
+		bgp_keepalives_off(c);
+	}
+}
+
 /* Active: stop bgpd's I/O on each established session and freeze its
  * connection; the standby gets its exact state. */
 static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 {
 	struct bgp_ha_session *s;
+	struct peer_connection **conns;
+	size_t n = 0, frozen = 0;
+
+	conns = XCALLOC(MTYPE_TMP, (bgp_ha_sessions_count(&sessions) + 1) * sizeof(*conns));
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		struct peer *peer = bgp_ha_peer(s->peer);
+
+		if (peer && peer_established(peer->connection))
+			conns[n++] = peer->connection;
+	}
+	bgp_ha_io_stop(conns, n);
+	XFREE(MTYPE_TMP, conns);
 
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		struct peer *peer = bgp_ha_peer(s->peer);
@@ -1936,9 +2006,6 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 		if (!peer || !peer_established(peer->connection))
 			continue;
 		c = peer->connection;
-		bgp_reads_off(c);
-		bgp_writes_off(c);
-		bgp_keepalives_off(c);
 		frr_with_privs (&bgpd_privs) {
 			ret = ha_tcp_freeze(c->fd);
 			if (ret < 0)
@@ -1978,8 +2045,9 @@ static void bgp_ha_handover(struct ha_repl *repl, void *arg)
 		s->tcp_len = slen;
 		s->tcp_own = true;
 		s->tcp_fd_lacks_unread = unread > 0;
-		zlog_info("frr-ha: session %s frozen for the switchover", s->peer);
+		frozen++;
 	}
+	zlog_info("frr-ha: %zu of %zu established sessions frozen for the switchover", frozen, n);
 	event_add_timer_msec(bm->master, bgp_ha_thaw, NULL, BGP_HA_THAW_MSEC, &t_thaw);
 }
 
