@@ -28,8 +28,11 @@ print(json.dumps(r, indent=1))
 n = r["sessions"]
 g = r["graceful_switchover"]
 print("%d sessions established and replicated in %.1f s" % (n, r["establish_s"]))
-print("graceful switchover: hard %.1f ms command to active; %.1f ms until the last session was taken over (target <= 50 ms); %d/%d sessions unnoticed by BIRD"
+print("graceful switchover: hard %.1f ms command to active; %.1f ms until the last session was taken over (bgpd's log); %d/%d sessions unnoticed by BIRD"
       % (g["hard_command_to_active_ms"], g["command_to_last_session_taken_over_ms"], g["sessions_unnoticed_by_bird"], n))
+if g.get("command_to_first_message_on_every_session_ms") is not None:
+    print("  on the line (BIRD's capture): the new active's first message on the first session %.1f ms, on every session %.1f ms after the command (target <= 50 ms); %d/%d sessions"
+          % (g["command_to_first_message_on_the_first_session_ms"], g["command_to_first_message_on_every_session_ms"], g["sessions_with_a_message_from_the_new_active"], n))
 c = r["crash_takeover"]
 print("bgpd crash: %.1f ms from kill -9 until the last session was taken over; %d taken over, %d reset; %d/%d unnoticed by BIRD"
       % (c["kill_to_last_session_taken_over_ms"], c["sessions_taken_over"], c["sessions_reset"], c["sessions_unnoticed_by_bird"], n))

@@ -32,8 +32,12 @@ print("  HA active with no standby bgpd (nothing replicated): %.2f s, ratio %.2f
       % (l["ha_active_without_standby"], l["ratio_without_standby"]))
 print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"])
 g = r["graceful_switchover_ms"]
-print("graceful switchover: %.1f ms command to active; %.0f ms until the new active has the table"
-      % (g["hard_command_to_active"], g["until_new_active_has_table"]))
+print("graceful switchover: %.1f ms command to active (hard); %s ms command to the session taken over by the new active's bgpd; %.0f ms until the new active has the table; BIRD noticed: %s"
+      % (g["hard_command_to_active"],
+         "%.1f" % g["command_to_session_taken_over"] if g.get("command_to_session_taken_over") is not None else "?",
+         g["until_new_active_has_table"], g.get("bird_noticed")))
+print("  the standby's bgpd was %s replicated messages behind at the command; %s were not processed at the takeover (processed in %s ms after it)"
+      % (g.get("standby_messages_behind_at_command"), g.get("backlog_at_takeover"), g.get("backlog_processed_ms")))
 a = r["readvertisement_at_switchover"]
 print("re-advertisement after the switchover: %d of the %d routes BIRD had from r1 not sent again (record complete: %s), filter over %.0f ms after the command"
       % (a["routes_not_sent_again"], a["routes_bird_had_from_r1"], a["record_complete"], a["until_filter_ended_ms"]))

@@ -780,7 +780,15 @@ exit
 
     # --- views -------------------------------------------------------------
     def vtysh_json(self, side, cmd):
-        return json.loads(self.card(side).vtysh_cmd(cmd))
+        out = self.card(side).vtysh_cmd(cmd)
+        # vtysh's own complaint about a daemon that died as it connected
+        # ("vtysh: error reading from bgpd: ...", on the same output)
+        # comes before the answer: the JSON starts at the first line that
+        # opens an object or an array
+        start = min((i for i in (out.find("{"), out.find("[")) if i >= 0), default=0)
+        if start:
+            logger.info("vtysh on card %s said before its answer: %s", side, out[:start].strip())
+        return json.loads(out[start:])
 
 
 class ManyBirdSessions:
@@ -865,6 +873,13 @@ class ManyBirdSessions:
             "nohup tcpdump -i %s-eth0 -U -w %s 'tcp[tcpflags] & (tcp-rst|tcp-fin) != 0' "
             ">/dev/null 2>&1 &" % (self.bird, pcap)
         )
+        # and of the router's segments that carry data (its BGP messages)
+        pcap = os.path.join(self.router.tgen.logdir, self.bird, "router-data.pcap")
+        node.cmd(
+            "nohup tcpdump -i %s-eth0 -U -s 96 -w %s "
+            "'src net 10.0.3.0/24 and tcp[tcpflags] & tcp-push != 0' >/dev/null 2>&1 &"
+            % (self.bird, pcap)
+        )
 
     def enable(self):
         self.router.birdc(self.bird, 'enable \\"s*\\"')
@@ -896,6 +911,19 @@ class ManyBirdSessions:
     def _same(before, now):
         "Same state, same state-change time (BirdTime: within its slack)."
         return bool(now) and before[0] == now[0] and BirdTime(before[1]) == now[1]
+
+    def first_sent_after(self, since):
+        """For each of the router's addresses, the time (epoch s) of the
+        first segment with data (a BGP message) it sent BIRD after since,
+        from the capture."""
+        pcap = os.path.join(self.router.tgen.logdir, self.bird, "router-data.pcap")
+        out = self.router.tgen.gears[self.bird].cmd("tcpdump -tt -nr %s 2>/dev/null" % pcap)
+        first = {}
+        for line in out.splitlines():
+            m = re.match(r"^(\d+\.\d+) IP (\d+\.\d+\.\d+\.\d+)\.\d+ > ", line)
+            if m and float(m.group(1)) > since and m.group(2) not in first:
+                first[m.group(2)] = float(m.group(1))
+        return first
 
     def teardowns(self):
         "Every FIN and RST between BIRD and the router so far, from the capture."
@@ -987,7 +1015,10 @@ def log_lines(router, side, daemon, text):
 def log_time(line):
     "The timestamp of an FRR log line (log timestamp precision 6), epoch s."
     stamp = " ".join(line.split()[:2])
-    return datetime.datetime.strptime(stamp, "%Y/%m/%d %H:%M:%S.%f").timestamp()
+    # (a daemon restarted alone has not read the configuration's precision:
+    # whole seconds)
+    fmt = "%Y/%m/%d %H:%M:%S.%f" if "." in stamp else "%Y/%m/%d %H:%M:%S"
+    return datetime.datetime.strptime(stamp, fmt).timestamp()
 
 
 def peer_bgp_neighbor(peer, address):

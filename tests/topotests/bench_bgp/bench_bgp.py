@@ -179,6 +179,12 @@ def _median(values):
     return sorted(values)[len(values) // 2]
 
 
+def _bird_noticed(before):
+    "Whether BIRD's session is no longer as it was (before: its view then)."
+    after = R1.bird_session_view("b1")
+    return after["bgpState"] != "Established" or after["since"] != before["since"]
+
+
 def test_bench_bgp():
     tgen = get_topogen()
     R1.wait_active("a", "boot", count=400)
@@ -221,26 +227,45 @@ def test_bench_bgp():
     # bulk sync to a fresh standby bgpd
     start = time.time()
     R1.card("b").net.startRouterDaemons(daemons=["bgpd"])
+    # (restarted alone, it has not read the configuration's log settings)
+    R1.card("b").vtysh_cmd("configure terminal\nlog timestamp precision 6\n", daemon="bgpd")
     R1.wait_active("a", "redundant after the bulk", count=6000)
     results["bulk_sync_s"] = time.time() - start
 
     # graceful switchover with the table
+    before = R1.bird_session_view("b1")
+    behind = R1.bgp_session("b", "10.0.1.3").get("standbyBgpd", {}).get("messagesBehind")
     start = time.time()
     assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
     R1.wait_active("b", "switched", redundant=False, count=6000)
+    noticed = False
     while _prefixes(lambda c: R1.card("b").vtysh_cmd(c)) < N:
         assert time.time() - start < 600
+        noticed = noticed or _bird_noticed(before)
         time.sleep(0.05)
+    has_table = time.time()
+    taken = log_lines(R1, "b", "bgpd", "taken over with its TCP connection at a graceful")
+    after = R1.bgp_session("b", "10.0.1.3").get("afterTakeover", {})
     results["graceful_switchover_ms"] = {
         # (the commanding card's record; the new active's starts at PREPARE)
         "hard_command_to_active": R1.redundancy("a")["lastSwitchover"]["durationUsec"] / 1000.0,
-        "until_new_active_has_table": (time.time() - start) * 1000.0,
+        "command_to_session_taken_over": (log_time(taken[-1]) - start) * 1000.0 if taken else None,
+        "standby_messages_behind_at_command": behind,
+        "backlog_at_takeover": after.get("backlogAtTakeover"),
+        "backlog_processed_ms": after.get("backlogProcessedMsec"),
+        "until_new_active_has_table": (has_table - start) * 1000.0,
     }
     # what the new active's re-advertisement to BIRD left out (BIRD had it)
     while R1.bgp_session("b", "10.0.1.3").get("afterTakeover", {}).get("filtering", True):
         assert time.time() - start < 600
         time.sleep(0.05)
     session = R1.bgp_session("b", "10.0.1.3")
+    # BIRD watched over its 9 s hold time after the switchover too
+    watch_until = time.time() + 12
+    while time.time() < watch_until:
+        noticed = noticed or _bird_noticed(before)
+        time.sleep(0.5)
+    results["graceful_switchover_ms"]["bird_noticed"] = noticed
     results["readvertisement_at_switchover"] = {
         "routes_bird_had_from_r1": session["adjRibOutAsSent"]["routes"],
         "record_complete": session["adjRibOutAsSent"]["complete"],
@@ -281,8 +306,7 @@ def test_bench_bgp():
     noticed = False
     watch_until = time.time() + 12
     while time.time() < watch_until:
-        after = R1.bird_session_view("b1")
-        noticed = noticed or after["bgpState"] != "Established" or after["since"] != before["since"]
+        noticed = noticed or _bird_noticed(before)
         time.sleep(0.5)
     results["card_kill_takeover_ms"] = {
         "kill_to_session_taken_over": (t1 - killed) * 1000.0,

@@ -100,10 +100,29 @@ def test_bench_bgp_sessions():
     )
     t0 = log_time(log_lines(R1, "a", "hard", "graceful switchover #")[started])
     t1 = log_time(log_lines(R1, "b", "bgpd", "taken over with its TCP connection")[-1])
+    # on the line: each session's first message from the new active (the
+    # first segment with data after the old active froze the connections)
+    frozen = log_time(log_lines(R1, "a", "bgpd", "frozen for the switchover")[-1])
+    ok, diff = wait_for(
+        lambda: {"sessions": len(SESSIONS.first_sent_after(frozen))},
+        {"sessions": N},
+        wait=0.2,
+        title="a message from the new active on every session, in the capture",
+    )
+    first = SESSIONS.first_sent_after(frozen)
     results["graceful_switchover"] = {
         # (the commanding card's record; the new active's starts at PREPARE)
         "hard_command_to_active_ms": R1.redundancy("a")["lastSwitchover"]["durationUsec"] / 1000.0,
         "command_to_last_session_taken_over_ms": (t1 - t0) * 1000.0,
+        # the target's own measure: command -> the new active's first
+        # message (its KEEPALIVE) on every session, from BIRD's capture
+        "command_to_first_message_on_every_session_ms": (max(first.values()) - t0) * 1000.0
+        if first
+        else None,
+        "command_to_first_message_on_the_first_session_ms": (min(first.values()) - t0) * 1000.0
+        if first
+        else None,
+        "sessions_with_a_message_from_the_new_active": len(first),
         "sessions_taken_over": len(log_lines(R1, "b", "bgpd", "taken over with its TCP connection"))
         - taken,
     }
