@@ -34,7 +34,7 @@ print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"]
 g = r["graceful_switchover_ms"]
 print("graceful switchover: %.1f ms command to active (hard); %s ms command to the session taken over by the new active's bgpd; %.0f ms until the new active has the table; BIRD noticed: %s"
       % (g["hard_command_to_active"],
-         "%.1f" % g["command_to_session_taken_over"] if g.get("command_to_session_taken_over") is not None else "?",
+         "%.1f" % g["command_to_session_taken_over"] if g.get("command_to_session_taken_over") is not None else "? (bgpd's log line %s)" % g.get("session_taken_over_log_line"),
          g["until_new_active_has_table"], g.get("bird_noticed")))
 print("  the standby's bgpd was %s replicated messages behind at the command; %s were not processed at the takeover (processed in %s ms after it)"
       % (g.get("standby_messages_behind_at_command"), g.get("backlog_at_takeover"), g.get("backlog_processed_ms")))

@@ -227,8 +227,6 @@ def test_bench_bgp():
     # bulk sync to a fresh standby bgpd
     start = time.time()
     R1.card("b").net.startRouterDaemons(daemons=["bgpd"])
-    # (restarted alone, it has not read the configuration's log settings)
-    R1.card("b").vtysh_cmd("configure terminal\nlog timestamp precision 6\n", daemon="bgpd")
     R1.wait_active("a", "redundant after the bulk", count=6000)
     results["bulk_sync_s"] = time.time() - start
 
@@ -249,7 +247,13 @@ def test_bench_bgp():
     results["graceful_switchover_ms"] = {
         # (the commanding card's record; the new active's starts at PREPARE)
         "hard_command_to_active": R1.redundancy("a")["lastSwitchover"]["durationUsec"] / 1000.0,
-        "command_to_session_taken_over": (log_time(taken[-1]) - start) * 1000.0 if taken else None,
+        # (card b's bgpd, restarted alone for the bulk measurement, logs
+        # whole seconds -- a standby refuses configuration -- : no figure
+        # then, only that it was within the second of the switchover)
+        "command_to_session_taken_over": (log_time(taken[-1]) - start) * 1000.0
+        if taken and "." in taken[-1].split()[1]
+        else None,
+        "session_taken_over_log_line": taken[-1][:26] if taken else None,
         "standby_messages_behind_at_command": behind,
         "backlog_at_takeover": after.get("backlogAtTakeover"),
         "backlog_processed_ms": after.get("backlogProcessedMsec"),
