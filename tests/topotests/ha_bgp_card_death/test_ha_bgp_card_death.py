@@ -259,6 +259,28 @@ def test_collision_then_card_death():
     # NOTIFICATION (3), Cease (6) / Connection Collision Resolution (7)
     assert (3, "0607") in _second_connection()
     assert _peers_view() == before
+    # the second connection closed on both ends before the card dies:
+    # p1's FIN, sent as its script exits, goes through card a's inbound
+    # gate; killed before it answers, p1 would send it again to card b,
+    # which has no such connection and answers with a RST -- to a
+    # connection p1 has closed, but a RST from the router all the same,
+    # and not what this test is about
+    ok, diff = wait_for(
+        lambda: {
+            "closing": len(
+                _p1()
+                .cmd(
+                    "ss -Htan state last-ack state fin-wait-1 state fin-wait-2 "
+                    "state closing '( dst 10.0.1.1 )'"
+                )
+                .strip()
+                .splitlines()
+            )
+        },
+        {"closing": 0},
+        title="p1's second connection closed",
+    )
+    assert ok, diff
     R1.wait_rebuildable("a", (P1, B1))
     paws = {g: peer_paws_rejected(get_topogen().gears[g]) for g in ("p1", "b1")}
     R1.watch_tcp_teardown("s1", "10.0.1.1", name="collision")
