@@ -282,10 +282,25 @@ static int setup(void **state)
 	return 0;
 }
 
+/* A standby that acknowledges each delta promptly (20 ms) but takes them
+ * one at a time: a fake one, on the channel's wire protocol. */
+struct slow_standby {
+	struct ha_conn *conn;
+	uint64_t received, acked;
+	struct event *t_ack;
+};
+
+/* The one slow standby of a test, freed by teardown() even when the test
+ * fails half-way (an open channel would disturb the tests after it). */
+static struct slow_standby slow;
+static void slow_standby_closed(struct ha_conn *conn, const char *reason, void *arg);
+
 static int teardown(void **state)
 {
 	ha_repl_free(&A.repl);
 	ha_repl_free(&B.repl);
+	if (slow.conn)
+		slow_standby_closed(slow.conn, "end of the test", &slow);
 	EVENT_OFF(t_tick);
 	return 0;
 }
@@ -492,13 +507,6 @@ static void test_ack_timeout_shortened_while_hung(void **state)
 	close(hung[1]);
 }
 
-/* A standby that acknowledges each delta promptly (20 ms) but takes them
- * one at a time: a fake one, on the channel's wire protocol. */
-struct slow_standby {
-	struct ha_conn *conn;
-	uint64_t received, acked;
-	struct event *t_ack;
-};
 
 static void slow_standby_ack(struct event *ev)
 {
@@ -540,6 +548,23 @@ static void slow_standby_closed(struct ha_conn *conn, const char *reason, void *
 	ha_conn_free(&ss->conn);
 }
 
+/* A's channel to the slow standby, A active, one delta in flight. */
+static void attach_slow_standby(void)
+{
+	uint8_t key[HA_CHANNEL_KEY_LEN];
+	int pair[2];
+
+	memset(&slow, 0, sizeof(slow));
+	memset(key, 0x5a, sizeof(key));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+	slow.conn = ha_conn_new(loop, pair[1], "slow standby", slow_standby_frame,
+				slow_standby_closed, &slow);
+	ha_conn_set_auth(slow.conn, key);
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	ha_repl_set_window(A.repl, 1);
+	ha_repl_attach(A.repl, pair[0], key);
+}
+
 static bool a_verifying(void);
 static bool gate_ran;
 
@@ -555,22 +580,11 @@ static void gate_ran_cb(void *arg)
  * hung one. */
 static void test_gate_waiting_behind_a_slow_standby_gives_it_up(void **state)
 {
-	struct slow_standby ss = {};
 	struct ha_msg_repl_status st;
-	uint8_t key[HA_CHANNEL_KEY_LEN];
 	uint64_t ticket = 0;
-	int pair[2];
 
-	memset(key, 0x5a, sizeof(key));
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
-	ss.conn = ha_conn_new(loop, pair[1], "slow standby", slow_standby_frame,
-			      slow_standby_closed, &ss);
-	ha_conn_set_auth(ss.conn, key);
-	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
 	ha_repl_set_ack_timeout(A.repl, 100);
-	/* one delta in flight at a time */
-	ha_repl_set_window(A.repl, 1);
-	ha_repl_attach(A.repl, pair[0], key);
+	attach_slow_standby();
 	/* the copy (empty) sent: gates hold from now on */
 	assert_true(run_until(a_verifying, 1000));
 	for (uint32_t i = 1; i <= 20; i++)
@@ -583,8 +597,6 @@ static void test_gate_waiting_behind_a_slow_standby_gives_it_up(void **state)
 	assert_true(gate_ran);
 	ha_repl_status(A.repl, &st);
 	assert_non_null(strstr(st.detail, "a gated acknowledgement waited"));
-	if (ss.conn)
-		slow_standby_closed(ss.conn, "end", &ss);
 }
 
 /* While a standby takes a bulk copy in, slowly, the copy queued whole on
@@ -596,21 +608,11 @@ static void test_gate_waiting_behind_a_slow_standby_gives_it_up(void **state)
  * end, after what was made meanwhile. */
 static void test_gate_does_not_wait_for_the_bulk_copy(void **state)
 {
-	struct slow_standby ss = {};
-	uint8_t key[HA_CHANNEL_KEY_LEN];
 	uint64_t ticket;
-	int pair[2];
 
 	for (uint32_t i = 1; i <= 30; i++)
 		A.kv[i] = i;
-	memset(key, 0x5a, sizeof(key));
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
-	ss.conn = ha_conn_new(loop, pair[1], "slow standby", slow_standby_frame,
-			      slow_standby_closed, &ss);
-	ha_conn_set_auth(ss.conn, key);
-	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
-	ha_repl_set_window(A.repl, 1);
-	ha_repl_attach(A.repl, pair[0], key);
+	attach_slow_standby();
 	/* the copy is queued at once (32 deltas), taken in over ~640 ms */
 	assert_false(run_until(a_verifying, 100));
 	assert_int_equal(ha_repl_state(A.repl), HA_REPL_BULK);
@@ -622,9 +624,6 @@ static void test_gate_does_not_wait_for_the_bulk_copy(void **state)
 	 * made meanwhile: the standby gets all of it before them */
 	assert_true(run_until(a_verifying, 2000));
 	assert_true(ha_repl_attached(A.repl));
-	ha_repl_detach(A.repl, "end");
-	if (ss.conn)
-		slow_standby_closed(ss.conn, "end", &ss);
 }
 
 /* A module's ack timeout from its peers' liveness interval: a third of
