@@ -567,11 +567,13 @@ static void ha_repl_scope_run(struct ha_repl *repl)
 	 * copy does not contain those) */
 	while ((d = ha_deltas_pop(&repl->deferred)))
 		ha_repl_enqueue(repl, &repl->pending, d);
-	ha_repl_enqueue_digest(repl);
 	zlog_info("frr-ha %s: copy of %s %s sent to the standby: %u items", repl->name, cls->name,
 		  repl->scope_name, repl->bulk_items);
-	ha_repl_set_state(repl, HA_REPL_VERIFY, "copy of %s %s sent, comparing digests", cls->name,
-			  repl->scope_name);
+	/* the digests once the standby has taken it in, as after a whole
+	 * copy (see ha_repl_bulk_run) */
+	repl->bulk_draining = true;
+	ha_repl_set_state(repl, HA_REPL_BULK, "copy of %s %s queued, the standby taking it in",
+			  cls->name, repl->scope_name);
 out:
 	ha_repl_pump(repl);
 }
@@ -650,6 +652,7 @@ static void ha_repl_scope_start(struct ha_repl *repl, const struct ha_repl_class
 	EVENT_OFF(repl->t_reverify);
 	repl->digest_seq = 0; /* a comparison under way is superseded */
 	repl->bulk_running = true;
+	repl->bulk_draining = false;
 	repl->bulk_cursor = NULL;
 	repl->bulk_items = 0;
 	repl->scope_cls = cls;
@@ -773,7 +776,8 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 		repl->inflight_bytes -= d->len + HA_DELTA_HDR_LEN;
 		if (d->ticket)
 			repl->committed_ticket = d->ticket;
-		if (d->kind == HA_DELTA_BULK_END && repl->bulk_draining)
+		if ((d->kind == HA_DELTA_BULK_END || d->kind == HA_DELTA_SCOPE_END) &&
+		    repl->bulk_draining)
 			bulk_taken = true;
 		repl->last_rtt_usec = (uint32_t)(ha_repl_now_usec() - d->sent_usec);
 		XFREE(MTYPE_HA_DELTA, d);
@@ -784,7 +788,8 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 		 * meanwhile (see ha_repl_bulk_run) */
 		repl->bulk_draining = false;
 		ha_repl_enqueue_digest(repl);
-		ha_repl_set_state(repl, HA_REPL_VERIFY, "bulk copy sent, comparing digests");
+		ha_repl_set_state(repl, HA_REPL_VERIFY,
+				  "copy taken in by the standby, comparing digests");
 	}
 	if (any)
 		ha_repl_run_gates(repl, false);
