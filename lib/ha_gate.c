@@ -38,14 +38,21 @@ void ha_gate_init(struct ha_gate *g, const char *name, uint16_t num, uint32_t co
 	g->slot = slot;
 }
 
+void ha_gate_poll(struct ha_gate *g)
+{
+	if (g->fd < 0)
+		return;
+	if (ha_nfq_read(g->fd, g->packet, g->arg) < 0)
+		zlog_warn("frr-ha: %s: reading netfilter queue %u: %s", g->name, g->num,
+			  safe_strerror(errno));
+}
+
 static void ha_gate_read(struct event *ev)
 {
 	struct ha_gate *g = EVENT_ARG(ev);
 
 	event_add_read(g->loop, ha_gate_read, g, g->fd, &g->t_read);
-	if (ha_nfq_read(g->fd, g->packet, g->arg) < 0)
-		zlog_warn("frr-ha: %s: reading netfilter queue %u: %s", g->name, g->num,
-			  safe_strerror(errno));
+	ha_gate_poll(g);
 }
 
 bool ha_gate_open(struct ha_gate *g)

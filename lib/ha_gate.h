@@ -53,6 +53,9 @@ extern bool ha_gate_open(struct ha_gate *g);
 extern void ha_gate_close(struct ha_gate *g);
 /* Unbind and bind again: what waited is dropped, verdicts due for it void. */
 extern void ha_gate_rebind(struct ha_gate *g);
+/* Read (and hand to the callback) what waits in the queue now, without
+ * waiting for the event loop. */
+extern void ha_gate_poll(struct ha_gate *g);
 static inline bool ha_gate_bound(const struct ha_gate *g)
 {
 	return g->fd >= 0;
