@@ -44,6 +44,11 @@ struct kv_side {
 	unsigned int scope_items;  /* items received in scoped copies */
 	bool in_scope_copy;
 	unsigned int ignored; /* deltas of a diverged scope */
+	/* going active: set this key and gate on its delta, as bgpd-ha's
+	 * takeover sends its keepalives (0: nothing) */
+	uint32_t takeover_key;
+	bool takeover_gate_ran;
+	bool takeover_gate_ran_at_once; /* ... before the role change went on */
 };
 
 static struct event_loop *loop;
@@ -52,6 +57,31 @@ static struct kv_side A, B;
 struct kv_msg {
 	uint32_t key, value;
 };
+
+static uint64_t kv_set(struct kv_side *s, uint32_t key, uint32_t value);
+
+static void kv_takeover_gate_cb(void *arg)
+{
+	struct kv_side *s = arg;
+
+	s->takeover_gate_ran = true;
+}
+
+static void kv_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
+{
+	struct kv_side *s = arg;
+	uint64_t ticket;
+
+	if (role != HA_ROLE_ACTIVE || !s->takeover_key)
+		return;
+	ticket = kv_set(s, s->takeover_key, 1);
+	assert_true(ticket != 0);
+	ha_repl_gate(repl, ticket, kv_takeover_gate_cb, s);
+	/* (the end of the role change runs every gate anyway: the new
+	 * standby's bulk copy starts; what matters is what the module does
+	 * in between -- bgpd-ha adopts more sessions) */
+	s->takeover_gate_ran_at_once = s->takeover_gate_ran;
+}
 
 static bool kv_bulk(struct ha_repl *repl, void **cursor, void *arg)
 {
@@ -215,6 +245,7 @@ static void side_init(struct kv_side *s, const char *name)
 		.reset = kv_reset,
 		.apply = kv_apply,
 		.digest = kv_digest,
+		.role_changed = kv_role_changed,
 		.bulk_covers = 1u << 2,
 		.refused_scope = kv_refused_scope,
 		.scope_name = kv_scope_name,
@@ -851,6 +882,39 @@ static bool a_reports_standby(void)
 	return st.role == HA_ROLE_STANDBY;
 }
 
+static bool gate_has_run(void)
+{
+	return gate_ran;
+}
+
+/* What the new active gates while it takes over (inside the classes' role
+ * change) runs at once, not at the role change's end: bgpd-ha's adoption
+ * gives its keepalives' verdicts between its two passes, and the new
+ * standby -- the old active, busy turning standby and about to get a bulk
+ * copy -- would hold them otherwise.  Once taken over, gates hold again.
+ * Fails without the engine's taking_over. */
+static void test_gate_does_not_hold_during_a_takeover(void **state)
+{
+	uint64_t ticket;
+
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	B.takeover_key = 700;
+	ha_repl_set_role(A.repl, HA_ROLE_STANDBY);
+	assert_true(run_until(a_reports_standby, 2000));
+	ha_repl_set_role(B.repl, HA_ROLE_ACTIVE);
+	assert_true(B.takeover_gate_ran_at_once);
+	/* after the role change, a gate waits for the new standby's commit
+	 * (once it is synced again) */
+	assert_true(run_until(both_synced, 2000));
+	ticket = kv_set(&B, 701, 1);
+	gate_ran = false;
+	ha_repl_gate(B.repl, ticket, gate_ran_cb, NULL);
+	assert_false(gate_ran);
+	assert_true(run_until(gate_has_run, 1000));
+	assert_int_equal(A.kv[700], 1);
+}
+
 static void test_handover_flushes_before_reporting_standby(void **state)
 {
 	struct ha_msg_repl_status st;
@@ -1089,6 +1153,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_frame_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_on_takeover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role_swap_rebulks_the_other_way, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_gate_does_not_hold_during_a_takeover, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delta_while_active_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handover_flushes_before_reporting_standby,
