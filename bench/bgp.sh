@@ -31,6 +31,10 @@ print("learning %d prefixes (medians of %d runs each, in turn): plain FRR %.2f s
 print("  HA active with no standby bgpd (nothing replicated): %.2f s, ratio %.2f against plain FRR in the same turns"
       % (l["ha_active_without_standby"], l["ratio_without_standby"]))
 print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"])
+w = r.get("switchover_refused_while_the_standby_is_behind", {})
+print("switchover right after the bulk: the standby's bgpd %s messages and prefixes behind (limit %s); %s refusals (first: %s); accepted %.1f s later"
+      % (w.get("standby_backlog_after_the_bulk"), w.get("limit"), w.get("refusals"), w.get("first_refusal"),
+         w.get("accepted_after_s", float("nan"))))
 g = r["graceful_switchover_ms"]
 print("graceful switchover: %.1f ms command to active (hard); %s ms command to the session taken over by the new active's bgpd; %.0f ms until the new active has the table; BIRD noticed: %s"
       % (g["hard_command_to_active"],

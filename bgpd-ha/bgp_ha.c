@@ -215,6 +215,25 @@ static bool bgp_ha_hold_peers;
  * (a standby bgpd that is behind; "debug redundancy bgp standby-feed-paused") */
 static bool bgp_ha_feed_paused;
 
+/*
+ * A graceful switchover is refused while the standby's bgpd has more than
+ * this many replicated messages not processed and prefixes waiting for
+ * their best path (bgp_ha_standby_backlog: its RIB, and the new active's
+ * after a switchover, behind the active's by them).  0: no limit.
+ * "redundancy switchover-max-standby-backlog" under "router bgp" (the
+ * default instance).
+ */
+#define BGP_HA_BACKLOG_LIMIT_DEFAULT 5000
+static uint32_t bgp_ha_backlog_limit = BGP_HA_BACKLOG_LIMIT_DEFAULT;
+
+static void bgp_ha_backlog_limit_apply(void)
+{
+	struct ha_repl *repl = ha_module_repl();
+
+	if (repl)
+		ha_repl_set_backlog_limit(repl, bgp_ha_backlog_limit, "BGP messages and prefixes");
+}
+
 /* takeovers on this card: sessions adopted with their connection, and
  * sessions reset instead (their replicated state did not add up) */
 static struct {
@@ -2532,6 +2551,55 @@ static bool bgp_ha_mirror_start(struct bgp_ha_session *s, struct peer *peer)
 	return true;
 }
 
+/* Standby: how many replicated messages bgpd has not processed yet --
+ * of the sessions it carries, those queued or not fed; of the others,
+ * every logged message (a takeover replays them). */
+static uint64_t bgp_ha_standby_messages_behind(void)
+{
+	struct bgp_ha_session *s;
+	uint64_t total = 0;
+
+	frr_each (bgp_ha_sessions, &sessions, s) {
+		if (strcmp(s->state, "Established") != 0)
+			continue;
+		total += s->mirrored && s->mirror_epoch == s->epoch ? bgp_ha_mirror_behind(s)
+								    : bgp_ha_msgs_count(&s->log);
+	}
+	return total;
+}
+
+/* ... and how many prefixes (destinations) wait in bgpd's queue for their
+ * best path: a message is processed once bgpd has parsed it, its routes
+ * are in the RIB (and go to zebra) only then. */
+static uint64_t bgp_ha_prefixes_pending(void)
+{
+	struct listnode *node;
+	struct bgp *bgp;
+	uint64_t total = 0;
+
+	for (ALL_LIST_ELEMENTS_RO(bm->bgp, node, bgp))
+		if (bgp->mq)
+			total += bgp->mq->size;
+	return total;
+}
+
+/* The standby's backlog, reported to the active (ha_repl_set_backlog),
+ * which refuses a graceful switchover while it is over the limit: both
+ * of the above -- what a takeover now would leave the new active's RIB
+ * to catch up on. */
+static uint64_t bgp_ha_standby_backlog(void)
+{
+	return bgp_ha_standby_messages_behind() + bgp_ha_prefixes_pending();
+}
+
+static void bgp_ha_backlog_report(void)
+{
+	struct ha_repl *repl = ha_module_repl();
+
+	if (repl && !bgp_ha_active())
+		ha_repl_set_backlog(repl, MIN(bgp_ha_standby_backlog(), UINT32_MAX));
+}
+
 /* Standby: every replicated established session carried by bgpd, as
  * its record stands. */
 static void bgp_ha_mirror_sync(struct event *ev)
@@ -2564,6 +2632,7 @@ static void bgp_ha_mirror_sync(struct event *ev)
 			   s->mirror_failed_epoch != s->epoch + 1)
 			bgp_ha_mirror_start(s, peer);
 	}
+	bgp_ha_backlog_report();
 	event_add_timer_msec(bm->master, bgp_ha_mirror_sync, NULL, BGP_HA_MIRROR_SYNC_MSEC,
 			     &t_mirror_sync);
 }
@@ -2924,6 +2993,7 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 	if (role != HA_ROLE_ACTIVE)
 		return;
 	bgp_ha_feed_paused = false;
+	bgp_ha_backlog_limit_apply();
 	event_add_timer_msec(bm->master, bgp_ha_ack_timeout_check, NULL,
 			     BGP_HA_ACK_TIMEOUT_CHECK_MSEC, &t_ack_timeout);
 	bgp_ha_gate_open();
@@ -3204,6 +3274,48 @@ DEFPY_HIDDEN(
 	return CMD_SUCCESS;
 }
 
+DEFPY(bgp_ha_max_standby_backlog, bgp_ha_max_standby_backlog_cmd,
+      "redundancy switchover-max-standby-backlog (0-4294967295)$limit",
+      "Router redundancy (frr-ha)\n"
+      "Refuse a graceful switchover while the standby's bgpd has more replicated messages and prefixes than this not processed\n"
+      "Messages (0: no limit)\n")
+{
+	VTY_DECLVAR_CONTEXT(bgp, bgp);
+
+	if (bgp->inst_type != BGP_INSTANCE_TYPE_DEFAULT) {
+		vty_out(vty, "%% Only in the default BGP instance (one limit for bgpd)\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	bgp_ha_backlog_limit = limit;
+	bgp_ha_backlog_limit_apply();
+	return CMD_SUCCESS;
+}
+
+DEFPY(no_bgp_ha_max_standby_backlog, no_bgp_ha_max_standby_backlog_cmd,
+      "no redundancy switchover-max-standby-backlog [(0-4294967295)]",
+      NO_STR
+      "Router redundancy (frr-ha)\n"
+      "Refuse a graceful switchover while the standby's bgpd has more replicated messages and prefixes than this not processed\n"
+      "Messages (0: no limit)\n")
+{
+	VTY_DECLVAR_CONTEXT(bgp, bgp);
+
+	if (bgp->inst_type != BGP_INSTANCE_TYPE_DEFAULT)
+		return CMD_SUCCESS;
+	bgp_ha_backlog_limit = BGP_HA_BACKLOG_LIMIT_DEFAULT;
+	bgp_ha_backlog_limit_apply();
+	return CMD_SUCCESS;
+}
+
+static int bgp_ha_config_write(struct bgp *bgp, struct vty *vty)
+{
+	if (bgp->inst_type == BGP_INSTANCE_TYPE_DEFAULT &&
+	    bgp_ha_backlog_limit != BGP_HA_BACKLOG_LIMIT_DEFAULT)
+		vty_out(vty, " redundancy switchover-max-standby-backlog %u\n",
+			bgp_ha_backlog_limit);
+	return 0;
+}
+
 DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$uj",
       SHOW_STR "Router redundancy (frr-ha)\n" BGP_STR JSON_STR)
 {
@@ -3224,6 +3336,19 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "ackTimeoutMsec", bgp_ha_ack_timeout_msec);
 		if (bgp_ha_ack_timeout_peer[0])
 			json_object_string_add(json, "ackTimeoutPeer", bgp_ha_ack_timeout_peer);
+		if (role == HA_ROLE_ACTIVE) {
+			json_object *jb = json_object_new_object();
+
+			json_object_int_add(jb, "messages", repl ? ha_repl_peer_backlog(repl) : 0);
+			json_object_int_add(jb, "limit", bgp_ha_backlog_limit);
+			json_object_object_add(json, "standbyBacklog", jb);
+		} else if (role == HA_ROLE_STANDBY) {
+			json_object *jb = json_object_new_object();
+
+			json_object_int_add(jb, "messages", bgp_ha_standby_messages_behind());
+			json_object_int_add(jb, "prefixesPending", bgp_ha_prefixes_pending());
+			json_object_object_add(json, "backlog", jb);
+		}
 		json_object_boolean_add(json, "listening", bgp_ha_main_listening());
 		json_object_boolean_add(json, "listeningIpv4", bgp_ha_main_listening_af(AF_INET));
 		json_object_boolean_add(json, "listeningIpv6", bgp_ha_main_listening_af(AF_INET6));
@@ -3247,6 +3372,20 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 						  : "no",
 			bgp_ha_main_listening_af(AF_INET) ? ", IPv4" : "",
 			bgp_ha_main_listening_af(AF_INET6) ? ", IPv6" : "");
+		if (role == HA_ROLE_ACTIVE && bgp_ha_backlog_limit)
+			vty_out(vty,
+				"The standby's bgpd has %u replicated messages and prefixes not processed (a graceful switchover is refused over %u)\n",
+				repl ? ha_repl_peer_backlog(repl) : 0, bgp_ha_backlog_limit);
+		else if (role == HA_ROLE_ACTIVE)
+			vty_out(vty,
+				"The standby's bgpd has %u replicated messages and prefixes not processed (no limit for a graceful switchover)\n",
+				repl ? ha_repl_peer_backlog(repl) : 0);
+		else if (role == HA_ROLE_STANDBY)
+			vty_out(vty,
+				"This standby's bgpd has %" PRIu64
+				" replicated messages not processed and %" PRIu64
+				" prefixes waiting for their best path (their sum reported to the active)\n",
+				bgp_ha_standby_messages_behind(), bgp_ha_prefixes_pending());
 		vty_out(vty, "A standby that acknowledges nothing for %u ms is given up%s%s%s\n",
 			bgp_ha_ack_timeout_msec,
 			bgp_ha_ack_timeout_peer[0] ? " (a third of the hold time of " : "",
@@ -3422,6 +3561,9 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	ha_module_on_session_state(bgp_ha_session_state);
 	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_standby_feed_cmd);
+	install_element(BGP_NODE, &bgp_ha_max_standby_backlog_cmd);
+	install_element(BGP_NODE, &no_bgp_ha_max_standby_backlog_cmd);
+	hook_register(bgp_inst_config_write, bgp_ha_config_write);
 	return 0;
 }
 

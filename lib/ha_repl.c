@@ -103,6 +103,10 @@ struct ha_repl {
 	uint64_t rx_seq;      /* last delta committed */
 	uint64_t applied_seq; /* last delta applied */
 	uint64_t ack_sent_seq, ack_sent_applied;
+	uint32_t backlog, ack_sent_backlog; /* standby: ha_repl_set_backlog */
+	uint32_t peer_backlog;		    /* active: the standby's last report */
+	uint32_t backlog_limit;		    /* active: no graceful switchover over it */
+	char backlog_unit[48];
 	struct ha_deltas_head committed; /* committed, not yet applied */
 	struct event *t_apply, *t_ack;
 	struct event *t_ack_watch; /* active: the oldest unacknowledged delta's and gate's age */
@@ -742,6 +746,13 @@ void ha_repl_quiesce(struct ha_repl *repl, ha_repl_quiesce_cb cb, void *arg)
 		cb(false, why, arg);
 		return;
 	}
+	if (repl->backlog_limit && repl->peer_backlog > repl->backlog_limit) {
+		snprintf(why, sizeof(why),
+			 "the standby has %u %s not processed yet (limit %u): retry once it caught up",
+			 repl->peer_backlog, repl->backlog_unit, repl->backlog_limit);
+		cb(false, why, arg);
+		return;
+	}
 	repl->quiesce_cb = cb;
 	repl->quiesce_arg = arg;
 	for (unsigned int i = 0; i < repl->nclasses; i++)
@@ -771,6 +782,7 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 	}
 	repl->acked_seq = ack.committed;
 	repl->acked_applied = ack.applied;
+	repl->peer_backlog = ack.backlog;
 	while ((d = ha_deltas_first(&repl->inflight)) && d->seq <= ack.committed) {
 		ha_deltas_del(&repl->inflight, d);
 		repl->inflight_bytes -= d->len + HA_DELTA_HDR_LEN;
@@ -888,16 +900,43 @@ static bool ha_repl_rx_digest_result(struct ha_repl *repl, const uint8_t *payloa
 
 static void ha_repl_send_ack_now(struct ha_repl *repl)
 {
-	struct ha_msg_ack ack = { .committed = repl->rx_seq, .applied = repl->applied_seq };
-	uint8_t buf[16];
+	struct ha_msg_ack ack = { .committed = repl->rx_seq,
+				  .applied = repl->applied_seq,
+				  .backlog = repl->backlog };
+	uint8_t buf[20];
 
 	if (!repl->conn ||
-	    (ack.committed == repl->ack_sent_seq && ack.applied == repl->ack_sent_applied))
+	    (ack.committed == repl->ack_sent_seq && ack.applied == repl->ack_sent_applied &&
+	     ack.backlog == repl->ack_sent_backlog))
 		return;
 	ha_msg_ack_encode(&ack, buf, sizeof(buf));
 	ha_conn_send(repl->conn, HA_MSG_ACK, buf, sizeof(buf));
 	repl->ack_sent_seq = ack.committed;
 	repl->ack_sent_applied = ack.applied;
+	repl->ack_sent_backlog = ack.backlog;
+}
+
+void ha_repl_set_backlog(struct ha_repl *repl, uint32_t backlog)
+{
+	repl->backlog = backlog;
+	if (repl->role != HA_ROLE_ACTIVE)
+		ha_repl_send_ack_now(repl);
+}
+
+uint32_t ha_repl_peer_backlog(const struct ha_repl *repl)
+{
+	return repl->peer_backlog;
+}
+
+void ha_repl_set_backlog_limit(struct ha_repl *repl, uint32_t limit, const char *unit)
+{
+	repl->backlog_limit = limit;
+	strlcpy(repl->backlog_unit, unit, sizeof(repl->backlog_unit));
+}
+
+uint32_t ha_repl_backlog_limit(const struct ha_repl *repl)
+{
+	return repl->backlog_limit;
 }
 
 static void ha_repl_send_ack(struct event *ev)
@@ -1257,6 +1296,8 @@ void ha_repl_attach(struct ha_repl *repl, int fd, const uint8_t *key)
 	ha_conn_set_batch_cb(repl->conn, ha_repl_batch_done);
 	repl->tx_seq = repl->acked_seq = repl->acked_applied = 0;
 	repl->rx_seq = repl->ack_sent_seq = repl->ack_sent_applied = 0;
+	/* (the standby reports its backlog again on the new channel) */
+	repl->peer_backlog = repl->ack_sent_backlog = 0;
 	repl->applied_seq = 0;
 	repl->resynced = false;
 	repl->digest = HA_DIGEST_NONE;
@@ -1301,6 +1342,10 @@ void ha_repl_set_role(struct ha_repl *repl, enum ha_role role)
 				  repl->name, n);
 	}
 	repl->role = role;
+	/* backlogs are a standby's, reported to its active */
+	repl->peer_backlog = 0;
+	if (role == HA_ROLE_ACTIVE)
+		repl->backlog = 0;
 	ha_repl_rx_scope_clear(repl);
 	repl->taking_over = role == HA_ROLE_ACTIVE;
 	for (unsigned int i = 0; i < repl->nclasses; i++)

@@ -185,9 +185,26 @@ extern void ha_repl_resync(struct ha_repl *repl, const char *reason);
 /*
  * Active, before a graceful switchover: wait until every delta is
  * committed, then compare digests; cb(ok, reason) once, within
- * HA_REPL_QUIESCE_MSEC.
+ * HA_REPL_QUIESCE_MSEC.  Refused while the standby's backlog (below) is
+ * over the limit.
  */
 extern void ha_repl_quiesce(struct ha_repl *repl, ha_repl_quiesce_cb cb, void *arg);
+
+/*
+ * The standby's backlog: what its daemon has yet to act on of what it has
+ * applied, in the module's own unit (e.g. BGP messages its bgpd has not
+ * processed) -- what a takeover now would leave it to catch up on, the
+ * new active's routes lagging meanwhile.  The standby reports it
+ * (ha_repl_set_backlog: sent with the acknowledgements, and at once when
+ * it changes); the active knows the last report (ha_repl_peer_backlog)
+ * and refuses a graceful switchover while it is over limit (0: no limit;
+ * unit names it in the refusal).  A failure cannot wait: it is taken
+ * over anyway.
+ */
+extern void ha_repl_set_backlog(struct ha_repl *repl, uint32_t backlog);
+extern uint32_t ha_repl_peer_backlog(const struct ha_repl *repl);
+extern void ha_repl_set_backlog_limit(struct ha_repl *repl, uint32_t limit, const char *unit);
+extern uint32_t ha_repl_backlog_limit(const struct ha_repl *repl);
 
 extern void ha_repl_status(const struct ha_repl *repl, struct ha_msg_repl_status *st);
 extern enum ha_repl_state ha_repl_state(const struct ha_repl *repl);

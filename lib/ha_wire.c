@@ -784,6 +784,7 @@ ssize_t ha_msg_ack_encode(const struct ha_msg_ack *msg, uint8_t *out, size_t out
 		return -1;
 	wb_u64(&wb, msg->committed);
 	wb_u64(&wb, msg->applied);
+	wb_u32(&wb, msg->backlog);
 	return wb.err ? -1 : (ssize_t)wb.pos;
 }
 
@@ -794,6 +795,7 @@ enum ha_decode_result ha_msg_ack_decode(const uint8_t *buf, size_t len, struct h
 
 	m.committed = rb_u64(&rb);
 	m.applied = rb_u64(&rb);
+	m.backlog = rb_u32(&rb);
 	if (rb.err || rb.pos != len || m.applied > m.committed)
 		return HA_DECODE_MALFORMED;
 	*msg = m;

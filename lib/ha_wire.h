@@ -235,6 +235,10 @@ struct ha_msg_delta {
 struct ha_msg_ack {
 	uint64_t committed; /* every delta up to this seq is stored on the standby */
 	uint64_t applied;   /* ... and applied to its daemon up to this one */
+	/* what the standby's daemon has yet to act on of what it applied,
+	 * in the module's own unit (bgpd-ha: BGP messages its bgpd has not
+	 * processed): what a takeover now would leave it to catch up on */
+	uint32_t backlog;
 };
 
 #define HA_DIGEST_LEN	  32

@@ -542,7 +542,7 @@ static void test_ack_timeout_shortened_while_hung(void **state)
 static void slow_standby_ack(struct event *ev)
 {
 	struct slow_standby *ss = EVENT_ARG(ev);
-	struct ha_msg_ack ack;
+	struct ha_msg_ack ack = {};
 	uint8_t buf[32];
 	ssize_t n;
 
@@ -741,6 +741,45 @@ static void test_quiesce(void **state)
 	assert_int_equal(B.kv[3], 33);
 }
 
+static uint32_t backlog_wanted;
+
+static bool a_knows_the_backlog(void)
+{
+	return ha_repl_peer_backlog(A.repl) == backlog_wanted;
+}
+
+/* The standby's backlog reaches the active without any delta flowing, and
+ * a graceful switchover is refused while it is over the limit, with the
+ * figures in the reason; once it is under, the quiesce goes through. */
+static void test_quiesce_refused_while_the_standby_is_behind(void **state)
+{
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	ha_repl_set_backlog_limit(A.repl, 1000, "test items");
+	backlog_wanted = 5000;
+	ha_repl_set_backlog(B.repl, 5000);
+	assert_true(run_until(a_knows_the_backlog, 1000));
+	quiesce_called = false;
+	ha_repl_quiesce(A.repl, quiesce_cb, NULL);
+	assert_true(quiesce_called);
+	assert_false(quiesce_ok);
+	assert_non_null(strstr(quiesce_reason, "5000 test items not processed yet (limit 1000)"));
+	/* reported with the acknowledgements too */
+	backlog_wanted = 999;
+	ha_repl_set_backlog(B.repl, 999);
+	kv_set(&A, 3, 33);
+	assert_true(run_until(a_knows_the_backlog, 1000));
+	quiesce_called = false;
+	ha_repl_quiesce(A.repl, quiesce_cb, NULL);
+	assert_true(run_until(quiesce_done, 2000));
+	assert_true(quiesce_ok);
+	/* a card that goes active has no backlog of its own to report, and
+	 * knows none of its new standby's until it reports */
+	ha_repl_set_role(A.repl, HA_ROLE_STANDBY);
+	ha_repl_set_role(B.repl, HA_ROLE_ACTIVE);
+	assert_int_equal(ha_repl_peer_backlog(B.repl), 0);
+}
+
 static bool b_down(void)
 {
 	return !ha_repl_attached(B.repl);
@@ -805,9 +844,9 @@ static void test_impossible_ack_refused(void **state)
 	struct ha_msg_ack ack = { .committed = 1000000, .applied = 0 };
 	struct ha_msg_repl_status st;
 	int peer = attach_alone(&A, HA_ROLE_ACTIVE);
-	uint8_t buf[16];
+	uint8_t buf[20];
 
-	ha_msg_ack_encode(&ack, buf, sizeof(buf));
+	assert_int_equal(ha_msg_ack_encode(&ack, buf, sizeof(buf)), sizeof(buf));
 	send_raw(peer, HA_MSG_ACK, buf, sizeof(buf), 0);
 	assert_true(run_until(a_down, 1000));
 	ha_repl_status(A.repl, &st);
@@ -819,9 +858,9 @@ static void test_forged_frame_refused(void **state)
 {
 	struct ha_msg_ack ack = { .committed = 0, .applied = 0 };
 	int peer = attach_alone(&A, HA_ROLE_ACTIVE);
-	uint8_t buf[16];
+	uint8_t buf[20];
 
-	ha_msg_ack_encode(&ack, buf, sizeof(buf));
+	assert_int_equal(ha_msg_ack_encode(&ack, buf, sizeof(buf)), sizeof(buf));
 	/* right key, replayed sequence number (frame #7 where #0 is due) */
 	send_raw(peer, HA_MSG_ACK, buf, sizeof(buf), 7);
 	assert_true(run_until(a_down, 1000));
@@ -1148,6 +1187,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_module_recovers_when_the_difference_goes,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiesce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiesce_refused_while_the_standby_is_behind,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_gap_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_impossible_ack_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_frame_refused, setup, teardown),

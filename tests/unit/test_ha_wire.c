@@ -328,7 +328,7 @@ static void test_repl_status_and_quiesce(void **state)
 static void test_delta_ack_digest(void **state)
 {
 	struct ha_msg_delta d = { .seq = 42, .kind = HA_DELTA_UPDATE, .cls = 1, .subtype = 2 }, d2;
-	struct ha_msg_ack ack = { .committed = 42, .applied = 40 }, ack2;
+	struct ha_msg_ack ack = { .committed = 42, .applied = 40, .backlog = 7 }, ack2;
 	struct ha_digest_list list = { .count = 2 }, list2;
 	struct ha_msg_digest_result res = { .seq = 9, .match = 0, .cls = 1, .detail = "x" }, res2;
 	uint8_t buf[HA_MSG_CONTROL_MAX];
@@ -353,6 +353,7 @@ static void test_delta_ack_digest(void **state)
 	len = ha_msg_ack_encode(&ack, buf, sizeof(buf));
 	assert_int_equal(ha_msg_ack_decode(buf, len, &ack2), HA_DECODE_OK);
 	assert_true(ack2.applied == 40);
+	assert_int_equal(ack2.backlog, 7);
 	ASSERT_TRUNCATIONS_REFUSED(ha_msg_ack_decode, buf, len, &ack2);
 	ack.applied = 43; /* applied more than committed: a lie */
 	assert_true(ha_msg_ack_encode(&ack, buf, sizeof(buf)) < 0);

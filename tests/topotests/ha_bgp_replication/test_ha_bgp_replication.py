@@ -322,6 +322,107 @@ def test_twenty_switchovers_keep_the_session():
     assert _p1_view() == before
 
 
+def _p1_announces_to_a_paused_standby(prefixes):
+    """Card b's bgpd no longer fed (the caller resumes it), p1 announces
+    each of prefixes in its own UPDATE: committed on card b, not processed
+    by its bgpd."""
+    out = R1.card("b").vtysh_cmd("debug redundancy bgp standby-feed-paused")
+    assert "%" not in out, out
+    for n, prefix in enumerate(prefixes, 1):
+        _p1_announces(prefix)
+        # in card b's record before the next
+        ok, diff = wait_for(
+            lambda: {"behind": R1.bgp_session("b", PEER)["standbyBgpd"]["messagesBehind"] >= n},
+            {"behind": True},
+            title="p1's UPDATE of %s replicated, not processed, on card b" % prefix,
+        )
+        assert ok, (diff, R1.card("b").vtysh_cmd("show redundancy bgp"))
+
+
+def _configure_r1_bgp(side, line):
+    out = R1.card(side).vtysh_multicmd("configure terminal\nrouter bgp 65001\n%s\n" % line)
+    assert "%" not in out, out
+
+
+def test_switchover_refused_while_the_standby_bgpd_is_behind():
+    """A graceful switchover is refused while the standby's bgpd has more
+    replicated messages not processed than the limit (its routes, and the
+    new active's after a switchover, would lag by them): the standby
+    reports its backlog to the active, whose bgpd refuses the quiesce with
+    the figures; nothing changes for p1.  Once the standby has caught up,
+    the switchover goes through.  The limit is configuration (replicated,
+    in the running configuration)."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant before the test")
+    R1.wait_carried("b", [PEER])
+    before = _p1_view()
+    _configure_r1_bgp("a", "redundancy switchover-max-standby-backlog 2")
+    assert "redundancy switchover-max-standby-backlog 2" in R1.card("a").vtysh_cmd(
+        "show running-config bgpd"
+    )
+    prefixes = ["10.202.%d.0/24" % i for i in range(1, 4)]
+    try:
+        _p1_announces_to_a_paused_standby(prefixes)
+        # the standby's report reaches the active
+        ok, diff = wait_for(
+            lambda: {
+                "over": R1.vtysh_json("a", "show redundancy bgp json")["standbyBacklog"]["messages"]
+                > 2
+            },
+            {"over": True},
+            title="card a knows card b's bgpd is behind",
+        )
+        assert ok, (diff, R1.vtysh_json("b", "show redundancy bgp json").get("backlog"))
+        last = R1.redundancy("a").get("lastSwitchover", {}).get("id", 0)
+        assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+        ok, diff = wait_for(
+            lambda: {"done": not R1.redundancy("a")["lastSwitchover"]["inProgress"]},
+            {"done": True},
+            title="the switchover ended",
+        )
+        assert ok, diff
+        swo = R1.redundancy("a")["lastSwitchover"]
+        assert swo["id"] == last + 1, swo
+        assert "refused: bgpd: the standby has" in swo["result"], swo
+        assert "BGP messages and prefixes not processed yet (limit 2)" in swo["result"], swo
+        assert R1.role("a") == "active" and R1.role("b") == "standby"
+    finally:
+        R1.card("b").vtysh_cmd("no debug redundancy bgp standby-feed-paused")
+    # caught up: reported, and the switchover goes through
+    ok, diff = wait_for(
+        lambda: {
+            "messages": R1.vtysh_json("a", "show redundancy bgp json")["standbyBacklog"][
+                "messages"
+            ]
+        },
+        {"messages": 0},
+        title="card b's bgpd caught up, card a knows",
+    )
+    assert ok, diff
+    R1.switchover_with_bgp("a", "b", [PEER])
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
+        {p: [{"valid": True}] for p in prefixes},
+        title="p1's routes on card b",
+    )
+    assert ok, diff
+    # (the limit was replicated with the configuration)
+    assert "redundancy switchover-max-standby-backlog 2" in R1.card("b").vtysh_cmd(
+        "show running-config bgpd"
+    )
+    _configure_r1_bgp("b", "no redundancy switchover-max-standby-backlog")
+    assert "switchover-max-standby-backlog" not in R1.card("b").vtysh_cmd(
+        "show running-config bgpd"
+    )
+    hold_unchanged(_p1_view, before)
+    R1.switchover_with_bgp("b", "a", [PEER])
+    for prefix in prefixes:
+        _p1().vtysh_multicmd(
+            "configure terminal\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+            "no network %s\n" % prefix
+        )
+
+
 def test_takeover_before_the_standby_bgpd_catches_up():
     """A standby bgpd behind the active -- p1's last UPDATEs replicated and
     committed, not yet processed by it (its feed paused, as when it is
@@ -334,20 +435,8 @@ def test_takeover_before_the_standby_bgpd_catches_up():
     R1.wait_carried("b", [PEER])
     before = _p1_view()
     prefixes = ["10.201.%d.0/24" % i for i in range(1, 4)]
-    out = R1.card("b").vtysh_cmd("debug redundancy bgp standby-feed-paused")
-    assert "%" not in out, out
     try:
-        for n, prefix in enumerate(prefixes, 1):
-            _p1_announces(prefix)
-            # each in its own UPDATE: in card b's record before the next
-            ok, diff = wait_for(
-                lambda: {
-                    "behind": R1.bgp_session("b", PEER)["standbyBgpd"]["messagesBehind"] >= n
-                },
-                {"behind": True},
-                title="p1's UPDATE of %s replicated, not processed, on card b" % prefix,
-            )
-            assert ok, (diff, R1.card("b").vtysh_cmd("show redundancy bgp"))
+        _p1_announces_to_a_paused_standby(prefixes)
         routes = R1.vtysh_json("b", "show ip bgp json").get("routes", {})
         assert not any(p in routes for p in prefixes), routes.keys()
         logged = R1.bgp_session("a", PEER)["messagesLogged"]
