@@ -24,8 +24,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HA_WIRE_MAGIC	 0x4841 /* "HA" */
-#define HA_WIRE_VERSION	 1
+#define HA_WIRE_MAGIC 0x4841 /* "HA" */
+/* 2: a data channel's ACK carries the standby's backlog (ha_msg_ack) */
+#define HA_WIRE_VERSION	 2
 #define HA_FRAME_HDR_LEN 8
 /* Largest payload a peer may announce; anything larger is refused before a
  * single byte of it is buffered. */
