@@ -1005,6 +1005,17 @@ def view_after_one_reset(view, before, collisions, collisions_before):
     )
 
 
+def ha_wire_version():
+    "The wire version this tree's modules speak (lib/ha_wire.h)."
+    path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "../../lib/ha_wire.h")
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if len(words) >= 3 and words[:2] == ["#define", "HA_WIRE_VERSION"]:
+                return int(words[2])
+    raise AssertionError("no HA_WIRE_VERSION in %s" % path)
+
+
 def log_lines(router, side, daemon, text):
     "Lines of card side's daemon log that contain text."
     path = os.path.join(router.tgen.logdir, router.cards[side], "%s.log" % daemon)

@@ -29,6 +29,7 @@ from lib.topogen import Topogen, get_topogen
 from frrha_topo import (
     HA_MODULE_DAEMONS,
     RedundantRouter,
+    ha_wire_version,
     peer_bgp_neighbor,
     peer_ospf_full,
     wait_for,
@@ -133,7 +134,7 @@ def test_ha_modules_loaded_and_registered():
                 card.name,
                 daemon,
             )
-        expected = {"daemons": {d: {"moduleVersion": 1} for d in HA_MODULE_DAEMONS}}
+        expected = {"daemons": {d: {"moduleVersion": ha_wire_version()} for d in HA_MODULE_DAEMONS}}
         ok, diff = wait_for(
             lambda: R1.vtysh_json(side, "show redundancy json"),
             expected,
@@ -235,7 +236,7 @@ def test_hard_notices_daemon_death():
     card.net.startRouterDaemons(daemons=["ripd"])
     ok, diff = wait_for(
         lambda: R1.vtysh_json("b", "show redundancy json"),
-        {"daemons": {"ripd": {"moduleVersion": 1}}},
+        {"daemons": {"ripd": {"moduleVersion": ha_wire_version()}}},
         title="ripd re-registered",
     )
     assert ok, "restarted ripd did not register again: %s" % diff
