@@ -433,6 +433,13 @@ static void bgp_ha_log_append(struct bgp_ha_session *s, uint8_t type, const uint
 	s->log_bytes += len;
 }
 
+/* Standby: bgpd carries s (its peer Established on the socket pair, fed
+ * this generation of the session's log: bgp_ha_mirror_start). */
+static bool bgp_ha_carried(const struct bgp_ha_session *s)
+{
+	return s->mirrored && s->mirror_epoch == s->epoch;
+}
+
 /* Where the record of s ends in the peer's stream: its OPEN, the
  * KEEPALIVE that made the session Established, the messages logged, the
  * KEEPALIVEs counted since. */
@@ -2300,7 +2307,7 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	}
 	c = peer->connection;
 	/* carried by this bgpd as standby: only the connection changes */
-	s->took_over_carried = s->mirrored && s->mirror_epoch == s->epoch && peer_established(c);
+	s->took_over_carried = bgp_ha_carried(s) && peer_established(c);
 	if (s->took_over_carried) {
 		ok = bgp_ha_adopt_mirrored(s, peer, &st, err, errlen);
 		s->adopting = false;
@@ -2439,7 +2446,7 @@ static void bgp_ha_mirror_feed(struct bgp_ha_session *s, struct peer *peer)
 	struct bgp_ha_msg *m;
 	bool fed = false;
 
-	if (!s->mirrored || s->mirror_epoch != s->epoch || !peer_established(c))
+	if (!bgp_ha_carried(s) || !peer_established(c))
 		return;
 	m = s->mirror_last ? bgp_ha_msgs_next(&s->log, s->mirror_last) : bgp_ha_msgs_first(&s->log);
 	for (; m; m = bgp_ha_msgs_next(&s->log, m)) {
@@ -2562,8 +2569,7 @@ static uint64_t bgp_ha_standby_messages_behind(void)
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		if (strcmp(s->state, "Established") != 0)
 			continue;
-		total += s->mirrored && s->mirror_epoch == s->epoch ? bgp_ha_mirror_behind(s)
-								    : bgp_ha_msgs_count(&s->log);
+		total += bgp_ha_carried(s) ? bgp_ha_mirror_behind(s) : bgp_ha_msgs_count(&s->log);
 	}
 	return total;
 }
@@ -3090,7 +3096,7 @@ static bool bgp_ha_adopt_all(void)
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		struct peer *peer = bgp_ha_peer(s->peer);
 
-		if (s->tcp && s->mirrored && peer && peer_established(peer->connection) &&
+		if (s->tcp && bgp_ha_carried(s) && peer && peer_established(peer->connection) &&
 		    CHECK_FLAG(peer->connection->thread_flags, PEER_THREAD_WRITES_ON))
 			conns[n++] = peer->connection;
 	}
@@ -3339,7 +3345,8 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		if (role == HA_ROLE_ACTIVE) {
 			json_object *jb = json_object_new_object();
 
-			json_object_int_add(jb, "messages", repl ? ha_repl_peer_backlog(repl) : 0);
+			/* (messages and prefixes: bgp_ha_standby_backlog) */
+			json_object_int_add(jb, "total", repl ? ha_repl_peer_backlog(repl) : 0);
 			json_object_int_add(jb, "limit", bgp_ha_backlog_limit);
 			json_object_object_add(json, "standbyBacklog", jb);
 		} else if (role == HA_ROLE_STANDBY) {

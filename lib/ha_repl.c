@@ -934,11 +934,6 @@ void ha_repl_set_backlog_limit(struct ha_repl *repl, uint32_t limit, const char 
 	strlcpy(repl->backlog_unit, unit, sizeof(repl->backlog_unit));
 }
 
-uint32_t ha_repl_backlog_limit(const struct ha_repl *repl)
-{
-	return repl->backlog_limit;
-}
-
 static void ha_repl_send_ack(struct event *ev)
 {
 	ha_repl_send_ack_now(EVENT_ARG(ev));

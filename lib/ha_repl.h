@@ -204,7 +204,6 @@ extern void ha_repl_quiesce(struct ha_repl *repl, ha_repl_quiesce_cb cb, void *a
 extern void ha_repl_set_backlog(struct ha_repl *repl, uint32_t backlog);
 extern uint32_t ha_repl_peer_backlog(const struct ha_repl *repl);
 extern void ha_repl_set_backlog_limit(struct ha_repl *repl, uint32_t limit, const char *unit);
-extern uint32_t ha_repl_backlog_limit(const struct ha_repl *repl);
 
 extern void ha_repl_status(const struct ha_repl *repl, struct ha_msg_repl_status *st);
 extern enum ha_repl_state ha_repl_state(const struct ha_repl *repl);

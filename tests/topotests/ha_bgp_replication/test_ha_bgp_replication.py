@@ -366,7 +366,7 @@ def test_switchover_refused_while_the_standby_bgpd_is_behind():
         # the standby's report reaches the active
         ok, diff = wait_for(
             lambda: {
-                "over": R1.vtysh_json("a", "show redundancy bgp json")["standbyBacklog"]["messages"]
+                "over": R1.vtysh_json("a", "show redundancy bgp json")["standbyBacklog"]["total"]
                 > 2
             },
             {"over": True},
@@ -391,11 +391,11 @@ def test_switchover_refused_while_the_standby_bgpd_is_behind():
     # caught up: reported, and the switchover goes through
     ok, diff = wait_for(
         lambda: {
-            "messages": R1.vtysh_json("a", "show redundancy bgp json")["standbyBacklog"][
-                "messages"
+            "total": R1.vtysh_json("a", "show redundancy bgp json")["standbyBacklog"][
+                "total"
             ]
         },
-        {"messages": 0},
+        {"total": 0},
         title="card b's bgpd caught up, card a knows",
     )
     assert ok, diff
