@@ -3369,6 +3369,19 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(jgate, "verdictErrors", gate.q.verdict_errors);
 		if (gate.q.error[0])
 			json_object_string_add(jgate, "error", gate.q.error);
+		if (repl) {
+			struct ha_repl_gate_stats gs;
+			json_object *jw = json_object_new_object();
+
+			ha_repl_gate_stats(repl, &gs);
+			json_object_int_add(jw, "releasedByCommit", gs.released);
+			json_object_int_add(jw, "meanUsec",
+					    gs.released ? gs.held_usec_sum / gs.released : 0);
+			json_object_int_add(jw, "maxUsec", gs.held_usec_max);
+			json_object_int_add(jw, "releasedWithoutCommit", gs.released_uncommitted);
+			json_object_int_add(jw, "ranAtOnce", gs.ran_at_once);
+			json_object_object_add(jgate, "waits", jw);
+		}
 		json_object_object_add(json, "inboundGate", jgate);
 	} else {
 		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",
@@ -3407,6 +3420,18 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		else
 			vty_out(vty, "Gate: off (%s)\n",
 				gate.q.error[0] ? gate.q.error : "bgpd-ha has no role yet");
+		if (repl) {
+			struct ha_repl_gate_stats gs;
+
+			ha_repl_gate_stats(repl, &gs);
+			vty_out(vty,
+				"Gate waits: %" PRIu64
+				" released by the standby's commit after %" PRIu64
+				" us on average (longest %" PRIu64 " us), %" PRIu64
+				" let go without it, %" PRIu64 " had nothing to wait for\n",
+				gs.released, gs.released ? gs.held_usec_sum / gs.released : 0,
+				gs.held_usec_max, gs.released_uncommitted, gs.ran_at_once);
+		}
 		vty_out(vty,
 			"Takeovers on this card: %" PRIu64 " sessions taken over, %" PRIu64
 			" reset instead, %" PRIu64 " not taken over\n",

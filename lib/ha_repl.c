@@ -91,6 +91,7 @@ struct ha_repl {
 	bool taking_over;
 	struct ha_gates_head gates;
 	uint32_t last_rtt_usec;
+	struct ha_repl_gate_stats gate_stats;
 
 	ha_repl_quiesce_cb quiesce_cb;
 	void *quiesce_arg;
@@ -199,12 +200,27 @@ static bool ha_repl_gating(const struct ha_repl *repl)
 /* Run the gates whose delta is committed, or all of them. */
 static void ha_repl_run_gates(struct ha_repl *repl, bool all)
 {
+	struct ha_repl_gate_stats *st = &repl->gate_stats;
+	int64_t now = 0;
 	struct ha_gate *g;
 
 	while ((g = ha_gates_first(&repl->gates))) {
 		if (!all && g->ticket > repl->committed_ticket)
 			break;
 		ha_gates_del(&repl->gates, g);
+		if (g->ticket <= repl->committed_ticket) {
+			uint64_t held;
+
+			if (!now)
+				now = ha_repl_now_usec();
+			held = now > g->since_usec ? now - g->since_usec : 0;
+			st->released++;
+			st->held_usec_sum += held;
+			if (held > st->held_usec_max)
+				st->held_usec_max = held;
+		} else {
+			st->released_uncommitted++;
+		}
 		g->cb(g->arg);
 		XFREE(MTYPE_HA_GATE, g);
 	}
@@ -350,6 +366,11 @@ uint32_t ha_repl_last_rtt_usec(const struct ha_repl *repl)
 	return repl->last_rtt_usec;
 }
 
+void ha_repl_gate_stats(const struct ha_repl *repl, struct ha_repl_gate_stats *out)
+{
+	*out = repl->gate_stats;
+}
+
 /* ---- sending side ---- */
 
 static void ha_repl_wire(struct ha_repl *repl, struct ha_delta *d)
@@ -484,6 +505,7 @@ void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, voi
 	struct ha_gate *g, *pos;
 
 	if (!ticket || ticket <= repl->committed_ticket || !ha_repl_gating(repl)) {
+		repl->gate_stats.ran_at_once++;
 		cb(arg);
 		return;
 	}

@@ -210,6 +210,18 @@ extern enum ha_repl_state ha_repl_state(const struct ha_repl *repl);
 /* Delta round trip (send -> commit ack) of the last acked delta, usec. */
 extern uint32_t ha_repl_last_rtt_usec(const struct ha_repl *repl);
 
+/* How long gated acknowledgements waited (ha_repl_gate), since the engine
+ * was made: those the standby's commit released, and those let go without
+ * it (the channel lost, a bulk copy or a takeover begun, the ack timeout). */
+struct ha_repl_gate_stats {
+	uint64_t released;	/* by the standby's commit */
+	uint64_t held_usec_sum; /* their waits */
+	uint64_t held_usec_max;
+	uint64_t released_uncommitted;
+	uint64_t ran_at_once; /* nothing to wait for (committed, or not gating) */
+};
+extern void ha_repl_gate_stats(const struct ha_repl *repl, struct ha_repl_gate_stats *out);
+
 /* Compute this side's digests of every class now. */
 extern void ha_repl_digests(struct ha_repl *repl, struct ha_digest_list *out);
 

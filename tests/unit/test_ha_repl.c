@@ -382,6 +382,8 @@ static bool b_has_77(void)
 
 static void test_gate_waits_for_commit(void **state)
 {
+	struct ha_repl_gate_stats gs;
+	struct timeval gated_at;
 	uint64_t t;
 
 	/* no standby: a gate runs at once */
@@ -391,6 +393,9 @@ static void test_gate_waits_for_commit(void **state)
 	assert_int_equal(t, 0);
 	ha_repl_gate(A.repl, t, gate_cb, NULL);
 	assert_true(gate_ran);
+	ha_repl_gate_stats(A.repl, &gs);
+	assert_int_equal(gs.ran_at_once, 1);
+	assert_int_equal(gs.released, 0);
 
 	connect_sides();
 	assert_true(run_until(both_synced, 2000));
@@ -398,10 +403,17 @@ static void test_gate_waits_for_commit(void **state)
 	gate_n = 0;
 	t = kv_set(&A, 77, 7777);
 	assert_true(t > 0);
+	monotime(&gated_at);
 	ha_repl_gate(A.repl, t, gate_cb, (void *)1);
 	/* not before the standby acked it */
 	assert_false(gate_ran);
 	assert_true(run_until(gate_done, 1000));
+	/* counted as released by the commit, its wait within what passed */
+	ha_repl_gate_stats(A.repl, &gs);
+	assert_int_equal(gs.released, 1);
+	assert_int_equal(gs.released_uncommitted, 0);
+	assert_true(gs.held_usec_sum == gs.held_usec_max);
+	assert_true(gs.held_usec_max <= (uint64_t)monotime_since(&gated_at, NULL));
 	/* committed means stored there; it is applied right after */
 	assert_true(run_until(b_has_77, 1000));
 	/* a gate on something committed already runs at once */
@@ -628,6 +640,14 @@ static void test_gate_waiting_behind_a_slow_standby_gives_it_up(void **state)
 	assert_true(gate_ran);
 	ha_repl_status(A.repl, &st);
 	assert_non_null(strstr(st.detail, "a gated acknowledgement waited"));
+	/* let go without the commit: not counted as a wait for one */
+	{
+		struct ha_repl_gate_stats gs;
+
+		ha_repl_gate_stats(A.repl, &gs);
+		assert_int_equal(gs.released_uncommitted, 1);
+		assert_int_equal(gs.released, 0);
+	}
 }
 
 /* While a standby takes a bulk copy in, slowly, the copy queued whole on

@@ -20,6 +20,7 @@ messages and every message the peer sends on the established session
   at p1 is unchanged.
 """
 import os
+import re
 import sys
 import time
 
@@ -231,6 +232,38 @@ def test_bgpd_module_synced():
     )
     assert ok, diff
     assert R1.redundancy("a")["redundant"]
+
+
+def test_gate_waits_reported():
+    """How long the active's gate held segments for the standby's commit is
+    reported: while card a's data channel is blocked, p1's UPDATE waits in
+    card a's netfilter queue; once unblocked, the standby commits it and
+    the gate lets it pass -- counted as released by the commit, its wait at
+    least as long as the channel was seen blocked with the UPDATE held."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant before the test")
+    waits = lambda: _gated("a")["waits"]
+    before = waits()
+    try:
+        _p1_update_held_by_card_a("10.203.1.0/24")
+        held_seen = time.time()
+    finally:
+        R1.unblock_data_channel("a")
+    blocked_usec = (time.time() - held_seen) * 1e6
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
+        {"10.203.1.0/24": [{"valid": True}]},
+        title="p1's UPDATE on card b",
+    )
+    assert ok, diff
+    after = waits()
+    assert after["releasedByCommit"] > before["releasedByCommit"], (before, after)
+    assert after["maxUsec"] >= blocked_usec, (blocked_usec, after)
+    assert 0 < after["meanUsec"] <= after["maxUsec"], after
+    # the channel was not given up: nothing let go without the commit
+    assert after["releasedWithoutCommit"] == before["releasedWithoutCommit"], (before, after)
+    text = R1.card("a").vtysh_cmd("show redundancy bgp")
+    assert re.search(r"Gate waits: \d+ released by the standby's commit after \d+ us", text), text
 
 
 def test_restarted_standby_bgpd_gets_the_sessions_back():
@@ -706,6 +739,23 @@ def _p1_announces(prefix):
     )
 
 
+def _p1_update_held_by_card_a(prefix):
+    """Card a's data channel blocked (the caller unblocks it), p1 announces
+    prefix: its UPDATE waits in card a's netfilter queue -- card a's kernel
+    does not acknowledge it, nor does its bgpd see it."""
+    R1.block_data_channel("a", "bgpd")
+    _p1_announces(prefix)
+    # (p1's hold time is 9 s: its keepalives wait in the queue too)
+    ok, diff = wait_for(
+        lambda: {"unacknowledged": _p1_unacknowledged() > 0},
+        {"unacknowledged": True},
+        wait=0.1,
+        title="p1's UPDATE not acknowledged by card a",
+    )
+    assert ok, diff
+    assert prefix not in R1.vtysh_json("a", "show ip bgp json").get("routes", {})
+
+
 def _carried_on_by_b(taken_before, before, prefix):
     """Card b took the session over with its connection, p1's route prefix
     reached it, p1 noticed nothing; then back to card a."""
@@ -736,18 +786,8 @@ def test_bgpd_crash_with_input_not_on_the_standby_carries_on():
     before, taken_before = _ready_for_a_crash()
     assert _gated("a")["bound"] is True, _gated("a")
 
-    R1.block_data_channel("a", "bgpd")
     try:
-        _p1_announces("10.200.4.0/24")
-        # (p1's hold time is 9 s: its keepalives wait in the queue too)
-        ok, diff = wait_for(
-            lambda: {"unacknowledged": _p1_unacknowledged() > 0},
-            {"unacknowledged": True},
-            wait=0.1,
-            title="p1's UPDATE not acknowledged by card a",
-        )
-        assert ok, diff
-        assert "10.200.4.0/24" not in R1.vtysh_json("a", "show ip bgp json").get("routes", {})
+        _p1_update_held_by_card_a("10.200.4.0/24")
         pid = R1.redundancy("a")["daemons"]["bgpd"]["pid"]
         R1.card("a").cmd_raises("kill -9 %d" % pid)
         R1.wait_active("b", "card b took over after bgpd died on card a", redundant=False)
