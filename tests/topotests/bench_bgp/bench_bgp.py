@@ -51,6 +51,8 @@ from frrha_topo import RedundantRouter, daemon_rss_mb, log_lines, log_time, wait
 R1 = None
 N = int(os.environ.get("FRRHA_BENCH_PREFIXES", "100000"))
 REPEATS = int(os.environ.get("FRRHA_BENCH_REPEATS", "3"))
+# FRRHA_BENCH_ONLY=learn: the learning figures only (for profiling them)
+ONLY = os.environ.get("FRRHA_BENCH_ONLY", "")
 
 
 def build_topo(tgen):
@@ -137,7 +139,10 @@ def _learn(name, router_cmd):
 def _routes(router_cmd):
     """The router's BGP RIB entries and zebra's routes in the kernel (FIB):
     what tells that the work of the last learn or unlearn is done."""
-    bgp = json.loads(router_cmd("show bgp ipv4 unicast summary json"))
+    try:
+        bgp = json.loads(router_cmd("show bgp ipv4 unicast summary json"))
+    except ValueError:
+        bgp = {}  # no bgpd (r1's standby card, its bgpd stopped)
     rib = json.loads(router_cmd("show ip route summary json"))
     return bgp.get("ipv4Unicast", bgp).get("ribCount", 0), rib.get("routesTotalFib", 0)
 
@@ -155,10 +160,21 @@ def _wait_settled(router_cmd, learnt):
     assert ok, (diff, _routes(router_cmd))
 
 
+def _wait_standby_settled(learnt):
+    """The same for r1's standby card (b), which builds the table too: its
+    work must not run into the next measurement either (plain FRR's
+    learning was measured while it still removed the table).  Without its
+    bgpd (stopped for the second turns), only its zebra's removal."""
+    standby = lambda c: R1.card("b").vtysh_cmd(c)
+    _wait_settled(standby, learnt and "bgpd" in R1.redundancy("b")["daemons"])
+
+
 def _unlearn(name, router_cmd):
     "Take BIRD's session to name down; wait until the router has nothing of it left."
     R1.birdc("b1", "disable %s" % name)
     _wait_settled(router_cmd, False)
+    if name == "r1":
+        _wait_standby_settled(False)
 
 
 def _learn_in_turn(runs, plain_key, plain, ha_key, active):
@@ -171,6 +187,7 @@ def _learn_in_turn(runs, plain_key, plain, ha_key, active):
         _unlearn("r0", plain)
         runs[ha_key].append(_learn("r1", active))
         _wait_settled(active, True)
+        _wait_standby_settled(True)
         if i < REPEATS - 1:
             _unlearn("r1", active)
 
@@ -223,6 +240,11 @@ def test_bench_bgp():
         "ha_active_without_standby": med["ha_active_without_standby"],
         "ratio_without_standby": med["ha_active_without_standby"] / med["plain_frr_2"],
     }
+
+    if ONLY == "learn":
+        with open(os.environ["FRRHA_BENCH_OUT"], "w") as f:
+            json.dump(results, f, indent=1)
+        return
 
     # bulk sync to a fresh standby bgpd
     start = time.time()
