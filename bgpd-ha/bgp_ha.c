@@ -1130,6 +1130,7 @@ struct bgp_ha_conn {
 	struct ha_tcp_shadow shadow; /* its anchors: both streams' */
 	uint32_t ack_replicated;     /* the peer's acknowledgement the standby has */
 	bool from_syn;		     /* followed from its first byte */
+	uint64_t out_ticket;	     /* of our last segment held (see bgp_ha_gate_packet) */
 	uint64_t used;		     /* for reuse of the least recently used; 0: free */
 };
 
@@ -1213,6 +1214,7 @@ static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
 	a->remote = *remote;
 	a->ack_replicated = 0;
 	a->from_syn = false;
+	a->out_ticket = 0;
 	a->used = ++gate.clock;
 	return a;
 }
@@ -1321,7 +1323,13 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	    !(sess = bgp_ha_session_find(peer, false))) {
 		if (seg.payload_len)
 			gate.ungated++;
-		bgp_ha_gate_accept(id);
+		/* our FIN or RST leaves after our bytes held before it (e.g.
+		 * a NOTIFICATION, then the close): a RST that overtook them
+		 * would reset the peer's end before it read them */
+		if (out && conn && repl && (seg.flags & (TH_RST | TH_FIN)))
+			ha_gate_after(&gate.q, repl, conn->out_ticket, id);
+		else
+			bgp_ha_gate_accept(id);
 		return;
 	}
 	aseq = out ? conn->shadow.snd_seq : conn->shadow.rcv_seq;
@@ -1363,10 +1371,12 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	if (!out)
 		conn->ack_replicated = seg.ack;
 	ticket = bgp_ha_segment_send(repl, peer, conn, &ss);
-	if (out)
+	if (out) {
+		conn->out_ticket = ticket;
 		gate.gated_out++;
-	else
+	} else {
 		gate.gated++;
+	}
 	ha_gate_after(&gate.q, repl, ticket, id);
 }
 
