@@ -94,14 +94,27 @@ class RedundantRouter:
             nodeif=ifname or "%s-eth0" % name,
         )
 
-    def add_bird_peer(self, name, switch, address):
-        """Add a BIRD 2 peer NAME (address/prefixlen) on the line of switch
-        (build_topo); start it with start_bird_peer after start()."""
+    def add_line_host(self, name, switch, address):
+        """Add a host NAME (address/prefixlen) on the line of switch
+        (build_topo), with no routing daemon; start_line_host after start()
+        gives it its address."""
         self.tgen.add_router(name)
         self.tgen.gears[switch].add_link(
             self.tgen.gears[name], myif="%s-%s" % (switch, name), nodeif="%s-eth0" % name
         )
         self.bird_peers[name] = address
+
+    def start_line_host(self, name):
+        node = self.tgen.gears[name]
+        os.makedirs(os.path.join(self.tgen.logdir, name), exist_ok=True)
+        node.cmd_raises("ip addr add %s dev %s-eth0" % (self.bird_peers[name], name))
+        node.cmd_raises("ip link set %s-eth0 up" % name)
+        node.cmd_raises("ip link set lo up")
+
+    def add_bird_peer(self, name, switch, address):
+        """Add a BIRD 2 peer NAME (address/prefixlen) on the line of switch
+        (build_topo); start it with start_bird_peer after start()."""
+        self.add_line_host(name, switch, address)
 
     def start_bird_peer(self, name, config):
         """Run BIRD in NAME's namespace with the configuration file config
@@ -155,10 +168,7 @@ class RedundantRouter:
         loopback only."""
         node = self.tgen.gears[name]
         logdir = os.path.join(self.tgen.logdir, name)
-        os.makedirs(logdir, exist_ok=True)
-        node.cmd_raises("ip addr add %s dev %s-eth0" % (self.bird_peers[name], name))
-        node.cmd_raises("ip link set %s-eth0 up" % name)
-        node.cmd_raises("ip link set lo up")
+        self.start_line_host(name)
         node.cmd_raises(
             "nohup gobgpd -f %s -t toml --api-hosts 127.0.0.1:50051 --log-plain "
             ">%s/gobgpd.log 2>&1 & echo $! >%s/gobgpd.pid" % (config, logdir, logdir)
