@@ -13,7 +13,9 @@ session the collision left is the one the standby carries and the new
 active takes over -- from x1's side nothing happens at the switchovers (no
 NOTIFICATION, no close, r1's KEEPALIVEs keep coming on the same
 connection, no FIN/RST from r1 on the line) and x1's route is on the new
-active.
+active.  Then card a fails -- its bgpd killed (first case), the whole card
+(second) -- and card b carries the kept connection on, unnoticed; card a
+comes back and becomes active again, unnoticed.
 """
 import json
 import os
@@ -91,7 +93,7 @@ def _x1_view():
     }
 
 
-def _collision_then_switchovers(router_id, kept):
+def _collision_then_switchovers(router_id, kept, failure):
     R1.wait_active("a", "redundant before the collision")
     cease = "6/7 (Cease/Connection Collision Resolution)"
     ceases = len(log_lines(R1, "a", "bgpd", cease))
@@ -137,8 +139,28 @@ def _collision_then_switchovers(router_id, kept):
             title="x1's route on card %s" % new,
         )
         assert ok, diff
-    # the standby's record is of the kept connection (not the given-up one)
-    assert (_status()["session"]["ports"]) == ports
+    # then card a fails (its bgpd killed, or the whole card): card b
+    # carries the kept connection on, from its record of it
+    keepalives = _status()["keepalives_received"]
+    if failure == "crash":
+        R1.crash_bgpd_takeover("a", X1)
+    else:
+        R1.card_death_takeover("a", [X1])
+    hold_unchanged(_x1_view, before, teardowns=(R1, "s1", name, 0))
+    assert _status()["keepalives_received"] > keepalives, _status()
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("b", "show ip bgp json").get("routes", {}),
+        {X1_ROUTE: [{"valid": True}]},
+        title="x1's route on card b",
+    )
+    assert ok, diff
+    # card a back as standby, and active again
+    if failure == "crash":
+        R1.restart_bgpd("a", X1)
+    else:
+        R1.revive_card("a")
+    R1.switchover_with_bgp("b", "a", [X1])
+    hold_unchanged(_x1_view, before, teardowns=(R1, "s1", name, 0))
     _stop_speaker()
     ok, diff = wait_for(
         lambda: {"down": R1.vtysh_json("a", "show bgp neighbors %s json" % X1)
@@ -162,15 +184,17 @@ def _notification_received(events, initiated_by):
 
 def test_collision_keeps_the_peers_connection():
     """x1's BGP Identifier higher than r1's: r1 keeps the connection x1
-    opened, and x1 gets the NOTIFICATION on the one r1 gives up."""
-    events = _collision_then_switchovers("10.255.0.9", "speaker")
+    opened, and x1 gets the NOTIFICATION on the one r1 gives up; after the
+    switchovers, kill -9 of card a's bgpd."""
+    events = _collision_then_switchovers("10.255.0.9", "speaker", "crash")
     assert _notification_received(events, "r1"), events
 
 
 def test_collision_keeps_our_connection():
     """x1's BGP Identifier lower than r1's: r1 keeps the connection it
-    opened, and x1 gets the NOTIFICATION on the one r1 gives up."""
-    events = _collision_then_switchovers("10.0.0.9", "r1")
+    opened, and x1 gets the NOTIFICATION on the one r1 gives up; after the
+    switchovers, the death of card a."""
+    events = _collision_then_switchovers("10.0.0.9", "r1", "card death")
     assert _notification_received(events, "speaker"), events
 
 
