@@ -59,7 +59,7 @@ class RedundantRouter:
         self.name = name
         # lines: list of (switch name, interface name on the cards)
         self.lines = list(lines)
-        self.bird_peers = {}
+        self.line_hosts = {}
         self.cards = {"a": name + "a", "b": name + "b"}
         self.redundancy_lines = {}
 
@@ -102,12 +102,13 @@ class RedundantRouter:
         self.tgen.gears[switch].add_link(
             self.tgen.gears[name], myif="%s-%s" % (switch, name), nodeif="%s-eth0" % name
         )
-        self.bird_peers[name] = address
+        self.line_hosts[name] = address
 
     def start_line_host(self, name):
+        """Host NAME's address and links up (its log directory made)."""
         node = self.tgen.gears[name]
         os.makedirs(os.path.join(self.tgen.logdir, name), exist_ok=True)
-        node.cmd_raises("ip addr add %s dev %s-eth0" % (self.bird_peers[name], name))
+        node.cmd_raises("ip addr add %s dev %s-eth0" % (self.line_hosts[name], name))
         node.cmd_raises("ip link set %s-eth0 up" % name)
         node.cmd_raises("ip link set lo up")
 
@@ -127,8 +128,7 @@ class RedundantRouter:
             text = f.read().replace("LOGFILE", os.path.join(logdir, "bird.log"))
         with open(conf, "w", encoding="ascii") as f:
             f.write(text)
-        node.cmd_raises("ip addr add %s dev %s-eth0" % (self.bird_peers[name], name))
-        node.cmd_raises("ip link set %s-eth0 up" % name)
+        self.start_line_host(name)
         node.cmd_raises(
             "bird -c %s -s %s/bird.ctl -P %s/bird.pid" % (conf, logdir, logdir)
         )
