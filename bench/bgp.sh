@@ -9,6 +9,8 @@
 #
 #   bench/bgp.sh [PREFIXES]      (default 100000)
 #   FRRHA_BENCH_ONLY=learn       the learning figures only
+#   FRRHA_BENCH_CPUS=cards       each card on a CPU of its own (card a and the
+#                                plain FRR router on CPU 0, card b and BIRD on 1)
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "bgp.sh: must run as root" >&2; exit 1; }
@@ -27,10 +29,14 @@ r = json.load(open(sys.argv[1]))
 print(json.dumps(r, indent=1))
 l = r["learn_table_s"]
 print("cards' heartbeat (interval ms, multiplier): %s" % r.get("heartbeat", "50 4 (default)"))
+print("CPUs: %s" % r.get("cpus", "shared"))
 print("learning %d prefixes (medians of %d runs each, in turn): plain FRR %.2f s, HA active %.2f s: ratio %.2f (target <= 1.15)"
       % (r["prefixes"], r["repeats"], l["plain_frr"], l["ha_active"], l["ratio"]))
 print("  HA active with no standby bgpd (nothing replicated): %.2f s, ratio %.2f against plain FRR in the same turns"
       % (l["ha_active_without_standby"], l["ratio_without_standby"]))
+for w in l["runs"].get("ha_active_gate_waits", []):
+    print("  gate during an HA learning: %s segments released by the standby's commit, %s us on average"
+          % (w["released_by_commit"], w["mean_usec"]))
 if "bulk_sync_s" not in r:
     sys.exit(0)  # FRRHA_BENCH_ONLY=learn
 print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"])

@@ -1168,6 +1168,13 @@ def daemon_rss_mb(node, daemon="bgpd"):
     return None
 
 
+def pin_daemons(node, cpu, pidfiles=None):
+    """Pin every thread of node's daemons (their pid files in the node's
+    /var/run/frr, or the files pidfiles) to CPU cpu (benchmarks)."""
+    files = " ".join(pidfiles) if pidfiles else "/var/run/frr/*.pid"
+    node.cmd("for f in %s; do taskset -a -p -c %d $(cat $f) >/dev/null; done" % (files, cpu))
+
+
 def wait_for(func, expected, count=60, wait=0.5, title=""):
     """Poll func() until it matches expected (topotest.json_cmp rules) or
     time runs out; returns (ok, last result).  FRR's run_and_expect

@@ -46,13 +46,20 @@ sys.path.append(os.path.join(CWD, "../"))
 # pylint: disable=C0413
 from lib.topogen import Topogen, get_topogen
 
-from frrha_topo import RedundantRouter, daemon_rss_mb, log_lines, log_time, wait_for
+from frrha_topo import (RedundantRouter, daemon_rss_mb, log_lines, log_time, pin_daemons,
+                        wait_for)
 
 R1 = None
 N = int(os.environ.get("FRRHA_BENCH_PREFIXES", "100000"))
 REPEATS = int(os.environ.get("FRRHA_BENCH_REPEATS", "3"))
 # FRRHA_BENCH_ONLY=learn: the learning figures only (for profiling them)
 ONLY = os.environ.get("FRRHA_BENCH_ONLY", "")
+# FRRHA_BENCH_CPUS=cards: every process of r1's card a and of r0 on CPU 0,
+# of r1's card b and of BIRD on CPU 1 -- each card with a CPU of its own,
+# as on a two-card router, instead of both cards sharing the 2 cores (the
+# standby's bgpd and zebra then compete with the active's for the CPU
+# plain FRR has to itself).  Plain FRR gets the same CPU 0.
+CPUS = os.environ.get("FRRHA_BENCH_CPUS", "")
 
 
 def build_topo(tgen):
@@ -120,9 +127,29 @@ def _prefixes(router_cmd):
     return _session(router_cmd).get("pfxRcd", 0)
 
 
-def _learn(name, router_cmd):
+def _pin_cpus():
+    """FRRHA_BENCH_CPUS=cards: pin every thread of every daemon (again
+    before each run: a restarted daemon is not pinned)."""
+    if CPUS != "cards":
+        return
+    tgen = get_topogen()
+    for node, cpu in ((tgen.gears["r0"], 0), (R1.card("a"), 0), (R1.card("b"), 1)):
+        pin_daemons(node, cpu)
+    pin_daemons(tgen.gears["b1"], 1, [os.path.join(tgen.logdir, "b1", "bird.pid")])
+
+
+def _gate_waits():
+    "r1 card a's gate-wait counters (inboundGate.waits)."
+    out = R1.vtysh_json("a", "show redundancy bgp json")
+    return out.get("inboundGate", {}).get("waits", {})
+
+
+def _learn(name, router_cmd, waits=None):
     """Seconds from the session's establishment (first poll that sees it)
-    until all N prefixes are in."""
+    until all N prefixes are in.  waits (a list): the gate's waits during
+    the run are appended to it (r1 only)."""
+    _pin_cpus()
+    before = _gate_waits() if waits is not None else None
     start = time.time()
     R1.birdc("b1", "enable %s" % name)
     established = None
@@ -131,9 +158,21 @@ def _learn(name, router_cmd):
         if established is None and s.get("state") == "Established":
             established = time.time()
         if s.get("pfxRcd", 0) >= N:
-            return time.time() - established
+            took = time.time() - established
+            if before is not None:
+                waits.append(_gate_waits_between(before, _gate_waits()))
+            return took
         assert time.time() - start < 1800, "table not learnt in 30 min"
         time.sleep(0.2)
+
+
+def _gate_waits_between(before, after):
+    "What the gate's counters say of the waits between two readings."
+    n = after.get("releasedByCommit", 0) - before.get("releasedByCommit", 0)
+    total = (after.get("meanUsec", 0) * after.get("releasedByCommit", 0)
+             - before.get("meanUsec", 0) * before.get("releasedByCommit", 0))
+    return {"released_by_commit": n, "mean_usec": total // n if n > 0 else None,
+            "max_usec_since_start": after.get("maxUsec")}
 
 
 def _routes(router_cmd):
@@ -179,13 +218,14 @@ def _unlearn(name, router_cmd):
 
 def _learn_in_turn(runs, plain_key, plain, ha_key, active):
     """r0 and r1 learn the table in turn, REPEATS times each, into
-    runs[plain_key] and runs[ha_key]; r1 keeps the table at the end."""
-    runs[plain_key], runs[ha_key] = [], []
+    runs[plain_key] and runs[ha_key] (and the gate's waits of r1's runs
+    into runs[ha_key + "_gate_waits"]); r1 keeps the table at the end."""
+    runs[plain_key], runs[ha_key], runs[ha_key + "_gate_waits"] = [], [], []
     for i in range(REPEATS):
         runs[plain_key].append(_learn("r0", plain))
         _wait_settled(plain, True)
         _unlearn("r0", plain)
-        runs[ha_key].append(_learn("r1", active))
+        runs[ha_key].append(_learn("r1", active, runs[ha_key + "_gate_waits"]))
         _wait_settled(active, True)
         _wait_standby_settled(True)
         if i < REPEATS - 1:
@@ -206,7 +246,8 @@ def test_bench_bgp():
     tgen = get_topogen()
     R1.wait_active("a", "boot", count=400)
     results = {"prefixes": N, "repeats": REPEATS,
-               "heartbeat": HEARTBEAT or "50 4 (default)"}
+               "heartbeat": HEARTBEAT or "50 4 (default)",
+               "cpus": "each card its own CPU" if CPUS == "cards" else "shared"}
     r0 = tgen.gears["r0"]
     plain = lambda c: r0.vtysh_cmd(c)
     active = lambda c: R1.card("a").vtysh_cmd(c)
@@ -231,7 +272,7 @@ def test_bench_bgp():
     )
     assert ok
     _learn_in_turn(runs, "plain_frr_2", plain, "ha_active_without_standby", active)
-    med = {k: _median(v) for k, v in runs.items()}
+    med = {k: _median(v) for k, v in runs.items() if not k.endswith("_gate_waits")}
     results["learn_table_s"] = {
         "runs": runs,
         "plain_frr": med["plain_frr"],
