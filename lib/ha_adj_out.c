@@ -460,6 +460,56 @@ int ha_adj_out_apply(struct ha_adj_out *a, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+/* ---- the routes a message mentions (ha_bgp_compact) ---- */
+
+static int list_routes(const struct ha_adj_out *a, const struct nlri_list *l,
+		       void (*cb)(void *arg, const struct ha_adj_out_key *key), void *arg)
+{
+	struct ha_adj_out_key k;
+	size_t off = 0;
+
+	if (!af_supported(l->afi, l->safi))
+		return l->len ? 2 : 0;
+	while (nlri_next(l, list_addpath(a, l), &off, &k) > 0)
+		cb(arg, &k);
+	return 0;
+}
+
+int ha_adj_out_routes(struct ha_adj_out *a, const uint8_t *msg, size_t len,
+		      void (*cb)(void *arg, const struct ha_adj_out_key *key), void *arg)
+{
+	struct update u;
+	int r = update_parse_all(a, msg, len, &u), other = 0;
+
+	if (r)
+		return r;
+	/* a family not handled, announced or withdrawn (its End-of-RIB
+	 * included): the caller learns it before any route is given */
+	if ((u.has_reach && !af_supported(u.reach.afi, u.reach.safi)) ||
+	    (u.has_unreach && !af_supported(u.unreach.afi, u.unreach.safi)))
+		other = 2;
+	list_routes(a, &u.withdrawn, cb, arg);
+	if (u.has_unreach)
+		list_routes(a, &u.unreach, cb, arg);
+	if (u.has_reach)
+		list_routes(a, &u.reach, cb, arg);
+	list_routes(a, &u.nlri, cb, arg);
+	return other;
+}
+
+int ha_adj_out_put(struct ha_adj_out *a, const struct ha_adj_out_key *key, uint64_t value,
+		   uint64_t *old)
+{
+	struct ha_adj_out_entry *e;
+	bool created;
+
+	if (!(e = table_get(a, key, &created)))
+		return -1;
+	*old = e->attr_hash;
+	e->attr_hash = value;
+	return created ? 0 : 1;
+}
+
 /* ---- bulk entries ---- */
 
 int ha_adj_out_set(struct ha_adj_out *a, const struct ha_adj_out_key *key, uint64_t attr_hash)

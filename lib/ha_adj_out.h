@@ -84,6 +84,23 @@ extern void ha_adj_out_set_addpath(struct ha_adj_out *a, uint16_t afi, uint8_t s
  * reason in a->why when it does not parse: the record is broken. */
 extern int ha_adj_out_apply(struct ha_adj_out *a, const uint8_t *msg, size_t len);
 
+/*
+ * Every route an UPDATE mentions, withdrawn or announced, in the order
+ * bgpd handles them (withdrawn routes, MP_UNREACH_NLRI, MP_REACH_NLRI,
+ * NLRI): cb(arg, key), the NLRI parsed with a's add-path settings.  The
+ * table itself is not touched.  0; 1 when msg is not an UPDATE; 2 when
+ * it also announces or withdraws routes of a family not handled (not
+ * given); -1 with the reason in a->why when it does not parse (nothing
+ * given).
+ */
+extern int ha_adj_out_routes(struct ha_adj_out *a, const uint8_t *msg, size_t len,
+			     void (*cb)(void *arg, const struct ha_adj_out_key *key), void *arg);
+/* The table as a map from routes to values (ha_bgp_compact): key's value
+ * set to value; 1 with the one it had in *old, 0 if key is new, -1
+ * without memory. */
+extern int ha_adj_out_put(struct ha_adj_out *a, const struct ha_adj_out_key *key, uint64_t value,
+			  uint64_t *old);
+
 /* The number of routes the peer has from us. */
 extern size_t ha_adj_out_count(const struct ha_adj_out *a);
 

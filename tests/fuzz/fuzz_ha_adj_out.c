@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "records.h"
 #include "ha_adj_out.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +37,8 @@ static void emitted(void *arg, const uint8_t *m, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ha_adj_out a, peer;
+	uint8_t kind, *m;
+	size_t len;
 
 	if (size < 1)
 		return 0;
@@ -47,18 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ha_adj_out_set_addpath(&peer, 2, 1, data[0] & 2);
 	data++;
 	size--;
-	while (size >= 3) {
-		uint8_t kind = data[0];
-		size_t len = data[1] << 8 | data[2];
-		uint8_t *m;
-
-		data += 3;
-		size -= 3;
-		if (len > size)
-			len = size;
-		m = malloc(len ? len : 1);
-		assert(m);
-		memcpy(m, data, len);
+	while (fuzz_record_next(&data, &size, &kind, &m, &len)) {
 		switch (kind & 7) {
 		case 0:
 			ha_adj_out_apply(&a, m, len);
@@ -94,8 +86,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		}
 		free(m);
-		data += len;
-		size -= len;
 	}
 	ha_adj_out_clear(&a);
 	ha_adj_out_clear(&peer);

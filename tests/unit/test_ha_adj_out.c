@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests for lib/ha_adj_out.c: the Adj-RIB-Out as sent, and the
- * takeover's filter that sends a peer only what it has not got.
+ * takeover's filter that sends a peer only what it has not got; and for
+ * lib/ha_bgp_compact.c, the compaction of a session's log of the peer's
+ * messages, built on the same table and UPDATE parser.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ha_adj_out.h"
+#include "ha_bgp_compact.h"
 
 /* ---- building UPDATEs ---- */
 
@@ -509,6 +512,275 @@ static void test_refused(void **state)
 	ha_adj_out_clear(&a);
 }
 
+/* ---- the compaction of a log of the peer's messages ---- */
+
+/* An OPEN with the add-path capability for IPv4 unicast (sr: 1 receive,
+ * 2 send, 3 both; 0: no such capability); ext: RFC 9072's extended
+ * optional parameters. */
+static struct msg open_msg(uint8_t sr, bool ext)
+{
+	struct msg m;
+	uint8_t caps[] = { 1,  4, 0, 1, 0, 1, /* multiprotocol IPv4 unicast */
+			   69, 4, 0, 1, 1, sr };
+	size_t clen = sr ? sizeof(caps) : 6;
+
+	header(&m);
+	m.b[18] = 1;
+	put8(&m, 4);
+	put16(&m, 65001);
+	put16(&m, 9);
+	put16(&m, 0x0aff);
+	put16(&m, 1);
+	if (ext) {
+		put8(&m, 255);
+		put8(&m, 255);
+		put16(&m, 3 + clen);
+		put8(&m, 2);
+		put16(&m, clen);
+	} else {
+		put8(&m, 2 + clen);
+		put8(&m, 2);
+		put8(&m, clen);
+	}
+	put(&m, caps, clen);
+	set16(&m, 16, m.len);
+	return m;
+}
+
+/* The add-path mask the peer's NLRI carry, from our OPEN with add-path
+ * send/receive ours_sr and the peer's with peers_sr (ext: RFC 9072's
+ * extended parameters in both), or -1. */
+static int64_t addpath_rx(uint8_t ours_sr, uint8_t peers_sr, bool ext)
+{
+	struct msg ours = open_msg(ours_sr, ext), peers = open_msg(peers_sr, ext);
+	uint32_t mask;
+	char why[160];
+
+	if (ha_bgp_open_addpath_rx(ours.b, ours.len, peers.b, peers.len, &mask, why, sizeof(why)) <
+	    0)
+		return -1;
+	return mask;
+}
+
+static void test_open_addpath(void **state)
+{
+	struct msg ours = open_msg(3, true), peers = open_msg(3, true);
+	uint32_t mask;
+	char why[160];
+
+	/* we receive, the peer sends: identifiers */
+	assert_int_equal(addpath_rx(1, 2, false), 1);
+	/* both only receive, or no capability: none */
+	assert_int_equal(addpath_rx(1, 1, false), 0);
+	assert_int_equal(addpath_rx(0, 3, true), 0);
+	assert_int_equal(addpath_rx(3, 3, true), 1);
+	/* every truncation refused */
+	for (size_t cut = 0; cut < peers.len; cut++) {
+		struct msg t = peers;
+
+		set16(&t, 16, cut);
+		assert_int_equal(ha_bgp_open_addpath_rx(ours.b, ours.len, t.b, cut, &mask, why,
+							sizeof(why)),
+				 -1);
+	}
+	/* a capability running past its parameter */
+	peers = open_msg(2, false);
+	peers.b[peers.len - 5] = 9;
+	assert_int_equal(ha_bgp_open_addpath_rx(ours.b, ours.len, peers.b, peers.len, &mask, why,
+						sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "capability"));
+}
+
+struct logged {
+	struct ha_bgp_compact_msg cm; /* first: the drop callback casts */
+	struct msg m;
+	bool dropped;
+};
+
+static void dropped_cb(void *arg, struct ha_bgp_compact_msg *old)
+{
+	struct logged *l = (struct logged *)old;
+
+	assert_false(l->dropped);
+	l->dropped = true;
+	(*(int *)arg)++;
+}
+
+/* The routes a replay of msgs (those not dropped, or all) gives a
+ * receiver: a record built from them is its Adj-RIB-In. */
+static void replay(struct logged *log, int n, bool kept_only, uint32_t addpath,
+		   struct ha_adj_out *rib)
+{
+	ha_adj_out_init(rib);
+	ha_adj_out_set_addpath(rib, 1, 1, addpath & 1);
+	for (int i = 0; i < n; i++)
+		if (!kept_only || !log[i].dropped)
+			apply(rib, log[i].m);
+}
+
+struct same {
+	const struct ha_adj_out *other;
+	int differ;
+};
+
+static void same_cb(void *arg, const struct ha_adj_out_key *key, uint64_t hash)
+{
+	struct same *s = arg;
+	uint64_t h;
+
+	if (!has(s->other, *key, &h) || h != hash)
+		s->differ++;
+}
+
+static void assert_same_routes(const struct ha_adj_out *a, const struct ha_adj_out *b)
+{
+	struct same s = { .other = b };
+
+	assert_int_equal(ha_adj_out_count(a), ha_adj_out_count(b));
+	ha_adj_out_walk(a, same_cb, &s);
+	assert_int_equal(s.differ, 0);
+}
+
+#define CHURN_MSGS 3000
+
+/* Random churn on 40 IPv4 and 40 IPv6 routes: what is left of the log
+ * gives a receiver the same routes as the whole log, after every
+ * message; the log stays bounded by the routes; a log rebuilt from what
+ * is left loses nothing more. */
+static void churn(bool addpath)
+{
+	static struct logged log[CHURN_MSGS], copy[CHURN_MSGS];
+	struct msg ours = open_msg(addpath ? 1 : 0, false), peers = open_msg(addpath ? 2 : 0, false);
+	struct ha_bgp_compact c, c2;
+	struct ha_adj_out all, kept;
+	uint32_t rnd = 12345, ids[8];
+	int drops = 0, drops2 = 0, left = 0, n = 0;
+
+	ha_bgp_compact_init(&c);
+	assert_int_equal(ha_bgp_compact_set_opens(&c, ours.b, ours.len, peers.b, peers.len), 0);
+	for (int i = 0; i < CHURN_MSGS; i++) {
+		int a[4], w[4], na, nw;
+
+		rnd = rnd * 1103515245 + 12345;
+		na = (rnd >> 8) % 4;
+		nw = (rnd >> 12) % 3;
+		if (!na && !nw)
+			na = 1; /* not an End-of-RIB: those are kept */
+		for (int j = 0; j < 4; j++) {
+			rnd = rnd * 1103515245 + 12345;
+			a[j] = (rnd >> 16) % 40;
+			w[j] = (rnd >> 24) % 40;
+			ids[j] = ids[4 + j] = 1 + (rnd >> 4) % 2;
+		}
+		if ((rnd >> 7) % 2)
+			log[i].m = v4_update(w, nw, a, na, (rnd >> 20) % 5, addpath ? ids : NULL);
+		else
+			log[i].m = v6_update(a, na, w, nw, (rnd >> 20) % 5);
+		log[i].dropped = false;
+		ha_bgp_compact_add(&c, &log[i].cm, log[i].m.b, log[i].m.len, dropped_cb, &drops);
+		n = i + 1;
+		if (i % 97 == 0 || i == CHURN_MSGS - 1) {
+			replay(log, n, false, addpath, &all);
+			replay(log, n, true, addpath, &kept);
+			assert_same_routes(&all, &kept);
+			ha_adj_out_clear(&all);
+			ha_adj_out_clear(&kept);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (!log[i].dropped)
+			copy[left++] = log[i];
+	assert_int_equal(drops, n - left);
+	assert_int_equal(c.dropped, drops);
+	/* at most one message per route left (each its last mention) */
+	assert_true(left <= (addpath ? 2 * 40 : 40) + 40);
+	assert_true(drops > CHURN_MSGS / 2);
+	/* the bulk copy: rebuilt from what is left, nothing more dropped */
+	ha_bgp_compact_init(&c2);
+	assert_int_equal(ha_bgp_compact_set_opens(&c2, ours.b, ours.len, peers.b, peers.len), 0);
+	for (int i = 0; i < left; i++) {
+		copy[i].dropped = false;
+		ha_bgp_compact_add(&c2, &copy[i].cm, copy[i].m.b, copy[i].m.len, dropped_cb,
+				   &drops2);
+	}
+	assert_int_equal(drops2, 0);
+	ha_bgp_compact_clear(&c);
+	ha_bgp_compact_clear(&c2);
+}
+
+static void test_compact_churn(void **state)
+{
+	churn(false);
+}
+
+static void test_compact_churn_addpath(void **state)
+{
+	churn(true);
+}
+
+/* Kept whatever comes later: End-of-RIB, non-UPDATEs, other families,
+ * messages that do not parse, everything when the OPENs do not parse. */
+static void test_compact_pins(void **state)
+{
+	struct msg ours = open_msg(0, false), peers = open_msg(0, false), rr, other, bad;
+	static struct logged l[8];
+	struct ha_bgp_compact c;
+	int one[] = { 1 }, drops = 0;
+
+	ha_bgp_compact_init(&c);
+	assert_int_equal(ha_bgp_compact_set_opens(&c, ours.b, ours.len, peers.b, peers.len), 0);
+	l[0].m = v4_eor();
+	header(&rr);
+	rr.b[18] = 5;
+	put16(&rr, 1);
+	put8(&rr, 0);
+	put8(&rr, 1);
+	set16(&rr, 16, rr.len);
+	l[1].m = rr;
+	/* an UPDATE announcing route 1 and an L2VPN EVPN route */
+	{
+		uint8_t evpn[] = { 0x80, 14, 11, 0, 25, 70, 4, 10, 0, 1, 1, 0, 1, 0 };
+		size_t at;
+
+		header(&other);
+		put16(&other, 0);
+		at = other.len;
+		put16(&other, 0);
+		v4_attrs(&other, 65001, 1);
+		put(&other, evpn, sizeof(evpn));
+		set16(&other, at, other.len - at - 2);
+		other.len += v4_nlri(other.b + other.len, one, 1, NULL);
+		set16(&other, 16, other.len);
+	}
+	l[2].m = other;
+	bad = v4_update(NULL, 0, one, 1, 1, NULL);
+	bad.b[bad.len - 4] = 33;
+	l[3].m = bad;
+	/* each mentioned again: none dropped */
+	l[4].m = v4_update(one, 1, NULL, 0, 0, NULL);
+	l[5].m = v4_eor();
+	for (int i = 0; i < 6; i++)
+		ha_bgp_compact_add(&c, &l[i].cm, l[i].m.b, l[i].m.len, dropped_cb, &drops);
+	for (int i = 0; i < 4; i++)
+		assert_true(l[i].cm.pinned);
+	assert_false(l[4].cm.pinned);
+	assert_int_equal(drops, 0);
+	ha_bgp_compact_clear(&c);
+	/* the OPENs do not parse: nothing is ever dropped */
+	peers.len = 20;
+	ha_bgp_compact_init(&c);
+	assert_int_equal(ha_bgp_compact_set_opens(&c, ours.b, ours.len, peers.b, peers.len), -1);
+	assert_true(c.why[0]);
+	l[6].m = v4_update(NULL, 0, one, 1, 1, NULL);
+	l[7].m = v4_update(one, 1, NULL, 0, 0, NULL);
+	ha_bgp_compact_add(&c, &l[6].cm, l[6].m.b, l[6].m.len, dropped_cb, &drops);
+	ha_bgp_compact_add(&c, &l[7].cm, l[7].m.b, l[7].m.len, dropped_cb, &drops);
+	assert_int_equal(drops, 0);
+	assert_true(l[6].cm.pinned && l[7].cm.pinned);
+	ha_bgp_compact_clear(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +791,10 @@ int main(void)
 		cmocka_unit_test(test_addpath),
 		cmocka_unit_test(test_bulk_copy),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_open_addpath),
+		cmocka_unit_test(test_compact_churn),
+		cmocka_unit_test(test_compact_churn_addpath),
+		cmocka_unit_test(test_compact_pins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
