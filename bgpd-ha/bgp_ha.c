@@ -64,6 +64,7 @@
 #include "frrha.pb-c.h"
 #include "ha_adj_out.h"
 #include "ha_auth.h"
+#include "ha_bgp_compact.h"
 #include "ha_bgp_stream.h"
 #include "ha_client.h"
 #include "ha_gate.h"
@@ -108,6 +109,8 @@ enum bgp_ha_subtype {
 PREDECL_DLIST(bgp_ha_msgs);
 struct bgp_ha_msg {
 	struct bgp_ha_msgs_item item;
+	struct ha_bgp_compact_msg cm;
+	uint64_t index; /* its number in the session's log: 1, 2, ... */
 	uint8_t type;
 	size_t len;
 	uint8_t data[];
@@ -124,14 +127,19 @@ struct bgp_ha_session {
 	uint32_t local_as, remote_as;
 	uint8_t *open_sent, *open_rcvd;
 	size_t open_sent_len, open_rcvd_len;
-	struct bgp_ha_msgs_head log; /* since the session was established */
-	uint64_t log_bytes;
-	uint64_t keepalives; /* KEEPALIVEs since established: counted, not logged */
-	uint64_t rx_base;    /* stream offset minus the socket's receive counter */
-	bool announced;	     /* active: the standby has heard of it */
-	bool frozen;	     /* active: its connection frozen for a handover */
-	bool stop_pending;   /* handed over: bgpd stops the peer next (bgp_ha_stop_handed_over) */
-	uint8_t *tcp;	     /* standby: the frozen connection (ha_tcp encoding) */
+	/* since the session was established, compacted (lib/ha_bgp_compact.h):
+	 * log_index messages logged, the last one's number; log_bytes their
+	 * bytes (the stream's offsets), log_kept_bytes those still in the log */
+	struct bgp_ha_msgs_head log;
+	uint64_t log_index, log_bytes, log_kept_bytes;
+	struct ha_bgp_compact compact;
+	bool compact_started; /* ... with this generation's OPENs */
+	uint64_t keepalives;  /* KEEPALIVEs since established: counted, not logged */
+	uint64_t rx_base;     /* stream offset minus the socket's receive counter */
+	bool announced;	      /* active: the standby has heard of it */
+	bool frozen;	      /* active: its connection frozen for a handover */
+	bool stop_pending;    /* handed over: bgpd stops the peer next (bgp_ha_stop_handed_over) */
+	uint8_t *tcp;	      /* standby: the frozen connection (ha_tcp encoding) */
 	size_t tcp_len;
 	bool tcp_from_hard; /* ... sent by the old active's hard: its bgpd died */
 	/* ... this card's own, handed over at a graceful switchover and kept
@@ -196,6 +204,8 @@ struct bgp_ha_session {
 	uint64_t mirror_epoch, mirror_failed_epoch; /* +1; 0: none failed */
 	struct bgp_ha_msg *mirror_last;
 	uint64_t mirror_fed, mirror_dropped;
+	/* the log's messages after mirror_last (not fed yet) */
+	uint64_t mirror_unfed;
 	uint16_t mirror_holdtime, mirror_keepalive; /* as negotiated */
 	char mirror_why[160];			    /* why not mirrored */
 	/* new active: of the messages fed to bgpd as standby, those it had
@@ -287,10 +297,20 @@ static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
 	s->tcp_fd = -1;
 	s->mirror_fd = -1;
 	bgp_ha_msgs_init(&s->log);
+	ha_bgp_compact_init(&s->compact);
 	ha_reasm_init(&s->pieces);
 	ha_tcp_shadow_init(&s->shadow);
 	bgp_ha_sessions_add_tail(&sessions, s);
 	return s;
+}
+
+/* A new generation of s's log begins (its messages taken out). */
+static void bgp_ha_log_restart(struct bgp_ha_session *s)
+{
+	s->log_index = s->log_bytes = s->log_kept_bytes = 0;
+	s->mirror_unfed = 0;
+	ha_bgp_compact_clear(&s->compact);
+	s->compact_started = false;
 }
 
 static void bgp_ha_log_clear(struct bgp_ha_session *s)
@@ -299,7 +319,7 @@ static void bgp_ha_log_clear(struct bgp_ha_session *s)
 
 	while ((m = bgp_ha_msgs_pop(&s->log)))
 		XFREE(MTYPE_BGP_HA_MSG, m);
-	s->log_bytes = 0;
+	bgp_ha_log_restart(s);
 	s->keepalives = 0;
 	s->rx_base = 0;
 	s->epoch++;
@@ -402,6 +422,7 @@ static void bgp_ha_session_free(struct bgp_ha_session *s)
 	bgp_ha_mirror_stop(s, "the session's record is gone");
 	bgp_ha_log_clear(s);
 	bgp_ha_msgs_fini(&s->log);
+	ha_bgp_compact_clear(&s->compact);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_sent);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_rcvd);
 	bgp_ha_connection_clear(s);
@@ -421,16 +442,53 @@ static void bgp_ha_set_bytes(uint8_t **dst, size_t *dstlen, const uint8_t *src, 
 	}
 }
 
-static void bgp_ha_log_append(struct bgp_ha_session *s, uint8_t type, const uint8_t *data,
-			      size_t len)
+/* The compaction takes a message out of s's log: none of its routes is
+ * its own any more. */
+static void bgp_ha_log_drop(void *arg, struct ha_bgp_compact_msg *cm)
 {
-	struct bgp_ha_msg *m = XMALLOC(MTYPE_BGP_HA_MSG, sizeof(*m) + len);
+	struct bgp_ha_session *s = arg;
+	struct bgp_ha_msg *m = container_of(cm, struct bgp_ha_msg, cm);
 
+	if (s->mirror_last == m)
+		/* the feed goes on after its predecessor (or from the
+		 * log's first message: every later one is unfed) */
+		s->mirror_last = bgp_ha_msgs_prev(&s->log, m);
+	else if (!s->mirror_last || m->index > s->mirror_last->index)
+		s->mirror_unfed--;
+	s->log_kept_bytes -= m->len;
+	bgp_ha_msgs_del(&s->log, m);
+	XFREE(MTYPE_BGP_HA_MSG, m);
+}
+
+/*
+ * Append a message of the peer's to s's log, as number index (0: the
+ * next; the bulk copy's leave gaps where the active's compaction took
+ * messages out).  Earlier messages none of whose routes is theirs any
+ * more leave the log.  Returns the message's number.
+ */
+static uint64_t bgp_ha_log_append(struct bgp_ha_session *s, uint64_t index, uint8_t type,
+				  const uint8_t *data, size_t len)
+{
+	struct bgp_ha_msg *m = XCALLOC(MTYPE_BGP_HA_MSG, sizeof(*m) + len);
+
+	if (!s->compact_started) {
+		s->compact_started = true;
+		if (ha_bgp_compact_set_opens(&s->compact, s->open_sent, s->open_sent_len,
+					     s->open_rcvd, s->open_rcvd_len) < 0)
+			zlog_warn("frr-ha: session %s: its log of the peer's messages is not compacted (%s): it grows with every message",
+				  s->peer, s->compact.why);
+	}
+	m->index = index ? index : s->log_index + 1;
+	s->log_index = m->index;
 	m->type = type;
 	m->len = len;
 	memcpy(m->data, data, len);
 	bgp_ha_msgs_add_tail(&s->log, m);
 	s->log_bytes += len;
+	s->log_kept_bytes += len;
+	s->mirror_unfed++;
+	ha_bgp_compact_add(&s->compact, &m->cm, data, len, bgp_ha_log_drop, s);
+	return m->index;
 }
 
 /* Standby: bgpd carries s (its peer Established on the socket pair, fed
@@ -528,6 +586,7 @@ static void bgp_ha_session_pack(const struct bgp_ha_session *s, uint8_t **buf, s
 	msg.open_received.len = s->open_rcvd_len;
 	msg.keepalives_received = s->keepalives;
 	msg.rx_base = s->rx_base;
+	msg.bytes_compacted = s->log_bytes - s->log_kept_bytes;
 	*len = frrha__delta_bgp_session__get_packed_size(&msg);
 	*buf = XMALLOC(MTYPE_TMP, *len);
 	frrha__delta_bgp_session__pack(&msg, *buf);
@@ -652,9 +711,8 @@ static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t si
 		s->keepalives++;
 		bgp_ha_message_pack(s->peer, s->keepalives, type, NULL, 0, &buf, &blen);
 	} else {
-		bgp_ha_log_append(s, type, data, len);
-		bgp_ha_message_pack(s->peer, bgp_ha_msgs_count(&s->log), type, data, len, &buf,
-				    &blen);
+		bgp_ha_message_pack(s->peer, bgp_ha_log_append(s, 0, type, data, len), type, data,
+				    len, &buf, &blen);
 	}
 	ha_repl_send(ha_module_repl(), BGP_HA_CLASS_SESSION, BGP_HA_MESSAGE, buf, blen);
 	XFREE(MTYPE_TMP, buf);
@@ -801,7 +859,6 @@ static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		struct bgp_ha_msg *m;
-		uint64_t index = 0;
 		uint8_t *buf;
 		size_t len;
 
@@ -809,7 +866,7 @@ static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 		ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_SESSION, buf, len);
 		XFREE(MTYPE_TMP, buf);
 		frr_each (bgp_ha_msgs, &s->log, m) {
-			bgp_ha_message_pack(s->peer, ++index, m->type, m->data, m->len, &buf, &len);
+			bgp_ha_message_pack(s->peer, m->index, m->type, m->data, m->len, &buf, &len);
 			ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_MESSAGE, buf, len);
 			XFREE(MTYPE_TMP, buf);
 		}
@@ -906,6 +963,10 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 					 msg->open_received.len);
 			s->keepalives = msg->keepalives_received;
 			s->rx_base = msg->rx_base;
+			/* the bulk copy: the log follows, compacted; the
+			 * bytes it lacks count in the stream's offsets */
+			if (kind == HA_DELTA_BULK_ITEM && !s->log_index)
+				s->log_bytes = msg->bytes_compacted;
 		}
 		frrha__delta_bgp_session__free_unpacked(msg, NULL);
 		return true;
@@ -929,15 +990,19 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 				ha_reasm_trim(&s->pieces, bgp_ha_stream_bytes(s));
 				ok = true;
 			}
-		} else if (msg->index != bgp_ha_msgs_count(&s->log) + 1) {
-			snprintf(err, errlen, "session %s: message #%" PRIu64 " where #%zu is due",
-				 msg->peer, msg->index, bgp_ha_msgs_count(&s->log) + 1);
+		} else if (kind == HA_DELTA_BULK_ITEM ? msg->index <= s->log_index
+						      : msg->index != s->log_index + 1) {
+			/* (the bulk copy's are compacted: gaps, in order) */
+			snprintf(err, errlen,
+				 "session %s: message #%" PRIu64 " where #%" PRIu64 " is due%s",
+				 msg->peer, msg->index, s->log_index + 1,
+				 kind == HA_DELTA_BULK_ITEM ? " or a later one" : "");
 		} else if (msg->data.len < BGP_HEADER_SIZE ||
 			   msg->data.len > BGP_EXTENDED_MESSAGE_MAX_PACKET_SIZE) {
 			snprintf(err, errlen, "session %s: message of %zu bytes", msg->peer,
 				 msg->data.len);
 		} else {
-			bgp_ha_log_append(s, msg->type, msg->data.data, msg->data.len);
+			bgp_ha_log_append(s, msg->index, msg->type, msg->data.data, msg->data.len);
 			ha_reasm_trim(&s->pieces, bgp_ha_stream_bytes(s));
 			ok = true;
 		}
@@ -2333,7 +2398,7 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	bgp_ha_msgs_init(&log);
 	while ((m = bgp_ha_msgs_pop(&s->log)))
 		bgp_ha_msgs_add_tail(&log, m);
-	s->log_bytes = 0;
+	bgp_ha_log_restart(s);
 	open_rcvd_len = s->open_rcvd_len;
 	open_rcvd = XMALLOC(MTYPE_BGP_HA_MSG, open_rcvd_len);
 	memcpy(open_rcvd, s->open_rcvd, open_rcvd_len);
@@ -2463,6 +2528,7 @@ static void bgp_ha_mirror_feed(struct bgp_ha_session *s, struct peer *peer)
 		bgp_ha_inject(c, m->data, m->len);
 		s->mirror_last = m;
 		s->mirror_fed++;
+		s->mirror_unfed--;
 		fed = true;
 	}
 	if (fed)
@@ -2476,7 +2542,7 @@ static uint64_t bgp_ha_mirror_behind(const struct bgp_ha_session *s)
 	struct peer *peer = bgp_ha_peer(s->peer);
 	uint64_t queued = peer ? stream_fifo_count_safe(peer->connection->ibuf) : 0;
 
-	return bgp_ha_msgs_count(&s->log) - s->mirror_fed + queued;
+	return s->mirror_unfed + queued;
 }
 
 /* The socket pair's other end closed, the session no longer mirrored
@@ -2545,6 +2611,7 @@ static bool bgp_ha_mirror_start(struct bgp_ha_session *s, struct peer *peer)
 	s->mirror_fd = sv[1];
 	s->mirror_last = NULL;
 	s->mirror_fed = s->mirror_dropped = 0;
+	s->mirror_unfed = bgp_ha_msgs_count(&s->log);
 	s->mirror_why[0] = '\0';
 	event_add_read(bm->master, bgp_ha_mirror_drop, s, s->mirror_fd, &s->t_mirror);
 	bgp_ha_open_replay(peer, s->open_rcvd, s->open_rcvd_len);
@@ -3461,8 +3528,13 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			json_object_int_add(j, "remoteAs", s->remote_as);
 			json_object_int_add(j, "openSentBytes", s->open_sent_len);
 			json_object_int_add(j, "openReceivedBytes", s->open_rcvd_len);
-			json_object_int_add(j, "messagesLogged", bgp_ha_msgs_count(&s->log));
+			json_object_int_add(j, "messagesLogged", s->log_index);
 			json_object_int_add(j, "bytesLogged", s->log_bytes);
+			/* what the compaction left of the log */
+			json_object_int_add(j, "messagesKept", bgp_ha_msgs_count(&s->log));
+			json_object_int_add(j, "bytesKept", s->log_kept_bytes);
+			json_object_boolean_add(j, "logCompacted",
+						s->compact.opens_known && !s->compact.off);
 			json_object_int_add(j, "keepalivesReceived", s->keepalives);
 			json_object_int_add(j, "streamBytes", bgp_ha_stream_bytes(s));
 			json_object_int_add(j, "gatedBytesAhead", s->pieces.bytes);
@@ -3532,11 +3604,17 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			json_object_object_add(jsessions, s->peer, j);
 		} else {
 			vty_out(vty,
-				"  %-20s %-12s %-16s %8u %6zu %6zu %9zu %10" PRIu64 " %10" PRIu64
-				"\n",
+				"  %-20s %-12s %-16s %8u %6zu %6zu %9" PRIu64 " %10" PRIu64
+				" %10" PRIu64 "\n",
 				s->peer, s->state, sync, s->remote_as, s->open_sent_len,
-				s->open_rcvd_len, bgp_ha_msgs_count(&s->log), s->keepalives,
-				s->log_bytes);
+				s->open_rcvd_len, s->log_index, s->keepalives, s->log_bytes);
+			vty_out(vty,
+				"    log: %zu of its %" PRIu64 " messages kept (%" PRIu64
+				" bytes)%s\n",
+				bgp_ha_msgs_count(&s->log), s->log_index, s->log_kept_bytes,
+				s->compact_started && !(s->compact.opens_known && !s->compact.off)
+					? ", not compacted"
+					: "");
 			if (strcmp(s->state, "Established") == 0)
 				vty_out(vty, "    the peer has %zu routes from us (record %s%s)\n",
 					ha_adj_out_count(&s->adj_out),

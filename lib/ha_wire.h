@@ -26,7 +26,9 @@
 
 #define HA_WIRE_MAGIC 0x4841 /* "HA" */
 /* 2: a data channel's ACK carries the standby's backlog (ha_msg_ack) */
-#define HA_WIRE_VERSION	 2
+/* 3: a BGP session's bulk copy carries its log compacted (bytes_compacted,
+ *    the messages numbered as they were, with gaps) */
+#define HA_WIRE_VERSION	 3
 #define HA_FRAME_HDR_LEN 8
 /* Largest payload a peer may announce; anything larger is refused before a
  * single byte of it is buffered. */

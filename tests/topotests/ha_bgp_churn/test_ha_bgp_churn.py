@@ -4,6 +4,9 @@
 BGP non-stop routing under churn: the FRR peer p1 announces and withdraws
 ten prefixes continuously (a vtysh loop on p1) while r1 fails over.
 
+- the session's log of p1's messages stays compacted under churn: at most
+  one message per route p1 has (plus the few that are kept whatever
+  comes), the same on both cards, however many UPDATEs p1 sent;
 - 10 graceful switchovers back and forth under churn: p1 sees nothing
   (state, connection counters, no FIN/RST from r1), and once the churn
   stops both cards and p1 agree on p1's routes;
@@ -131,6 +134,53 @@ def test_session_up():
     R1.wait_active("a", "redundant", count=400)
 
 
+def _wait_logs_alike():
+    "Until both cards' logs of p1's messages agree (numbers and bytes)."
+
+    def both():
+        a, b = R1.bgp_session("a", PEER), R1.bgp_session("b", PEER)
+        keys = ("messagesLogged", "messagesKept", "bytesKept", "bytesLogged")
+        return {"same": all(a.get(k) == b.get(k) for k in keys)}
+
+    ok, diff = wait_for(both, {"same": True}, title="both cards' logs alike")
+    assert ok, (diff, R1.bgp_session("a", PEER), R1.bgp_session("b", PEER))
+
+
+# what the log of p1's messages may hold once compacted: one message per
+# route p1 has (its 10 churn prefixes and its own few), plus the End-of-RIB
+LOG_KEPT_MAX = len(CHURN_PREFIXES) + 10
+
+
+def test_log_compacted_under_churn():
+    """p1 sends hundreds of UPDATEs for the same ten prefixes: both cards
+    keep only the messages that still carry a route of p1's (the log is
+    compacted, lib/ha_bgp_compact.c), the same ones on both (their digests
+    agree: the module stays synced)."""
+    start = R1.bgp_session("a", PEER)["messagesLogged"]
+    _churn(True)
+    try:
+        ok, diff = wait_for(
+            lambda: {"logged": R1.bgp_session("a", PEER)["messagesLogged"] >= start + 200},
+            {"logged": True},
+            count=240,
+            title="p1 sent 200 more messages",
+        )
+        assert ok, diff
+        for side in ("a", "b"):
+            rec = R1.bgp_session(side, PEER)
+            assert rec["logCompacted"] is True, (side, rec)
+            assert rec["messagesKept"] <= LOG_KEPT_MAX, (side, rec)
+            assert rec["bytesKept"] < rec["bytesLogged"], (side, rec)
+            print("\ncard %s: %d of %d messages of p1's kept (%d of %d bytes)"
+                  % (side, rec["messagesKept"], rec["messagesLogged"], rec["bytesKept"],
+                     rec["bytesLogged"]))
+    finally:
+        _churn(False)
+
+    _wait_logs_alike()
+    R1.wait_active("a", "still redundant (digests agree)", count=400)
+
+
 def test_graceful_switchovers_under_churn():
     "10 graceful switchovers while p1 churns: p1 notices none of them."
     R1.watch_tcp_teardown("s1", "10.0.1.1", name="all")
@@ -229,6 +279,10 @@ def test_bgpd_crashes_under_churn():
     # the card that did not crash last holds the same sessions as the active
     a = R1.vtysh_json(side, "show redundancy bgp json")["sessions"].get(PEER, {})
     assert a.get("state") == "Established", a
+    # the restarted bgpd got the log compacted in its bulk copy: its
+    # messages numbered as on the active, with the gaps
+    _wait_logs_alike()
+    assert a["messagesKept"] < a["messagesLogged"], a
 
 
 def test_every_crash_under_churn_carried_on():
