@@ -53,6 +53,8 @@ struct ha_conn {
 
 	bool failed;
 	struct event *t_read, *t_write, *t_close;
+	/* frames a poll left in the receive buffer, for the event loop */
+	struct event *t_parse;
 	char close_reason[128];
 
 	struct ha_conn_stats stats;
@@ -111,6 +113,7 @@ void ha_conn_free(struct ha_conn **connp)
 	EVENT_OFF(conn->t_read);
 	EVENT_OFF(conn->t_write);
 	EVENT_OFF(conn->t_close);
+	EVENT_OFF(conn->t_parse);
 	/* ends the connection even if another process holds a copy of the
 	 * socket (hard keeps one of each data channel) */
 	if (conn->fd >= 0) {
@@ -172,13 +175,17 @@ static void ha_conn_reserve(uint8_t **buf, size_t *size, size_t need)
 	*size = nsize;
 }
 
-/* Deliver every complete frame in the receive buffer.  Returns false if the
- * connection must not be touched any more. */
-static bool ha_conn_parse(struct ha_conn *conn)
+/* Deliver the complete frames in the receive buffer: all of them, or
+ * (filter) up to the first one it does not accept (*held: true then).
+ * *delivered: whether a frame was.  Returns false if the connection must
+ * not be touched any more. */
+static bool ha_conn_parse_some(struct ha_conn *conn, ha_conn_frame_filter filter, bool *held,
+			       bool *delivered)
 {
 	size_t off = 0;
 	bool alive = true;
 
+	*held = *delivered = false;
 	while (!conn->failed) {
 		struct ha_frame_hdr hdr;
 		enum ha_decode_result res;
@@ -210,6 +217,14 @@ static bool ha_conn_parse(struct ha_conn *conn)
 			break;
 		}
 		plen = hdr.length;
+		/* (before the MAC is checked: that counts the frame as read) */
+		if (filter &&
+		    !filter(conn, hdr.type, conn->rx + off + HA_FRAME_HDR_LEN,
+			    conn->auth_rx && plen >= HA_AUTH_MAC_LEN ? plen - HA_AUTH_MAC_LEN : plen,
+			    conn->arg)) {
+			*held = true;
+			break;
+		}
 		if (conn->auth_rx) {
 			const uint8_t *frame = conn->rx + off;
 
@@ -229,6 +244,7 @@ static bool ha_conn_parse(struct ha_conn *conn)
 			conn->seq_rx++;
 		}
 		conn->stats.frames_rx++;
+		*delivered = true;
 		alive = conn->frame_cb(conn, hdr.type, conn->rx + off + HA_FRAME_HDR_LEN, plen,
 				       conn->arg);
 		if (!alive)
@@ -300,6 +316,54 @@ int ha_conn_take_fd(struct ha_conn *conn)
 	fd = conn->fd_rx[0];
 	memmove(conn->fd_rx, conn->fd_rx + 1, --conn->fd_rx_count * sizeof(int));
 	return fd;
+}
+
+static bool ha_conn_parse(struct ha_conn *conn)
+{
+	bool held, delivered;
+
+	return ha_conn_parse_some(conn, NULL, &held, &delivered);
+}
+
+/* What a poll left in the receive buffer: delivered now, as a read would. */
+static void ha_conn_parse_event(struct event *ev)
+{
+	struct ha_conn *conn = EVENT_ARG(ev);
+
+	if (conn->failed || !ha_conn_parse(conn))
+		return;
+	if (conn->batch_cb && !conn->failed)
+		conn->batch_cb(conn, conn->arg);
+}
+
+void ha_conn_poll(struct ha_conn *conn, ha_conn_frame_filter filter)
+{
+	bool held, delivered;
+	ssize_t n;
+
+	/* (frames held back already wait for the event loop: in order) */
+	if (conn->failed || conn->fd_passing || conn->t_parse)
+		return;
+	ha_conn_reserve(&conn->rx, &conn->rx_size, conn->rx_len + HA_CONN_READ_CHUNK);
+	n = read(conn->fd, conn->rx + conn->rx_len, conn->rx_size - conn->rx_len);
+	if (n == 0) {
+		ha_conn_fail(conn, "connection closed by peer");
+		return;
+	}
+	if (n < 0) {
+		if (!ERRNO_IO_RETRY(errno))
+			ha_conn_fail(conn, "read error: %s", safe_strerror(errno));
+		return;
+	}
+	conn->rx_len += n;
+	conn->stats.bytes_rx += n;
+	if (!ha_conn_parse_some(conn, filter, &held, &delivered))
+		return;
+	if (delivered && conn->batch_cb && !conn->failed)
+		conn->batch_cb(conn, conn->arg);
+	/* the socket may be empty now: what is held must not wait for more */
+	if (held && !conn->failed)
+		event_add_event(conn->loop, ha_conn_parse_event, conn, 0, &conn->t_parse);
 }
 
 static void ha_conn_read(struct event *ev)

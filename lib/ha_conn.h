@@ -58,6 +58,18 @@ extern int ha_conn_take_fd(struct ha_conn *conn);
  * cumulative ack for all of them, at once). */
 typedef void (*ha_conn_batch_cb)(struct ha_conn *conn, void *arg);
 extern void ha_conn_set_batch_cb(struct ha_conn *conn, ha_conn_batch_cb cb);
+/*
+ * Read what the socket holds now, outside the read event (e.g. between
+ * the items of a long task of the daemon's), and deliver the complete
+ * frames filter accepts (it sees each frame's type and payload before the
+ * frame is authenticated; it decides only whether the frame is handled
+ * now).  The first frame it does not accept and everything after it wait
+ * for the event loop, in order.  The batch callback runs if a frame was
+ * delivered.  Not for connections passing descriptors.
+ */
+typedef bool (*ha_conn_frame_filter)(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+				     uint32_t len, void *arg);
+extern void ha_conn_poll(struct ha_conn *conn, ha_conn_frame_filter filter);
 /* Bytes queued and not yet written to the socket. */
 extern size_t ha_conn_tx_pending(const struct ha_conn *conn);
 /*

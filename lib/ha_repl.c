@@ -1284,6 +1284,42 @@ static bool ha_repl_frame(struct ha_conn *conn, uint8_t type, const uint8_t *pay
 	}
 }
 
+/*
+ * What ha_repl_poll handles at once: in the steady state only (synced, no
+ * bulk copy, quiesce or handover under way), the active's acknowledgements
+ * that are possible and the standby's next delta of replicated state --
+ * nothing that could refuse, resynchronise or change the channel or the
+ * roles, which the event loop does.
+ */
+static bool ha_repl_frame_pollable(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+				   uint32_t len, void *arg)
+{
+	struct ha_repl *repl = arg;
+
+	if (repl->state != HA_REPL_SYNCED || repl->quiesce_cb || repl->handover_flush ||
+	    repl->bulk_running || repl->taking_over)
+		return false;
+	if (type == HA_MSG_ACK && repl->role == HA_ROLE_ACTIVE) {
+		struct ha_msg_ack ack;
+
+		return ha_msg_ack_decode(payload, len, &ack) == HA_DECODE_OK &&
+		       ack.committed <= repl->tx_seq && ack.committed >= repl->acked_seq;
+	}
+	if (type == HA_MSG_DELTA && repl->role != HA_ROLE_ACTIVE) {
+		struct ha_msg_delta m;
+
+		return ha_msg_delta_decode(payload, len, &m) == HA_DECODE_OK &&
+		       m.kind == HA_DELTA_UPDATE && m.seq == repl->rx_seq + 1;
+	}
+	return false;
+}
+
+void ha_repl_poll(struct ha_repl *repl)
+{
+	if (repl->conn)
+		ha_conn_poll(repl->conn, ha_repl_frame_pollable);
+}
+
 static void ha_repl_conn_closed(struct ha_conn *conn, const char *reason, void *arg)
 {
 	struct ha_repl *repl = arg;

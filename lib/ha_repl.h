@@ -177,6 +177,17 @@ extern void ha_repl_bulk_item(struct ha_repl *repl, uint16_t cls, uint16_t subty
 /* Run cb once the delta with this ticket is committed on the standby (at
  * once if it is, if ticket is 0, or if no synced standby exists). */
 extern void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, void *arg);
+/*
+ * Read the data channel now, from outside the event loop's read of it
+ * (e.g. between the items of a long task of the daemon's): so that the
+ * standby acknowledges, and the active releases its gates, without
+ * waiting for the daemon's event loop to come round.  Only what cannot
+ * change the channel's or the roles' state is handled here --
+ * acknowledgements on the active, the next deltas of replicated state on
+ * the standby, in the steady state; everything else waits for the event
+ * loop, in order.  Cheap when nothing waits (one read).
+ */
+extern void ha_repl_poll(struct ha_repl *repl);
 /* True while more than the window is waiting for acks: producers that can
  * should stop reading input until it clears. */
 extern bool ha_repl_congested(const struct ha_repl *repl);

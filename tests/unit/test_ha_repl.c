@@ -380,6 +380,11 @@ static bool b_has_77(void)
 	return B.kv[77] == 7777;
 }
 
+static bool b_has_88(void)
+{
+	return B.kv[88] == 8;
+}
+
 static void test_gate_waits_for_commit(void **state)
 {
 	struct ha_repl_gate_stats gs;
@@ -421,6 +426,47 @@ static void test_gate_waits_for_commit(void **state)
 	ha_repl_gate(A.repl, t, gate_cb, (void *)2);
 	assert_true(gate_ran);
 	assert_int_equal(gate_n, 2);
+}
+
+/*
+ * ha_repl_poll: the standby stores and acknowledges a delta, the active
+ * reads the acknowledgement and releases its gate, without either event
+ * loop running -- as bgpd-ha polls between bgpd's tasks.  A frame a poll
+ * must not handle (a bulk copy beginning) waits for the event loop, and
+ * what follows it too: nothing is handled out of order.
+ */
+static void test_poll_between_tasks(void **state)
+{
+	unsigned int resets;
+	uint64_t t;
+
+	ha_repl_set_role(A.repl, HA_ROLE_ACTIVE);
+	connect_sides();
+	assert_true(run_until(both_synced, 2000));
+	gate_ran = false;
+	t = kv_set(&A, 88, 8);
+	assert_true(t > 0);
+	ha_repl_gate(A.repl, t, gate_cb, NULL);
+	/* the active's own poll finds nothing to do yet */
+	ha_repl_poll(A.repl);
+	assert_false(gate_ran);
+	ha_repl_poll(B.repl);
+	ha_repl_poll(A.repl);
+	assert_true(gate_ran);
+	/* committed on B (stored; applied by its event loop later) */
+	assert_true(run_until(b_has_88, 1000));
+
+	/* a bulk copy begins, then a delta: B's poll handles neither */
+	resets = B.resets;
+	ha_repl_resync(A.repl, "test");
+	t = kv_set(&A, 89, 9);
+	ha_repl_poll(B.repl);
+	assert_int_equal(B.resets, resets);
+	assert_int_equal(B.kv[89], 0);
+	/* the event loop does, in order */
+	assert_true(run_until(both_synced, 2000));
+	assert_int_equal(B.resets, resets + 1);
+	assert_int_equal(B.kv[89], 9);
 }
 
 static bool a_drained(void)
@@ -1189,6 +1235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bulk_makes_both_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_waits_for_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poll_between_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_standby_given_up, setup, teardown),
 		cmocka_unit_test(test_ack_timeout_for),
