@@ -179,6 +179,12 @@ def test_log_compacted_under_churn():
 
     _wait_logs_alike()
     R1.wait_active("a", "still redundant (digests agree)", count=400)
+    # the churn's messages passed bgpd's poll points: the active read its
+    # gate's queue and both cards their data channel between bgpd's tasks
+    polls = {side: R1.vtysh_json(side, "show redundancy bgp json")["pollsBetweenTasks"]
+             for side in ("a", "b")}
+    assert polls["a"]["gateQueue"] > 0 and polls["a"]["dataChannel"] > 0, polls
+    assert polls["b"]["dataChannel"] > 0 and polls["b"]["gateQueue"] == 0, polls
 
 
 def test_graceful_switchovers_under_churn():
