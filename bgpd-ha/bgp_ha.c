@@ -422,7 +422,6 @@ static void bgp_ha_session_free(struct bgp_ha_session *s)
 	bgp_ha_mirror_stop(s, "the session's record is gone");
 	bgp_ha_log_clear(s);
 	bgp_ha_msgs_fini(&s->log);
-	ha_bgp_compact_clear(&s->compact);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_sent);
 	XFREE(MTYPE_BGP_HA_MSG, s->open_rcvd);
 	bgp_ha_connection_clear(s);
@@ -489,6 +488,13 @@ static uint64_t bgp_ha_log_append(struct bgp_ha_session *s, uint64_t index, uint
 	s->mirror_unfed++;
 	ha_bgp_compact_add(&s->compact, &m->cm, data, len, bgp_ha_log_drop, s);
 	return m->index;
+}
+
+/* Whether s's log is compacted (false once its OPENs could not be read or
+ * memory ran out: it keeps everything). */
+static bool bgp_ha_log_compacted(const struct bgp_ha_session *s)
+{
+	return !s->compact_started || (s->compact.opens_known && !s->compact.off);
 }
 
 /* Standby: bgpd carries s (its peer Established on the socket pair, fed
@@ -3335,7 +3341,9 @@ static void bgp_ha_poll_point(bool every_call)
 	if (!every_call && ++calls % 16)
 		return;
 	repl = ha_module_repl();
-	if (!repl || ha_repl_state(repl) != HA_REPL_SYNCED)
+	/* (not during a takeover: the adoptions decide when the gate's
+	 * queue is read) */
+	if (!repl || !ha_repl_steady(repl))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -3612,8 +3620,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			/* what the compaction left of the log */
 			json_object_int_add(j, "messagesKept", bgp_ha_msgs_count(&s->log));
 			json_object_int_add(j, "bytesKept", s->log_kept_bytes);
-			json_object_boolean_add(j, "logCompacted",
-						s->compact.opens_known && !s->compact.off);
+			json_object_boolean_add(j, "logCompacted", bgp_ha_log_compacted(s));
 			json_object_int_add(j, "keepalivesReceived", s->keepalives);
 			json_object_int_add(j, "streamBytes", bgp_ha_stream_bytes(s));
 			json_object_int_add(j, "gatedBytesAhead", s->pieces.bytes);
@@ -3691,9 +3698,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 				"    log: %zu of its %" PRIu64 " messages kept (%" PRIu64
 				" bytes)%s\n",
 				bgp_ha_msgs_count(&s->log), s->log_index, s->log_kept_bytes,
-				s->compact_started && !(s->compact.opens_known && !s->compact.off)
-					? ", not compacted"
-					: "");
+				!bgp_ha_log_compacted(s) ? ", not compacted" : "");
 			if (strcmp(s->state, "Established") == 0)
 				vty_out(vty, "    the peer has %zu routes from us (record %s%s)\n",
 					ha_adj_out_count(&s->adj_out),

@@ -1291,13 +1291,18 @@ static bool ha_repl_frame(struct ha_conn *conn, uint8_t type, const uint8_t *pay
  * nothing that could refuse, resynchronise or change the channel or the
  * roles, which the event loop does.
  */
+bool ha_repl_steady(const struct ha_repl *repl)
+{
+	return repl->state == HA_REPL_SYNCED && !repl->quiesce_cb && !repl->handover_flush &&
+	       !repl->bulk_running && !repl->taking_over;
+}
+
 static bool ha_repl_frame_pollable(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
 				   uint32_t len, void *arg)
 {
 	struct ha_repl *repl = arg;
 
-	if (repl->state != HA_REPL_SYNCED || repl->quiesce_cb || repl->handover_flush ||
-	    repl->bulk_running || repl->taking_over)
+	if (!ha_repl_steady(repl))
 		return false;
 	if (type == HA_MSG_ACK && repl->role == HA_ROLE_ACTIVE) {
 		struct ha_msg_ack ack;

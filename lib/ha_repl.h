@@ -188,6 +188,11 @@ extern void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb 
  * loop, in order.  Cheap when nothing waits (one read).
  */
 extern void ha_repl_poll(struct ha_repl *repl);
+/* The steady state: synced, and no bulk copy, quiesce, handover or
+ * takeover (the role_changed callbacks) under way -- what ha_repl_poll
+ * requires, and what a module's own reads from outside its event loop
+ * (e.g. of its gate's queue) must require too. */
+extern bool ha_repl_steady(const struct ha_repl *repl);
 /* True while more than the window is waiting for acks: producers that can
  * should stop reading input until it clears. */
 extern bool ha_repl_congested(const struct ha_repl *repl);

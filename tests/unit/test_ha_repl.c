@@ -49,6 +49,7 @@ struct kv_side {
 	uint32_t takeover_key;
 	bool takeover_gate_ran;
 	bool takeover_gate_ran_at_once; /* ... before the role change went on */
+	bool steady_in_role_change;	/* ha_repl_steady() in role_changed */
 };
 
 static struct event_loop *loop;
@@ -72,6 +73,7 @@ static void kv_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
 	struct kv_side *s = arg;
 	uint64_t ticket;
 
+	s->steady_in_role_change = ha_repl_steady(repl);
 	if (role != HA_ROLE_ACTIVE || !s->takeover_key)
 		return;
 	ticket = kv_set(s, s->takeover_key, 1);
@@ -467,6 +469,14 @@ static void test_poll_between_tasks(void **state)
 	assert_true(run_until(both_synced, 2000));
 	assert_int_equal(B.resets, resets + 1);
 	assert_int_equal(B.kv[89], 9);
+
+	/* not while taking over: B, synced, goes active -- its module's
+	 * role change (the adoptions) is no steady state to poll in */
+	assert_true(ha_repl_steady(A.repl) && ha_repl_steady(B.repl));
+	B.steady_in_role_change = true;
+	ha_repl_set_role(A.repl, HA_ROLE_STANDBY);
+	ha_repl_set_role(B.repl, HA_ROLE_ACTIVE);
+	assert_false(B.steady_in_role_change);
 }
 
 static bool a_drained(void)
