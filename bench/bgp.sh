@@ -11,6 +11,7 @@
 #   FRRHA_BENCH_ONLY=learn       the learning figures only
 #   FRRHA_BENCH_CPUS=cards       each card on a CPU of its own (card a and the
 #                                plain FRR router on CPU 0, card b and BIRD on 1)
+#   FRRHA_BENCH_CPUS=standby-alone  the same with BIRD on CPU 0: card b alone on 1
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "bgp.sh: must run as root" >&2; exit 1; }
@@ -34,9 +35,18 @@ print("learning %d prefixes (medians of %d runs each, in turn): plain FRR %.2f s
       % (r["prefixes"], r["repeats"], l["plain_frr"], l["ha_active"], l["ratio"]))
 print("  HA active with no standby bgpd (nothing replicated): %.2f s, ratio %.2f against plain FRR in the same turns"
       % (l["ha_active_without_standby"], l["ratio_without_standby"]))
+if "installed_ratio" in l:
+    print("until all %d are in the RIB and the FIB (medians): plain FRR %.2f s, HA active %.2f s: ratio %.2f; with no standby bgpd: ratio %.2f"
+          % (r["prefixes"], l["installed_plain_frr"], l["installed_ha_active"], l["installed_ratio"],
+             l["installed_ratio_without_standby"]))
 for w in l["runs"].get("ha_active_gate_waits", []):
     print("  gate during an HA learning: %s segments released by the standby's commit, %s us on average"
           % (w["released_by_commit"], w["mean_usec"]))
+for key in ("plain_frr", "ha_active", "plain_frr_2", "ha_active_without_standby"):
+    for k in l["runs"].get(key + "_kernel", []):
+        print("  %s learning: %d segments dropped by card a's netfilter queue, %d retransmitted by BIRD; CPU s until installed: %s"
+              % (key, k["nfqueue_dropped"], k["bird_retransmitted_segments"],
+                 ", ".join("%s %.2f" % kv for kv in sorted(k.get("cpu_s", {}).items()))))
 if "bulk_sync_s" not in r:
     sys.exit(0)  # FRRHA_BENCH_ONLY=learn
 print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"])

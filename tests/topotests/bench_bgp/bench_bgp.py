@@ -59,7 +59,13 @@ ONLY = os.environ.get("FRRHA_BENCH_ONLY", "")
 # as on a two-card router, instead of both cards sharing the 2 cores (the
 # standby's bgpd and zebra then compete with the active's for the CPU
 # plain FRR has to itself).  Plain FRR gets the same CPU 0.
+# FRRHA_BENCH_CPUS=standby-alone: the same, but BIRD on CPU 0 too, so that
+# card b has CPU 1 to itself: with "cards", BIRD shares its CPU with the
+# standby's bgpd and zebra -- which work on the table while BIRD sends it
+# to the HA active, and not while it sends it to plain FRR.
 CPUS = os.environ.get("FRRHA_BENCH_CPUS", "")
+CPUS_TEXT = {"cards": "each card its own CPU, BIRD with card b",
+             "standby-alone": "each card its own CPU, BIRD with card a and plain FRR"}
 
 
 def build_topo(tgen):
@@ -130,12 +136,13 @@ def _prefixes(router_cmd):
 def _pin_cpus():
     """FRRHA_BENCH_CPUS=cards: pin every thread of every daemon (again
     before each run: a restarted daemon is not pinned)."""
-    if CPUS != "cards":
+    if CPUS not in CPUS_TEXT:
         return
     tgen = get_topogen()
     for node, cpu in ((tgen.gears["r0"], 0), (R1.card("a"), 0), (R1.card("b"), 1)):
         pin_daemons(node, cpu)
-    pin_daemons(tgen.gears["b1"], 1, [os.path.join(tgen.logdir, "b1", "bird.pid")])
+    pin_daemons(tgen.gears["b1"], 1 if CPUS == "cards" else 0,
+                [os.path.join(tgen.logdir, "b1", "bird.pid")])
 
 
 def _gate_waits():
@@ -144,26 +151,83 @@ def _gate_waits():
     return out.get("inboundGate", {}).get("waits", {})
 
 
-def _learn(name, router_cmd, waits=None):
+def _kernel_counters():
+    """What could hold BIRD's segments back besides the gate's verdicts:
+    card a's netfilter queue drops (queue full, or the netlink socket's
+    buffer full: /proc/net/netfilter/nfnetlink_queue's queue_dropped and
+    user_dropped) and BIRD's TCP retransmissions (RetransSegs in its
+    namespace's /proc/net/snmp)."""
+    nfq = R1.card("a").cmd("cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null")
+    dropped = sum(int(f[5]) + int(f[6]) for f in (l.split() for l in nfq.splitlines()) if len(f) >= 7)
+    snmp = [l.split() for l in get_topogen().gears["b1"].cmd("cat /proc/net/snmp").splitlines()
+            if l.startswith("Tcp:")]
+    retrans = int(snmp[1][snmp[0].index("RetransSegs")]) if len(snmp) == 2 else 0
+    return {"nfqueue_dropped": dropped, "bird_retransmitted_segments": retrans}
+
+
+def _cpu_seconds(node):
+    """CPU time (user + system, every thread) each of node's bgpd and
+    zebra has used so far, in seconds."""
+    out = node.cmd(
+        "for d in bgpd zebra; do echo $d $(cut -d')' -f2 /proc/$(cat /var/run/frr/$d.pid)/stat"
+        " 2>/dev/null | awk '{print $12 + $13}'); done"
+    )
+    hz = os.sysconf("SC_CLK_TCK")
+    return {f[0]: int(f[1]) / hz for f in (l.split() for l in out.splitlines()) if len(f) == 2}
+
+
+def _cpu_used(nodes, before):
+    "CPU seconds used by each node's bgpd and zebra since before (its readings)."
+    used = {}
+    for name, node in nodes.items():
+        now = _cpu_seconds(node)
+        for d, t in now.items():
+            if d in before.get(name, {}):
+                used["%s_%s" % (name, d)] = round(t - before[name][d], 2)
+    return used
+
+
+def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
     """Seconds from the session's establishment (first poll that sees it)
-    until all N prefixes are in.  waits (a list): the gate's waits during
-    the run are appended to it (r1 only)."""
+    until all N prefixes are in (bgpd's pfxRcd).  installed (a list): the
+    seconds from the establishment until the router has all N in its BGP
+    RIB and its kernel's FIB are appended to it -- plain FRR counts a
+    prefix as received before it selected and installed it, the HA active
+    receives at the pace it processes (the gate).  waits (a list): the
+    gate's waits until then are appended to it (r1 only); kernel (a list):
+    the growth of _kernel_counters() and the CPU its bgpd and zebra used
+    (both cards' for r1) until then."""
     _pin_cpus()
     before = _gate_waits() if waits is not None else None
+    kernel_before = _kernel_counters() if kernel is not None else None
+    cpu_nodes = ({"r0": get_topogen().gears["r0"]} if name == "r0"
+                 else {"a": R1.card("a"), "b": R1.card("b")})
+    cpu_before = {n: _cpu_seconds(node) for n, node in cpu_nodes.items()}
     start = time.time()
     R1.birdc("b1", "enable %s" % name)
-    established = None
+    established = took = None
     while True:
         s = _session(router_cmd)
         if established is None and s.get("state") == "Established":
             established = time.time()
-        if s.get("pfxRcd", 0) >= N:
+        if took is None and s.get("pfxRcd", 0) >= N:
             took = time.time() - established
-            if before is not None:
-                waits.append(_gate_waits_between(before, _gate_waits()))
-            return took
+        if took is not None:
+            rib, fib = _routes(router_cmd) if installed is not None else (N, N)
+            if rib >= N and fib >= N:
+                break
         assert time.time() - start < 1800, "table not learnt in 30 min"
         time.sleep(0.2)
+    if installed is not None:
+        installed.append(time.time() - established)
+    if before is not None:
+        waits.append(_gate_waits_between(before, _gate_waits()))
+    if kernel_before is not None:
+        after = _kernel_counters()
+        counters = {k: after[k] - kernel_before[k] for k in after}
+        counters["cpu_s"] = _cpu_used(cpu_nodes, cpu_before)
+        kernel.append(counters)
+    return took
 
 
 def _gate_waits_between(before, after):
@@ -221,11 +285,15 @@ def _learn_in_turn(runs, plain_key, plain, ha_key, active):
     runs[plain_key] and runs[ha_key] (and the gate's waits of r1's runs
     into runs[ha_key + "_gate_waits"]); r1 keeps the table at the end."""
     runs[plain_key], runs[ha_key], runs[ha_key + "_gate_waits"] = [], [], []
+    for key in (plain_key, ha_key):
+        runs[key + "_kernel"], runs[key + "_installed"] = [], []
     for i in range(REPEATS):
-        runs[plain_key].append(_learn("r0", plain))
+        runs[plain_key].append(_learn("r0", plain, kernel=runs[plain_key + "_kernel"],
+                                      installed=runs[plain_key + "_installed"]))
         _wait_settled(plain, True)
         _unlearn("r0", plain)
-        runs[ha_key].append(_learn("r1", active, runs[ha_key + "_gate_waits"]))
+        runs[ha_key].append(_learn("r1", active, runs[ha_key + "_gate_waits"],
+                                   runs[ha_key + "_kernel"], runs[ha_key + "_installed"]))
         _wait_settled(active, True)
         _wait_standby_settled(True)
         if i < REPEATS - 1:
@@ -247,7 +315,7 @@ def test_bench_bgp():
     R1.wait_active("a", "boot", count=400)
     results = {"prefixes": N, "repeats": REPEATS,
                "heartbeat": HEARTBEAT or "50 4 (default)",
-               "cpus": "each card its own CPU" if CPUS == "cards" else "shared"}
+               "cpus": CPUS_TEXT.get(CPUS, "shared")}
     r0 = tgen.gears["r0"]
     plain = lambda c: r0.vtysh_cmd(c)
     active = lambda c: R1.card("a").vtysh_cmd(c)
@@ -272,7 +340,8 @@ def test_bench_bgp():
     )
     assert ok
     _learn_in_turn(runs, "plain_frr_2", plain, "ha_active_without_standby", active)
-    med = {k: _median(v) for k, v in runs.items() if not k.endswith("_gate_waits")}
+    med = {k: _median(v) for k, v in runs.items()
+           if not k.endswith("_gate_waits") and not k.endswith("_kernel")}
     results["learn_table_s"] = {
         "runs": runs,
         "plain_frr": med["plain_frr"],
@@ -280,6 +349,12 @@ def test_bench_bgp():
         "ratio": med["ha_active"] / med["plain_frr"],
         "ha_active_without_standby": med["ha_active_without_standby"],
         "ratio_without_standby": med["ha_active_without_standby"] / med["plain_frr_2"],
+        # until every prefix is in the RIB and the FIB
+        "installed_plain_frr": med["plain_frr_installed"],
+        "installed_ha_active": med["ha_active_installed"],
+        "installed_ratio": med["ha_active_installed"] / med["plain_frr_installed"],
+        "installed_ratio_without_standby": (med["ha_active_without_standby_installed"]
+                                            / med["plain_frr_2_installed"]),
     }
 
     if ONLY == "learn":
