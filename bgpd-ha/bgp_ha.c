@@ -3313,10 +3313,10 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
 
 /*
  * Poll points between the items of bgpd's long tasks -- each message it
- * parses, each prefix of an UPDATE, each best path it selects: the inbound
- * gate's queue (active) and the data channel (both cards) are read there,
- * at most every BGP_HA_POLL_USEC, instead of once bgpd's event loop comes
- * round.  A gated segment then waits for the standby's commit, not for
+ * parses, each prefix of an UPDATE, each best path it selects, each route
+ * it sends to zebra (patches/frr/0006): the inbound gate's queue (active)
+ * and the data channel (both cards) are read there, at most every
+ * BGP_HA_POLL_USEC, instead of once bgpd's event loop comes round.  A gated segment then waits for the standby's commit, not for
  * both bgpds' tasks in between (8-19 ms on average while learning a table,
  * doc/bgp-nsr.md).  Only in the steady state (replication synced); what
  * the data channel brings that could change the state of the channel or
@@ -3366,6 +3366,12 @@ static int bgp_ha_poll_on_packet(struct peer *peer, uint8_t type, bgp_size_t siz
 
 static int bgp_ha_poll_on_prefix(struct bgp *bgp, afi_t afi, safi_t safi, struct bgp_dest *dest,
 				 struct peer *peer, bool withdraw)
+{
+	bgp_ha_poll_point(false);
+	return 0;
+}
+
+static int bgp_ha_poll_on_route_to_zebra(struct bgp *bgp, const struct prefix *p, bool install)
 {
 	bgp_ha_poll_point(false);
 	return 0;
@@ -3780,6 +3786,7 @@ static int bgp_ha_module_init(void)
 	hook_register_prio(bgp_packet_dump, 2000, bgp_ha_poll_on_packet);
 	hook_register(bgp_process, bgp_ha_poll_on_prefix);
 	hook_register(bgp_route_update, bgp_ha_poll_on_best_path);
+	hook_register(bgp_zebra_route_sent, bgp_ha_poll_on_route_to_zebra);
 	hook_register(bgp_packet_send, bgp_ha_packet_sent);
 	hook_register(bgp_update_queue, bgp_ha_update_queue);
 	hook_register(bgp_peer_state_note, bgp_ha_peer_state_note);
