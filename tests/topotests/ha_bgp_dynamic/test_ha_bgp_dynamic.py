@@ -268,15 +268,55 @@ def test_peer_resets_during_a_bulk():
     _next_switchover_unnoticed("b", "a")
 
 
+def _p1_network(prefix, announce):
+    """p1 announces (a blackhole route and its network statement) or
+    withdraws prefix; waits until card a has logged p1's UPDATE."""
+    logged = R1.bgp_session("a", PEER)["messagesLogged"]
+    no = "" if announce else "no "
+    _p1().cmd_raises(
+        "vtysh -c 'conf t' -c '%sip route %s blackhole' -c 'router bgp 65002'"
+        " -c 'address-family ipv4 unicast' -c '%snetwork %s'" % (no, prefix, no, prefix)
+    )
+    ok, diff = wait_for(
+        lambda: {"logged": R1.bgp_session("a", PEER)["messagesLogged"] > logged},
+        {"logged": True},
+        title="card a logged p1's UPDATE for %s" % prefix,
+    )
+    assert ok, diff
+
+
+# p1's routes the rolled-back switchover's replay must get right: one
+# announced, withdrawn and announced again, one announced and withdrawn
+CHURNED_KEPT, CHURNED_GONE = "10.200.9.0/24", "10.200.8.0/24"
+
+
 def test_switchover_rolled_back_keeps_the_session():
     """A graceful switchover that cannot complete after card a released the
     line -- card b's mastership refuses to take it (a script driver that
     answers no) -- rolls back to card a.  Card a's bgpd had handed the
     session over and gone standby; it kept the frozen connection and carries
     the session on from it: p1 notices nothing, card b drops its stale copy,
-    and the next switchovers move the session as usual."""
+    and the next switchovers move the session as usual.  The session's log
+    is compacted first (p1 announces and withdraws two prefixes): card a's
+    bgpd, which had stopped the peer going standby, gets p1's routes back
+    from the replay of the compacted log -- the route announced last there,
+    the one withdrawn last not."""
     _skip_on_failure()
     R1.wait_active("a", "redundant", count=400)
+    for prefix, announce in ((CHURNED_KEPT, True), (CHURNED_GONE, True), (CHURNED_KEPT, False),
+                             (CHURNED_GONE, False), (CHURNED_KEPT, True)):
+        _p1_network(prefix, announce)
+    for side in ("a", "b"):
+        ok, diff = wait_for(
+            lambda: {k: R1.bgp_session(side, PEER).get(k) for k in ("messagesLogged", "messagesKept")},
+            {k: R1.bgp_session("a", PEER)[k] for k in ("messagesLogged", "messagesKept")},
+            title="card %s's log of p1's messages like card a's" % side,
+        )
+        assert ok, diff
+        rec = R1.bgp_session(side, PEER)
+        # the first announcements of both prefixes and the first withdrawal
+        # of CHURNED_KEPT no longer matter
+        assert rec["messagesKept"] <= rec["messagesLogged"] - 3, (side, rec)
     R1.wait_bgp_takeover_ready("a", PEER)
     before = _p1_view()
     taken_a = R1.vtysh_json("a", "show redundancy bgp json")["sessionsTakenOver"]
@@ -331,6 +371,20 @@ def test_switchover_rolled_back_keeps_the_session():
     assert ok, diff
     hold_unchanged(_p1_view, before)
     R1.wait_active("a", "redundant again", count=400)
+    # the replay of the compacted log gave card a's bgpd p1's routes as
+    # they are, and card b's as well
+    for side in ("a", "b"):
+        ok, diff = wait_for(
+            lambda: R1.vtysh_json(side, "show ip bgp json").get("routes", {}),
+            {
+                "10.200.1.0/24": [{"valid": True}],
+                CHURNED_KEPT: [{"valid": True}],
+                CHURNED_GONE: None,
+            },
+            title="p1's routes on card %s after the replay of its compacted log" % side,
+        )
+        assert ok, diff
+    _p1_network(CHURNED_KEPT, False)
     R1.wait_bgp_takeover_ready("a", PEER)
     _next_switchover_unnoticed("a", "b")
     _next_switchover_unnoticed("b", "a")
