@@ -1123,6 +1123,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			   msg->send_offset > UINT64_MAX / 2 ||
 			   msg->receive_offset > UINT64_MAX / 2 ||
 			   msg->send_boundary > UINT64_MAX / 2 || msg->send_acked > UINT64_MAX / 2 ||
+			   msg->peer_window > UINT16_MAX || msg->our_window > UINT16_MAX ||
 			   bgp_ha_sockaddr_parse(msg->local_address, msg->local_port, &opt.local,
 						 &opt.addrlen) < 0 ||
 			   bgp_ha_sockaddr_parse(msg->remote_address, msg->remote_port, &opt.remote,
@@ -1156,6 +1157,18 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 				sh->have_tsval = true;
 				sh->tsval = msg->timestamp;
 				sh->tsval_at_ms = bgp_ha_now_ms();
+			}
+			/* the windows as the active's record had them (a segment
+			 * replicated later updates them as usual) */
+			if (msg->peer_window_known) {
+				sh->have_peer_window = true;
+				sh->peer_window = msg->peer_window;
+				sh->peer_window_seq = msg->peer_window_seq;
+			}
+			if (msg->our_window_known) {
+				sh->have_our_window = true;
+				sh->our_window = msg->our_window;
+				sh->our_ack = msg->our_ack;
 			}
 			s->shadow_reported = false;
 			/* what the peer has from us: nothing, in a new session;
@@ -1512,6 +1525,12 @@ static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *
 	msg.timestamp = ts;
 	msg.adj_out_new = new_session;
 	msg.adj_out_addpath = bgp_ha_addpath_mask(c->peer);
+	msg.peer_window_known = sh->have_peer_window;
+	msg.peer_window = sh->peer_window;
+	msg.peer_window_seq = sh->peer_window_seq;
+	msg.our_window_known = sh->have_our_window;
+	msg.our_window = sh->our_window;
+	msg.our_ack = sh->our_ack;
 	blen = frrha__delta_bgp_connection__get_packed_size(&msg);
 	buf = XMALLOC(MTYPE_TMP, blen);
 	frrha__delta_bgp_connection__pack(&msg, buf);
@@ -1577,6 +1596,15 @@ static void bgp_ha_conn_adopted(const struct ha_tcp_state *st, uint64_t replayed
 	ha_tcp_shadow_anchor(sh, false, st->rcv_seq, replayed);
 	if (ha_tcp_shadow_segment(sh, &ss, bgp_ha_now_ms(), err, sizeof(err)) < 0)
 		zlog_warn("frr-ha: gate: a connection taken over: %s", err);
+	/* the peer's window as the connection had it: known to the record
+	 * (and the standby's copy) before the peer's next segment */
+	if (st->have_window) {
+		uint32_t wnd = st->snd_wnd >> (st->wscale ? st->snd_wscale : 0);
+
+		sh->have_peer_window = true;
+		sh->peer_window = wnd > UINT16_MAX ? UINT16_MAX : wnd;
+		sh->peer_window_seq = st->snd_wl1;
+	}
 }
 
 /* Bind the queue: on the active, hold the segments until the standby has

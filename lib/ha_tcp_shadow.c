@@ -273,22 +273,30 @@ static int ha_tcp_shadow_build_state(const struct ha_tcp_shadow *s, const struct
 	if (st->rcvq_len && !(st->rcvq = ha_reasm_copy(rcv, rcv_from, rcv_end)))
 		goto nomem;
 
+	rcv_nxt = st->rcv_seq + st->rcvq_len;
+	st->have_window = true;
 	if (s->have_peer_window) {
-		rcv_nxt = st->rcv_seq + st->rcvq_len;
-		st->have_window = true;
 		st->snd_wnd = (uint32_t)s->peer_window << (st->wscale ? st->snd_wscale : 0);
-		st->max_window = st->snd_wnd;
 		/* the window update rule's last segment: not ahead of what the
 		 * rebuilt socket has received */
 		st->snd_wl1 = (int32_t)(s->peer_window_seq - rcv_nxt) > 0 ? rcv_nxt
 									  : s->peer_window_seq;
-		/* our window as we last offered it (its right edge moves on
-		 * with the bytes taken in since: it never shrinks) */
-		st->rcv_wnd = s->have_our_window
-				      ? (uint32_t)s->our_window << (st->wscale ? st->rcv_wscale : 0)
-				      : 65535;
-		st->rcv_wup = rcv_nxt;
+	} else {
+		/* no window of the peer's seen (e.g. the card died right after
+		 * a standby's bulk copy, before a segment of the peer's came):
+		 * one segment's worth -- a socket rebuilt with none could not
+		 * send its KEEPALIVE, and the peer's hold timer would end the
+		 * session.  Its next acknowledgement gives the real one. */
+		st->snd_wnd = st->mss ? st->mss : 536;
+		st->snd_wl1 = rcv_nxt;
 	}
+	st->max_window = st->snd_wnd;
+	/* our window as we last offered it (its right edge moves on with the
+	 * bytes taken in since: it never shrinks) */
+	st->rcv_wnd = s->have_our_window
+			      ? (uint32_t)s->our_window << (st->wscale ? st->rcv_wscale : 0)
+			      : 65535;
+	st->rcv_wup = rcv_nxt;
 	return 0;
 nomem:
 	ha_tcp_state_clear(st);

@@ -28,7 +28,9 @@
 /* 2: a data channel's ACK carries the standby's backlog (ha_msg_ack) */
 /* 3: a BGP session's bulk copy carries its log compacted (bytes_compacted,
  *    the messages numbered as they were, with gaps) */
-#define HA_WIRE_VERSION	 3
+/* 4: a BGP connection delta carries both sides' last windows (peer_window,
+ *    our_window, ...) */
+#define HA_WIRE_VERSION	 4
 #define HA_FRAME_HDR_LEN 8
 /* Largest payload a peer may announce; anything larger is refused before a
  * single byte of it is buffered. */

@@ -187,6 +187,45 @@ static void test_follows_our_messages(void **state)
 	ha_tcp_shadow_clear(&s);
 }
 
+/* A record that has seen no window of the peer's (e.g. a standby's bulk
+ * copy taken in, no segment of the peer's since) still builds a socket
+ * that can send: one segment's worth of the peer's window, our window
+ * open -- not 0, with which the rebuilt connection could send no
+ * KEEPALIVE before the peer's hold timer ended the session. */
+static void test_windows_not_seen(void **state)
+{
+	struct ha_tcp_shadow s;
+	struct ha_tcp_state st;
+	struct ha_reasm rcv;
+	struct ha_tcp_shadow_segment seg;
+	uint8_t m[100];
+	char err[256] = "";
+	bool cut;
+
+	ha_reasm_init(&rcv);
+	shadow_with_options(&s);
+	ha_tcp_shadow_anchor(&s, true, 1000, 0);
+	s.have_tsval = true;
+	s.tsval = 70000;
+	assert_int_equal(ha_tcp_shadow_build_cut(&s, &rcv, 0, 0, &st, &cut, err, sizeof(err)), 0);
+	assert_true(st.have_window);
+	assert_int_equal(st.snd_wnd, 1448);
+	assert_int_equal(st.max_window, 1448);
+	assert_int_equal(st.snd_wl1, 5000);
+	assert_int_equal(st.rcv_wnd, 65535);
+	assert_int_equal(st.rcv_wup, 5000);
+	ha_tcp_state_clear(&st);
+	/* our window seen, the peer's still not */
+	message(m, sizeof(m), 1);
+	seg = ours(0, m, sizeof(m));
+	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 0, err, sizeof(err)), 0);
+	assert_int_equal(ha_tcp_shadow_build_cut(&s, &rcv, 0, 0, &st, &cut, err, sizeof(err)), 0);
+	assert_int_equal(st.snd_wnd, 1448);
+	assert_int_equal(st.rcv_wnd, 100u << 2);
+	ha_tcp_state_clear(&st);
+	ha_tcp_shadow_clear(&s);
+}
+
 /* The peer's bytes from what was consumed, as far as they go without a
  * gap, make the receive queue. */
 static void test_receive_queue_from_the_peer_bytes(void **state)
@@ -469,6 +508,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follows_our_messages),
+		cmocka_unit_test(test_windows_not_seen),
 		cmocka_unit_test(test_receive_queue_from_the_peer_bytes),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_connection_rebuilt_after_the_card_died),

@@ -19,6 +19,7 @@ comes back as standby in between (its copy comes from the bulk).
 import os
 import re
 import sys
+import time
 
 import pytest
 
@@ -32,6 +33,7 @@ from frrha_topo import (
     RedundantRouter,
     frr_peer_churn,
     hold_unchanged,
+    log_lines,
     peer_bgp_session_view,
     peer_paws_rejected,
     peer_routes,
@@ -201,6 +203,63 @@ def test_dead_card_back_as_standby():
     daemons before: card a's are dead, on purpose.)"""
     R1.revive_card("a")
     R1.wait_rebuildable("b", (P1, B1))
+
+
+def _peers_silenced(on):
+    """Every TCP segment of p1's and BIRD's to r1 dropped as it leaves
+    them (on), or no longer (their TCP sends what was lost again)."""
+    for peer in ("p1", "b1"):
+        get_topogen().gears[peer].cmd_raises(
+            "iptables -%s OUTPUT -p tcp -d 10.0.1.1 -j DROP" % ("I" if on else "D")
+        )
+
+
+def test_card_death_before_the_peers_next_segment():
+    """A switchover to card a, then card a dies before a segment of the
+    peers' has reached it since (the peers' segments to r1 dropped from
+    before the switchover until after the death; their hold timers and
+    r1's outlast it): card b, the new standby, has its record of each
+    connection from the bulk copy alone.  That record carries the windows
+    both sides last advertised (before session 16 it had none of the
+    peer's, and the rebuilt connection -- windows 0 -- could send no
+    KEEPALIVE: the peer's hold timer ended the session, seen in
+    bench/bgp.sh).  Judged by the peers as every card death."""
+    _skip_on_failure()
+    R1.wait_active("b", "redundant before the switchover", count=400)
+    R1.wait_rebuildable("b", (P1, B1))
+    before = _peers_view()
+    before_logged = {p: R1.bgp_session("b", p).get("messagesLogged", 0) for p in (P1, B1)}
+    name = "silenced"
+    R1.watch_tcp_teardown("s1", "10.0.1.1", name=name)
+    taken = log_lines(R1, "b", "bgpd", "connection rebuilt from the gate's record")
+    # each peer sends r1 something just before (r1's hold timer for them
+    # starts afresh: the time silenced plus their TCP's next retransmission
+    # after it stays within it)
+    _p1().vtysh_cmd("clear bgp ipv4 unicast 10.0.1.1 soft out")
+    R1.birdc("b1", "reload out r1")
+    ok, diff = wait_for(
+        lambda: {p: R1.bgp_session("b", p).get("messagesLogged", 0) > before_logged[p]
+                 for p in (P1, B1)},
+        {P1: True, B1: True},
+        wait=0.1,
+        title="both peers' messages reached card b",
+    )
+    assert ok, diff
+    silenced = time.time()
+    _peers_silenced(True)
+    try:
+        R1.switchover_with_bgp("b", "a", (P1, B1))
+        R1.card_death_takeover("a", (P1, B1))
+    finally:
+        _peers_silenced(False)
+    print("\nthe peers' segments to r1 dropped for %.1f s" % (time.time() - silenced))
+    rebuilt = log_lines(R1, "b", "bgpd", "connection rebuilt from the gate's record")[len(taken):]
+    hold_unchanged(_peers_view, before, teardowns=(R1, "s1", name, 0))
+    assert len(rebuilt) == 2, rebuilt
+    for line in rebuilt:
+        m = re.search(r"windows snd (\d+) rcv (\d+)", line)
+        assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0, line
+    R1.revive_card("a")
 
 
 def test_card_death_under_churn():
