@@ -3344,8 +3344,9 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
  * parses, each prefix of an UPDATE, each best path it selects, each route
  * it sends to zebra (patches/frr/0006): the inbound gate's queue (active)
  * and the data channel (both cards) are read there, at most every
- * BGP_HA_POLL_USEC, instead of once bgpd's event loop comes round.  A gated segment then waits for the standby's commit, not for
- * both bgpds' tasks in between (8-19 ms on average while learning a table,
+ * BGP_HA_POLL_USEC, instead of once bgpd's event loop comes round.  A
+ * gated segment then waits for the standby's commit, not for both bgpds'
+ * tasks in between (8-19 ms on average while learning a table,
  * doc/bgp-nsr.md).  Only in the steady state (replication synced); what
  * the data channel brings that could change the state of the channel or
  * the roles waits for the event loop (ha_repl_poll).

@@ -282,11 +282,12 @@ static int ha_tcp_shadow_build_state(const struct ha_tcp_shadow *s, const struct
 		st->snd_wl1 = (int32_t)(s->peer_window_seq - rcv_nxt) > 0 ? rcv_nxt
 									  : s->peer_window_seq;
 	} else {
-		/* no window of the peer's seen (e.g. the card died right after
-		 * a standby's bulk copy, before a segment of the peer's came):
-		 * one segment's worth -- a socket rebuilt with none could not
-		 * send its KEEPALIVE, and the peer's hold timer would end the
-		 * session.  Its next acknowledgement gives the real one. */
+		/* no window of the peer's seen (e.g. the card died during a
+		 * standby's bulk copy, before a segment of the peer's came):
+		 * one segment's worth, enough for a KEEPALIVE -- a socket
+		 * rebuilt with none would wait for its zero-window probe to
+		 * draw the peer's window.  The peer's next acknowledgement
+		 * gives the real one. */
 		st->snd_wnd = st->mss ? st->mss : 536;
 		st->snd_wl1 = rcv_nxt;
 	}
