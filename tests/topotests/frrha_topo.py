@@ -214,6 +214,12 @@ class RedundantRouter:
         """After start_topology, before start_router: same MAC on both
         cards' line interfaces, counters on the bridges, nobody on the line
         (hard's election puts the active card there)."""
+        # both cards off the line first, as at power-up: the line
+        # interfaces come up below and send at once (IPv6 MLD reports,
+        # router solicitations); with the counters installed before the
+        # ports were blocked, such a frame from card b was forwarded and
+        # counted as card b on the line (seen once in CI, 2 frames)
+        self._install_mastership()
         for li, (switch, ifname) in enumerate(self.lines):
             mac = _card_mac(router_index, li)
             for side in self.cards:
@@ -236,7 +242,6 @@ class RedundantRouter:
                 )
                 self.card(side).cmd_raises("ip link set %s up" % ifname)
         self._install_counters()
-        self._install_mastership()
         for side in self.cards:
             self.bgp_inbound_gate(side, True)
             self.ospf_gate(side, True)
