@@ -167,6 +167,12 @@ struct bgp_ha_session {
 	/* new active: tcp was rebuilt from the shadow (the old card died);
 	 * tcp_cut: with a message of ours cut, only to be closed */
 	bool tcp_built, tcp_cut;
+	/* new active, since a takeover with a rebuilt connection: whether the
+	 * peer took a segment of the rebuilt socket (it echoed its clock),
+	 * and how far (ms) that clock was behind the last the peer had taken,
+	 * moved forward then (bgp_ha_conn_clock_check) */
+	bool clock_checked, clock_confirmed;
+	uint32_t clock_behind_ms;
 	/* what the peer has from us (its Adj-RIB-Out as sent), from our
 	 * UPDATEs as the gate saw them leave (on the active, of the
 	 * connection with adj_out_lport/rport; on the standby, as replicated);
@@ -224,6 +230,8 @@ static bool bgp_ha_hold_peers;
 /* standby, for tests: the replicated messages are kept, not fed to bgpd
  * (a standby bgpd that is behind; "debug redundancy bgp standby-feed-paused") */
 static bool bgp_ha_feed_paused;
+/* (a test's: see debug_redundancy_bgp_rebuilt_clock_behind) */
+static uint32_t bgp_ha_test_clock_behind_ms;
 
 /*
  * A graceful switchover is refused while the standby's bgpd has more than
@@ -255,6 +263,9 @@ static struct {
 
 static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
 				   struct peer_connection *c, bool bulk, bool new_session);
+struct bgp_ha_conn;
+static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s,
+				    uint32_t tsecr);
 static bool bgp_ha_apply_adj_out(const uint8_t *data, size_t len, char *err, size_t errlen);
 static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how,
 				      struct peer *withdraw_to);
@@ -1153,11 +1164,11 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 				sh->snd_acked = msg->send_acked;
 			if (msg->send_boundary > sh->snd_boundary)
 				sh->snd_boundary = msg->send_boundary;
-			if (opt.tstamp && !sh->have_tsval) {
-				sh->have_tsval = true;
-				sh->tsval = msg->timestamp;
-				sh->tsval_at_ms = bgp_ha_now_ms();
-			}
+			/* our clock as the active read it -- late, if this
+			 * delta waited (e.g. in a bulk copy behind a table):
+			 * kept only where it is ahead of the record's */
+			if (opt.tstamp)
+				ha_tcp_shadow_clock(sh, msg->timestamp, bgp_ha_now_ms());
 			/* the windows as the active's record had them (a segment
 			 * replicated later updates them as usual) */
 			if (msg->peer_window_known) {
@@ -1221,6 +1232,14 @@ struct bgp_ha_conn {
 	bool from_syn;		     /* followed from its first byte */
 	uint64_t out_ticket;	     /* of our last segment held (see bgp_ha_gate_packet) */
 	uint64_t used;		     /* for reuse of the least recently used; 0: free */
+	/* rebuilt after the death of the old active card: its timestamp clock
+	 * (from clock_from on) is checked against the peer's echoes until the
+	 * peer echoes one of its own -- see bgp_ha_conn_clock_check */
+	bool clock_unconfirmed;
+	uint32_t clock_from;	/* the socket's clock ... */
+	uint64_t clock_from_ms; /* ... at this time */
+	uint32_t clock_echo;	/* the peer's last echo ahead of our clock */
+	struct event *t_clock;
 };
 
 #define BGP_HA_CONNS 1024
@@ -1304,6 +1323,8 @@ static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
 	a->ack_replicated = 0;
 	a->from_syn = false;
 	a->out_ticket = 0;
+	a->clock_unconfirmed = false;
+	EVENT_OFF(a->t_clock);
 	a->used = ++gate.clock;
 	return a;
 }
@@ -1312,6 +1333,8 @@ static void bgp_ha_conns_clear(void)
 {
 	for (int i = 0; i < BGP_HA_CONNS; i++) {
 		ha_tcp_shadow_clear(&gate.conns[i].shadow);
+		gate.conns[i].clock_unconfirmed = false;
+		EVENT_OFF(gate.conns[i].t_clock);
 		gate.conns[i].used = 0;
 	}
 }
@@ -1421,6 +1444,8 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 			bgp_ha_gate_accept(id);
 		return;
 	}
+	if (!out && seg.has_ts && conn->clock_unconfirmed)
+		bgp_ha_conn_clock_check(conn, sess, seg.tsecr);
 	aseq = out ? conn->shadow.snd_seq : conn->shadow.rcv_seq;
 	aoff = out ? conn->shadow.snd_offset : conn->shadow.rcv_offset;
 	ss = (struct ha_tcp_shadow_segment){ .outbound = out,
@@ -1573,7 +1598,8 @@ static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *
  * peer's next byte at offset replayed of its stream: followed by the gate
  * as if its SYNs had been seen -- our stream's offsets start at its send
  * queue, whose bytes the peer may not have. */
-static void bgp_ha_conn_adopted(const struct ha_tcp_state *st, uint64_t replayed)
+static void bgp_ha_conn_adopted(struct bgp_ha_session *s, const struct ha_tcp_state *st,
+				uint64_t replayed)
 {
 	struct bgp_ha_conn *conn = bgp_ha_conn_new(&st->local, &st->remote);
 	struct ha_tcp_shadow *sh = &conn->shadow;
@@ -1605,6 +1631,102 @@ static void bgp_ha_conn_adopted(const struct ha_tcp_state *st, uint64_t replayed
 		sh->peer_window = wnd > UINT16_MAX ? UINT16_MAX : wnd;
 		sh->peer_window_seq = st->snd_wl1;
 	}
+	/* a connection rebuilt from a record: its clock, an estimate, is
+	 * checked against what the peer took (a graceful handover's or a
+	 * dead bgpd's is the socket's own) */
+	conn->clock_unconfirmed = s->tcp_built && st->tstamp;
+	conn->clock_from = st->timestamp;
+	conn->clock_from_ms = bgp_ha_now_ms();
+	s->clock_checked = conn->clock_unconfirmed;
+	s->clock_confirmed = false;
+	s->clock_behind_ms = 0;
+}
+
+/*
+ * New active, a connection rebuilt after the death of the old active
+ * card: its timestamp clock is the standby's estimate of the old card's,
+ * which lags when what it was taken from arrived late (e.g. a bulk copy's
+ * record, read behind a table).  The peer drops every segment whose TSval
+ * is behind the last it took (PAWS, RFC 7323) -- and its hold timer
+ * expires.  Each segment of the peer echoes that TSval (TSecr): while it
+ * is ahead of the socket's clock, the clock is moved forward past it; the
+ * peer takes the next retransmission.  The check ends once the peer
+ * echoes a TSval of the rebuilt socket's own.
+ */
+static void bgp_ha_conn_clock_fix(struct event *ev)
+{
+	struct bgp_ha_conn *conn = EVENT_ARG(ev);
+	char addr[INET6_ADDRSTRLEN];
+	struct bgp_ha_session *s;
+	struct peer_connection *c;
+	struct peer *peer;
+	uint32_t ours = 0;
+	socklen_t len = sizeof(ours);
+	int ret = -1;
+
+	bgp_ha_sockaddr_str(&conn->remote, addr, sizeof(addr));
+	if (!conn->clock_unconfirmed || !(s = bgp_ha_session_find(addr, false)) ||
+	    !(peer = bgp_ha_peer(s->peer)))
+		return;
+	c = peer->connection;
+	if (c->fd < 0 || !peer_established(c) ||
+	    s->adj_out_lport != bgp_ha_sockaddr_port(&conn->local) ||
+	    s->adj_out_rport != bgp_ha_sockaddr_port(&conn->remote) ||
+	    getsockopt(c->fd, IPPROTO_TCP, TCP_TIMESTAMP, &ours, &len) < 0)
+		return;
+	if ((int32_t)(conn->clock_echo - ours) <= 0) {
+		/* the socket's clock is past the echo (the card's guess of it
+		 * was short: the socket was made earlier): the echo was its
+		 * own, or one it has passed -- the check ends */
+		conn->clock_unconfirmed = false;
+		s->clock_confirmed = true;
+		return;
+	}
+	/* bgpd's I/O thread writes under this lock: none while the socket
+	 * is in repair mode, where a write would fail */
+	frr_with_mutex (&c->io_mtx) {
+		frr_with_privs (&bgpd_privs) {
+			ret = ha_tcp_clock_advance(c->fd, conn->clock_echo + 1);
+		}
+	}
+	if (ret < 0) {
+		zlog_err("frr-ha: session %s: its rebuilt connection's TCP clock is %u ms behind the last the peer took, and cannot be moved forward (%s): the peer drops our segments until it catches up",
+			 s->peer, conn->clock_echo - ours, safe_strerror(errno));
+		return;
+	}
+	if (conn->clock_echo - ours > s->clock_behind_ms)
+		s->clock_behind_ms = conn->clock_echo - ours;
+	conn->clock_from = conn->clock_echo + 1;
+	conn->clock_from_ms = bgp_ha_now_ms();
+	zlog_warn("frr-ha: session %s: its rebuilt connection's TCP clock was %u ms behind the last the peer took (which would drop our segments): moved forward",
+		  s->peer, conn->clock_echo - ours);
+}
+
+/* The gate, a segment of the peer with its echo of our clock, on a
+ * connection whose clock is not confirmed yet. */
+static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s,
+				    uint32_t tsecr)
+{
+	/* the socket's clock now, as far as this card can tell without
+	 * asking it (a tick of slack) */
+	uint32_t ours = conn->clock_from + (uint32_t)(bgp_ha_now_ms() - conn->clock_from_ms) + 2;
+
+	if ((int32_t)(tsecr - conn->clock_from) < 0)
+		/* the echo of a TSval older than the socket's clock: no harm */
+		return;
+	if ((int32_t)(tsecr - ours) <= 0) {
+		/* the echo of a TSval of the socket's own: the peer took a
+		 * segment of it */
+		conn->clock_unconfirmed = false;
+		s->clock_confirmed = true;
+		EVENT_OFF(conn->t_clock);
+		return;
+	}
+	if (conn->t_clock && (int32_t)(tsecr - conn->clock_echo) <= 0)
+		return;
+	conn->clock_echo = tsecr;
+	/* from the event loop: the gate is also read inside bgpd's tasks */
+	event_add_event(bm->master, bgp_ha_conn_clock_fix, conn, 0, &conn->t_clock);
 }
 
 /* Bind the queue: on the active, hold the segments until the standby has
@@ -2454,7 +2576,7 @@ static bool bgp_ha_adopt(struct bgp_ha_session *s, bool *reset, char *err, size_
 	replayed = open_rcvd_len + BGP_HEADER_SIZE;
 	frr_each (bgp_ha_msgs, &log, m)
 		replayed += m->len;
-	bgp_ha_conn_adopted(&st, replayed);
+	bgp_ha_conn_adopted(s, &st, replayed);
 	/* ... and what the peer has from us follows our UPDATEs on it; bgpd's
 	 * re-advertisement of its table, once Established, leaves out what
 	 * the peer has */
@@ -2833,7 +2955,7 @@ static bool bgp_ha_adopt_mirrored(struct bgp_ha_session *s, struct peer *peer,
 	/* the record goes on as it is (KEEPALIVEs counted included): the
 	 * re-created receive queue starts where it ends */
 	replayed = bgp_ha_stream_bytes(s);
-	bgp_ha_conn_adopted(st, replayed);
+	bgp_ha_conn_adopted(s, st, replayed);
 	s->adj_out_lport = bgp_ha_sockaddr_port(&st->local);
 	s->adj_out_rport = bgp_ha_sockaddr_port(&st->remote);
 	s->adj_out_forced = true;
@@ -3177,6 +3299,11 @@ static void bgp_ha_rebuild_all(void)
 		 * closed in order (bgp_ha_adopt resets the session) -- the peer
 		 * learns it now, not from its hold timer */
 		s->tcp_cut = cut;
+		/* (tests: an estimate of the clock that lags) */
+		if (st.tstamp && bgp_ha_test_clock_behind_ms) {
+			st.timestamp -= bgp_ha_test_clock_behind_ms;
+			st.timestamp += st.timestamp & 1;
+		}
 		/* what bgpd read ends where the record ends */
 		st.bytes_received = bgp_ha_stream_bytes(s) - s->rx_base + st.rcvq_len;
 		slen = ha_tcp_state_encode(&st, NULL, 0);
@@ -3471,6 +3598,23 @@ DEFPY_HIDDEN(
 	return CMD_SUCCESS;
 }
 
+/* For tests of a rebuilt connection whose clock lags what the peer took
+ * (bgp_ha_conn_clock_fix): what a takeover after the death of the active
+ * card rebuilds is set back by msec (0: not). */
+DEFPY_HIDDEN(
+	debug_redundancy_bgp_rebuilt_clock_behind, debug_redundancy_bgp_rebuilt_clock_behind_cmd,
+	"debug redundancy bgp rebuilt-clock-behind (0-3600000)$msec",
+	DEBUG_STR
+	"Router redundancy (frr-ha)\n" BGP_STR
+	"Connections rebuilt after the death of the active card start their TCP timestamp clock behind the record's\n"
+	"Milliseconds behind (0: not)\n")
+{
+	bgp_ha_test_clock_behind_ms = msec;
+	zlog_notice("frr-ha: connections rebuilt after the death of the active card start their TCP clock %ld ms behind the record's (a test)",
+		    msec);
+	return CMD_SUCCESS;
+}
+
 DEFPY(bgp_ha_max_standby_backlog, bgp_ha_max_standby_backlog_cmd,
       "redundancy switchover-max-standby-backlog (0-4294967295)$limit",
       "Router redundancy (frr-ha)\n"
@@ -3699,6 +3843,17 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 						    s->adj_out.stale_withdrawn);
 				/* the replicated messages bgpd had not processed
 				 * as standby when it took the session over */
+				/* a rebuilt connection's clock, as the peer took
+				 * it (bgp_ha_conn_clock_fix) */
+				if (s->clock_checked) {
+					json_object *jc = json_object_new_object();
+
+					json_object_boolean_add(jc, "confirmedByPeer",
+								s->clock_confirmed);
+					json_object_int_add(jc, "behindPeerMsec",
+							    s->clock_behind_ms);
+					json_object_object_add(ja, "rebuiltTcpClock", jc);
+				}
 				json_object_int_add(ja, "backlogAtTakeover", s->backlog_at_takeover);
 				json_object_int_add(ja, "backlogLeft", s->backlog);
 				if (s->backlog_at_takeover && !s->backlog)
@@ -3800,6 +3955,7 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	ha_module_on_session_state(bgp_ha_session_state);
 	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_standby_feed_cmd);
+	install_element(ENABLE_NODE, &debug_redundancy_bgp_rebuilt_clock_behind_cmd);
 	install_element(BGP_NODE, &bgp_ha_max_standby_backlog_cmd);
 	install_element(BGP_NODE, &no_bgp_ha_max_standby_backlog_cmd);
 	hook_register(bgp_inst_config_write, bgp_ha_config_write);

@@ -94,6 +94,26 @@ int ha_tcp_thaw(int fd)
 	return 0;
 }
 
+int ha_tcp_clock_advance(int fd, uint32_t tsval)
+{
+	int on = 1, off = TCP_REPAIR_OFF_NO_WP, saved;
+
+	tsval += tsval & 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) < 0)
+		return -1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &tsval, sizeof(tsval)) < 0) {
+		saved = errno;
+		setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		errno = saved;
+		return -1;
+	}
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
+		return -1;
+	/* leaving repair mode ended its forced port reuse (ha_tcp_thaw) */
+	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+}
+
 void ha_tcp_state_clear(struct ha_tcp_state *st)
 {
 	free(st->sndq);

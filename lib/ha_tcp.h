@@ -62,6 +62,16 @@ extern int ha_tcp_freeze(int fd);
  * afterwards, whatever it had before. */
 extern int ha_tcp_thaw(int fd);
 
+/*
+ * Move an established socket's TCP timestamp clock forward to tsval (made
+ * even: an odd TCP_TIMESTAMP selects a microsecond clock), the connection
+ * going on as it was: briefly in repair mode, left without a window
+ * probe.  The caller keeps every write to the socket off meanwhile (a
+ * write in repair mode fails, EINVAL).  The socket has SO_REUSEADDR
+ * afterwards, as after ha_tcp_thaw.  0 or -1 (errno).
+ */
+extern int ha_tcp_clock_advance(int fd, uint32_t tsval);
+
 /* Read the state of a frozen, established socket.  Allocates the queues
  * (ha_tcp_state_clear frees them).  0, or -1 with the reason in err. */
 extern int ha_tcp_dump(int fd, struct ha_tcp_state *st, char *err, size_t errlen);

@@ -131,6 +131,21 @@ static int ha_tcp_shadow_follow(struct ha_tcp_shadow *s, char *err, size_t errle
 	return 0;
 }
 
+uint32_t ha_tcp_shadow_clock_at(const struct ha_tcp_shadow *s, uint64_t now_ms)
+{
+	return s->tsval + (uint32_t)(now_ms - s->tsval_at_ms);
+}
+
+void ha_tcp_shadow_clock(struct ha_tcp_shadow *s, uint32_t tsval, uint64_t now_ms)
+{
+	/* (serial arithmetic: the clock wraps) */
+	if (s->have_tsval && (int32_t)(tsval - ha_tcp_shadow_clock_at(s, now_ms)) <= 0)
+		return;
+	s->have_tsval = true;
+	s->tsval = tsval;
+	s->tsval_at_ms = now_ms;
+}
+
 int ha_tcp_shadow_segment(struct ha_tcp_shadow *s, const struct ha_tcp_shadow_segment *seg,
 			  uint64_t now_ms, char *err, size_t errlen)
 {
@@ -140,11 +155,8 @@ int ha_tcp_shadow_segment(struct ha_tcp_shadow *s, const struct ha_tcp_shadow_se
 		s->have_our_window = true;
 		s->our_window = seg->window;
 		s->our_ack = seg->ack;
-		if (seg->has_ts && (!s->have_tsval || (int32_t)(seg->tsval - s->tsval) >= 0)) {
-			s->have_tsval = true;
-			s->tsval = seg->tsval;
-			s->tsval_at_ms = now_ms;
-		}
+		if (seg->has_ts)
+			ha_tcp_shadow_clock(s, seg->tsval, now_ms);
 		if (!seg->len)
 			return 0;
 		ha_tcp_shadow_anchor(s, true, seg->seq, seg->offset);
@@ -254,7 +266,7 @@ static int ha_tcp_shadow_build_state(const struct ha_tcp_shadow *s, const struct
 	/* our clock went on since our last segment; one more tick keeps our
 	 * next TSval strictly ahead of every one the peer saw */
 	if (st->tstamp) {
-		st->timestamp = s->tsval + (uint32_t)(now_ms - s->tsval_at_ms) + 1;
+		st->timestamp = ha_tcp_shadow_clock_at(s, now_ms) + 1;
 		/* a millisecond clock, like the connection's own: for TCP_REPAIR
 		 * (Linux >= 6.7) the lowest bit of TCP_TIMESTAMP selects a
 		 * microsecond clock -- whose TSvals the next card to rebuild

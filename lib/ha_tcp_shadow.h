@@ -102,6 +102,17 @@ extern void ha_tcp_shadow_anchor(struct ha_tcp_shadow *s, bool outbound, uint32_
 extern void ha_tcp_shadow_rebase(struct ha_tcp_shadow *s, uint64_t boundary);
 
 /*
+ * A TSval of ours, read now_ms on the caller's clock (or applied then: a
+ * value late to arrive is older than it looks).  The record keeps
+ * whichever estimate of our clock is further ahead now -- this one, or
+ * the one it had, gone on since -- each being at most what the clock
+ * really was: a late or older value never sets the clock back.
+ */
+extern void ha_tcp_shadow_clock(struct ha_tcp_shadow *s, uint32_t tsval, uint64_t now_ms);
+/* The record's estimate of our TSval at now_ms (have_tsval: known). */
+extern uint32_t ha_tcp_shadow_clock_at(const struct ha_tcp_shadow *s, uint64_t now_ms);
+
+/*
  * Take in a segment at ms on the caller's clock.  -1 with the reason in
  * err when it breaks the connection's record: our stream no longer parses
  * as BGP messages, or holds more than a connection can.

@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +131,24 @@ static void wait_all_acked(int fd)
 	assert_int_equal(unacked(fd), 0);
 }
 
+/* The connection carried on by restored goes on both ways, the client
+ * never having seen a reset or a close; then all three are closed. */
+static void goes_on_then_closed(int client, int restored, int lfd)
+{
+	char buf[4];
+
+	assert_int_equal(send(client, "more", 4, 0), 4);
+	read_exact(restored, buf, 4);
+	assert_memory_equal(buf, "more", 4);
+	assert_int_equal(send(restored, "pong", 4, 0), 4);
+	read_exact(client, buf, 4);
+	assert_memory_equal(buf, "pong", 4);
+	assert_int_equal(tcp_state(client), 1 /* TCP_ESTABLISHED */);
+	close(client);
+	close(restored);
+	close(lfd);
+}
+
 /* What the peer sends to a frozen socket is neither acknowledged nor
  * lost: the peer sends it again, to the socket that carries the
  * connection on -- or, when the freeze is undone, to the same socket. */
@@ -210,17 +229,7 @@ static void test_connection_moves_to_a_new_socket(void **state)
 	/* the unread bytes are there, in order, and the stream goes on */
 	read_exact(restored, buf, 5);
 	assert_memory_equal(buf, "hello", 5);
-	assert_int_equal(send(client, "more", 4, 0), 4);
-	read_exact(restored, buf, 4);
-	assert_memory_equal(buf, "more", 4);
-	assert_int_equal(send(restored, "pong", 4, 0), 4);
-	read_exact(client, buf, 4);
-	assert_memory_equal(buf, "pong", 4);
-	/* the client never saw a reset or a close */
-	assert_int_equal(tcp_state(client), 1 /* TCP_ESTABLISHED */);
-	close(client);
-	close(restored);
-	close(lfd);
+	goes_on_then_closed(client, restored, lfd);
 }
 
 /* A connection carried on by a re-created socket and later closed (its
@@ -432,6 +441,64 @@ static void test_refusals(void **state)
 	close(fd);
 }
 
+static uint32_t tcp_clock(int fd)
+{
+	uint32_t ts = 0;
+	socklen_t len = sizeof(ts);
+
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &ts, &len), 0);
+	return ts;
+}
+
+/* Bytes arrive on fd within ms, or not. */
+static bool arrives_within(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/* A re-created socket whose timestamp clock is behind the last TSval the
+ * peer took from the connection: the peer drops its segments (PAWS, RFC
+ * 7323) -- until its clock is moved forward, live, past that TSval: its
+ * next retransmission is taken, the connection never reset. */
+static void test_clock_behind_the_peer_advanced(void **state)
+{
+	struct ha_tcp_state st;
+	char err[256] = "", buf[64];
+	int lfd, client, server, restored;
+	uint32_t seen;
+
+	connect_pair_on(PORT + 9, &lfd, &client, &server);
+	assert_int_equal(send(server, "ping", 4, 0), 4);
+	read_exact(client, buf, 4);
+	assert_int_equal(ha_tcp_freeze(server), 0);
+	assert_int_equal(ha_tcp_dump(server, &st, err, sizeof(err)), 0);
+	close(server);
+	assert_true(st.tstamp);
+	/* the last TSval the client took is at most the dumped clock */
+	seen = st.timestamp;
+	st.timestamp -= 60000; /* a minute behind */
+	restored = ha_tcp_restore(&st, err, sizeof(err));
+	if (restored < 0)
+		fail_msg("restore: %s", err);
+	ha_tcp_state_clear(&st);
+
+	assert_int_equal(send(restored, "late", 4, 0), 4);
+	/* dropped by the client, however often sent again */
+	assert_false(arrives_within(client, 1500));
+
+	assert_int_equal(ha_tcp_clock_advance(restored, seen + 1), 0);
+	assert_true((int32_t)(tcp_clock(restored) - (seen + 1)) >= 0);
+	/* a millisecond clock still (an odd value would select microseconds) */
+	assert_int_equal(tcp_clock(restored) & 1, 0);
+	/* the next retransmission (its backoff: seconds) is taken */
+	assert_true(arrives_within(client, 10000));
+	read_exact(client, buf, 4);
+	assert_memory_equal(buf, "late", 4);
+	goes_on_then_closed(client, restored, lfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_application_buffers_follow),
 		cmocka_unit_test(test_restored_frozen_until_resumed),
 		cmocka_unit_test(test_restored_socket_lets_the_port_be_listened_on),
+		cmocka_unit_test(test_clock_behind_the_peer_advanced),
 		cmocka_unit_test(test_refusals),
 	};
 

@@ -176,8 +176,9 @@ static void test_follows_our_messages(void **state)
 	assert_int_equal(st.unsent_len, 0);
 	assert_int_equal(st.rcv_seq, 5000);
 	assert_int_equal(st.rcvq_len, 0);
-	/* our clock: the last TSval (at 20 ms) moved on by 5 ms, and one */
-	assert_int_equal(st.timestamp, 70000 + 5 + 1);
+	/* our clock: its TSval as first seen (at 10 ms: seen again at 20, it
+	 * was no later than that) moved on by 15 ms, and one */
+	assert_int_equal(st.timestamp, 70000 + 15 + 1);
 	assert_true(st.have_window);
 	assert_int_equal(st.snd_wnd, 300u << 7);
 	assert_int_equal(st.rcv_wnd, 100u << 2);
@@ -223,6 +224,46 @@ static void test_windows_not_seen(void **state)
 	assert_int_equal(st.snd_wnd, 1448);
 	assert_int_equal(st.rcv_wnd, 100u << 2);
 	ha_tcp_state_clear(&st);
+	ha_tcp_shadow_clear(&s);
+}
+
+/* Our clock, from TSvals read (or applied) at different times: the record
+ * keeps the estimate further ahead; a value that arrives late, older
+ * than the clock as it has gone on since, never sets it back (a rebuilt
+ * connection behind what the peer saw has its segments dropped). */
+static void test_clock_never_set_back(void **state)
+{
+	struct ha_tcp_shadow s;
+	struct ha_tcp_shadow_segment seg = { .outbound = true, .seq = 1000, .has_ts = true };
+	char err[256] = "";
+
+	ha_tcp_shadow_init(&s);
+	assert_false(s.have_tsval);
+	ha_tcp_shadow_clock(&s, 50000, 1000);
+	assert_true(s.have_tsval);
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 3000), 52000);
+	/* a value read 1.5 s before this one, applied late */
+	ha_tcp_shadow_clock(&s, 50500, 3000);
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 3000), 52000);
+	/* the same from a segment */
+	seg.tsval = 51000;
+	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 3000, err, sizeof(err)), 0);
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 4000), 53000);
+	/* a fresher one moves the clock forward */
+	ha_tcp_shadow_clock(&s, 60000, 4000);
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 4000), 60000);
+	seg.tsval = 60500;
+	assert_int_equal(ha_tcp_shadow_segment(&s, &seg, 4100, err, sizeof(err)), 0);
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 4100), 60500);
+	ha_tcp_shadow_clear(&s);
+	/* across the wrap of the 32-bit clock */
+	ha_tcp_shadow_init(&s);
+	ha_tcp_shadow_clock(&s, 0xffffff00u, 5000);
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 5000), 0xffffff00u);
+	ha_tcp_shadow_clock(&s, 0x100, 5100);
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 5100), 0x100);
+	ha_tcp_shadow_clock(&s, 0xffffff80u, 5200); /* older */
+	assert_int_equal(ha_tcp_shadow_clock_at(&s, 5200), 0x164);
 	ha_tcp_shadow_clear(&s);
 }
 
@@ -509,6 +550,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follows_our_messages),
 		cmocka_unit_test(test_windows_not_seen),
+		cmocka_unit_test(test_clock_never_set_back),
 		cmocka_unit_test(test_receive_queue_from_the_peer_bytes),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_connection_rebuilt_after_the_card_died),
