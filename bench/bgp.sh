@@ -9,6 +9,9 @@
 #
 #   bench/bgp.sh [PREFIXES]      (default 100000)
 #   FRRHA_BENCH_ONLY=learn       the learning figures only
+#   FRRHA_BENCH_ONLY=kill-during-copy  only a card death during the bulk copy
+#                                after a switchover (BIRD's view, the clock);
+#                                FRRHA_BENCH_KILL_AFTER=S: S s after the command
 #   FRRHA_BENCH_CPUS=cards       each card on a CPU of its own (card a and the
 #                                plain FRR router on CPU 0, card b and BIRD on 1)
 #   FRRHA_BENCH_CPUS=standby-alone  the same with BIRD on CPU 0: card b alone on 1
@@ -28,6 +31,12 @@ cd "$TOP/tests/topotests"
 import json, sys
 r = json.load(open(sys.argv[1]))
 print(json.dumps(r, indent=1))
+if "card_kill_during_the_copy" in r:  # FRRHA_BENCH_ONLY=kill-during-copy
+    k = r["card_kill_during_the_copy"]
+    print("card b killed %.1f s after the switchover to it, card a's bgpd replication %s: taken over: %s; rebuilt TCP clock: %s; BIRD noticed: %s"
+          % (k["switchover_to_kill_s"], k["card_a_bgpd_replication_at_kill"], k["last_takeover"],
+             k["rebuilt_tcp_clock"], k["bird_noticed"]))
+    sys.exit(0)
 l = r["learn_table_s"]
 print("cards' heartbeat (interval ms, multiplier): %s" % r.get("heartbeat", "50 4 (default)"))
 print("CPUs: %s" % r.get("cpus", "shared"))

@@ -3480,9 +3480,11 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
  */
 #define BGP_HA_POLL_USEC 250
 
-/* polls made, of the gate's queue and of the data channel */
+/* polls made, of the gate's queue and of the data channel; and each poll
+ * point reached (whether it polled or not) */
 static struct {
 	uint64_t gate, channel;
+	uint64_t at_message, at_prefix, at_best_path, at_route_to_zebra;
 } poll_stats;
 
 static void bgp_ha_poll_point(bool every_call)
@@ -3516,6 +3518,7 @@ static void bgp_ha_poll_point(bool every_call)
 
 static int bgp_ha_poll_on_packet(struct peer *peer, uint8_t type, bgp_size_t size, struct stream *st)
 {
+	poll_stats.at_message++;
 	bgp_ha_poll_point(true);
 	return 0;
 }
@@ -3523,12 +3526,14 @@ static int bgp_ha_poll_on_packet(struct peer *peer, uint8_t type, bgp_size_t siz
 static int bgp_ha_poll_on_prefix(struct bgp *bgp, afi_t afi, safi_t safi, struct bgp_dest *dest,
 				 struct peer *peer, bool withdraw)
 {
+	poll_stats.at_prefix++;
 	bgp_ha_poll_point(false);
 	return 0;
 }
 
 static int bgp_ha_poll_on_route_to_zebra(struct bgp *bgp, const struct prefix *p, bool install)
 {
+	poll_stats.at_route_to_zebra++;
 	bgp_ha_poll_point(false);
 	return 0;
 }
@@ -3537,6 +3542,7 @@ static int bgp_ha_poll_on_best_path(struct bgp *bgp, afi_t afi, safi_t safi, str
 				    struct bgp_path_info *old_select,
 				    struct bgp_path_info *new_select)
 {
+	poll_stats.at_best_path++;
 	bgp_ha_poll_point(false);
 	return 0;
 }
@@ -3663,7 +3669,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 	struct ha_repl *repl = ha_module_repl();
 	enum ha_role role = repl ? ha_repl_role(repl) : HA_ROLE_INIT;
 	struct bgp_ha_session *s;
-	json_object *json = NULL, *jsessions = NULL, *jgate, *jpoll;
+	json_object *json = NULL, *jsessions = NULL, *jgate, *jpoll, *jreached;
 
 	if (uj) {
 		json = json_object_new_object();
@@ -3721,6 +3727,12 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		jpoll = json_object_new_object();
 		json_object_int_add(jpoll, "gateQueue", poll_stats.gate);
 		json_object_int_add(jpoll, "dataChannel", poll_stats.channel);
+		jreached = json_object_new_object();
+		json_object_int_add(jreached, "messages", poll_stats.at_message);
+		json_object_int_add(jreached, "prefixes", poll_stats.at_prefix);
+		json_object_int_add(jreached, "bestPaths", poll_stats.at_best_path);
+		json_object_int_add(jreached, "routesToZebra", poll_stats.at_route_to_zebra);
+		json_object_object_add(jpoll, "pointsReached", jreached);
 		json_object_object_add(json, "pollsBetweenTasks", jpoll);
 	} else {
 		vty_out(vty, "BGP sessions replicated by bgpd-ha (this card: %s)\n",

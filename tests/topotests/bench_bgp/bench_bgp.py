@@ -52,7 +52,9 @@ from frrha_topo import (RedundantRouter, daemon_rss_mb, log_lines, log_time, pin
 R1 = None
 N = int(os.environ.get("FRRHA_BENCH_PREFIXES", "100000"))
 REPEATS = int(os.environ.get("FRRHA_BENCH_REPEATS", "3"))
-# FRRHA_BENCH_ONLY=learn: the learning figures only (for profiling them)
+# FRRHA_BENCH_ONLY=learn: the learning figures only (for profiling them);
+# kill-during-copy: only a card death during the bulk copy that follows a
+# switchover (_kill_during_copy)
 ONLY = os.environ.get("FRRHA_BENCH_ONLY", "")
 # FRRHA_BENCH_CPUS=cards: every process of r1's card a and of r0 on CPU 0,
 # of r1's card b and of BIRD on CPU 1 -- each card with a CPU of its own,
@@ -310,12 +312,117 @@ def _bird_noticed(before):
     return after["bgpState"] != "Established" or after["since"] != before["since"]
 
 
+def _standby_backlog():
+    return R1.vtysh_json("a", "show redundancy bgp json").get("standbyBacklog", {})
+
+
+def _switchover_a_to_b():
+    """redundancy switchover on card a, refused while the standby's bgpd is
+    behind (its backlog over the limit), retried once it has caught up, as
+    an operator would (the standby's report is a snapshot: its backlog also
+    grows again, e.g. when a resolved next hop makes bgpd select every best
+    path again).  Returns what the accepted one started from: BIRD's view
+    before it, the standby's bgpd's messages behind, its time; and the
+    refusals."""
+    first = _standby_backlog()
+    refused_at = time.time()
+    refusals = []
+    while True:
+        before = R1.bird_session_view("b1")
+        behind = R1.bgp_session("b", "10.0.1.3").get("standbyBgpd", {}).get("messagesBehind")
+        last = R1.redundancy("a").get("lastSwitchover", {}).get("id", 0)
+        start = time.time()
+        assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+        ok, diff = wait_for(
+            lambda: {"ended or on its way": R1.redundancy("a")["lastSwitchover"]["id"] == last + 1
+                     and (not R1.redundancy("a")["lastSwitchover"]["inProgress"]
+                          or R1.role("a") != "active")},
+            {"ended or on its way": True},
+            title="the switchover refused, or on its way",
+        )
+        assert ok, diff
+        result = R1.redundancy("a")["lastSwitchover"]["result"]
+        if "refused" not in result:
+            break
+        assert "not processed yet" in result, result
+        refusals.append(result)
+        assert len(refusals) < 100 and time.time() - refused_at < 600, refusals
+        ok, diff = wait_for(
+            lambda: {"under": _standby_backlog()["total"]
+                     <= max(1, _standby_backlog()["limit"])},
+            {"under": True},
+            count=1200,
+            wait=0.5,
+            title="the standby's bgpd caught up",
+        )
+        assert ok, diff
+    return {"bird_before": before, "standby_behind": behind, "start": start,
+            "first_backlog": first, "refusals": refusals, "refused_at": refused_at}
+
+
+def _kill_during_copy(results):
+    """FRRHA_BENCH_ONLY=kill-during-copy: card a learns the table, a
+    graceful switchover makes card b active, and card b dies as soon as
+    card a is standby -- still taking card b's bulk copy in, its bgpd busy
+    with the table.  Card a takes over again from what it has; BIRD
+    watched over its hold time (seen once in session 16: BIRD's hold timer
+    ended the session).  What the takeover found of the rebuilt
+    connection's clock is recorded (afterTakeover.rebuiltTcpClock)."""
+    active = lambda c: R1.card("a").vtysh_cmd(c)
+    results["learn_s"] = _learn("r1", active)
+    _wait_settled(active, True)
+    _wait_standby_settled(True)
+    R1.wait_active("a", "redundant with the table", count=6000)
+    sw = _switchover_a_to_b()
+    before = sw["bird_before"]
+    ok, diff = wait_for(lambda: {"standby": R1.role("a")}, {"standby": "standby"},
+                        count=6000, wait=0.05, title="card a standby")
+    assert ok, diff
+    # FRRHA_BENCH_KILL_AFTER: seconds after the switchover command (at
+    # the earliest once card a is standby)
+    time.sleep(max(0.0, sw["start"] + float(os.environ.get("FRRHA_BENCH_KILL_AFTER", "0"))
+                   - time.time()))
+    module = R1.redundancy("a")
+    killed = time.time()
+    earlier = len(log_lines(R1, "a", "bgpd", "after the death of the old active card"))
+    R1.kill_card("b")
+    R1.wait_active("a", "card a took over", only_active=True, count=1200)
+    ok, diff = wait_for(
+        lambda: {"taken": len(log_lines(R1, "a", "bgpd", "after the death of the old active card"))
+                 > earlier},
+        {"taken": True}, count=600, wait=0.1, title="card a took the session over")
+    taken_over = ok
+    noticed = False
+    watch_until = time.time() + 12
+    while time.time() < watch_until:
+        noticed = noticed or _bird_noticed(before)
+        time.sleep(0.5)
+    session = R1.bgp_session("a", "10.0.1.3")
+    results["card_kill_during_the_copy"] = {
+        "switchover_to_kill_s": killed - sw["start"],
+        # card a's bgpd module's replication when card b was killed
+        "card_a_bgpd_replication_at_kill": module.get("daemons", {}).get("bgpd", {})
+        .get("replication", {}).get("state"),
+        "taken_over": taken_over,
+        "last_takeover": session.get("lastTakeover"),
+        "rebuilt_tcp_clock": session.get("afterTakeover", {}).get("rebuiltTcpClock"),
+        "bird_noticed": noticed,
+        "takeover_log": log_lines(R1, "a", "bgpd", "after the death of the old active card")[-2:]
+        + log_lines(R1, "a", "bgpd", "TCP clock was")[-2:],
+    }
+
+
 def test_bench_bgp():
     tgen = get_topogen()
     R1.wait_active("a", "boot", count=400)
     results = {"prefixes": N, "repeats": REPEATS,
                "heartbeat": HEARTBEAT or "50 4 (default)",
                "cpus": CPUS_TEXT.get(CPUS, "shared")}
+    if ONLY == "kill-during-copy":
+        _kill_during_copy(results)
+        with open(os.environ["FRRHA_BENCH_OUT"], "w") as f:
+            json.dump(results, f, indent=1)
+        return
     r0 = tgen.gears["r0"]
     plain = lambda c: r0.vtysh_cmd(c)
     active = lambda c: R1.card("a").vtysh_cmd(c)
@@ -370,49 +477,15 @@ def test_bench_bgp():
 
     # a graceful switchover right after the bulk copy, the standby's bgpd
     # still working through the table: refused, with its backlog, until it
-    # has caught up -- then retried, as an operator would (the standby's
-    # report is a snapshot: its backlog also grows again, e.g. when a
-    # resolved next hop makes bgpd select every best path again)
-    def backlog():
-        return R1.vtysh_json("a", "show redundancy bgp json").get("standbyBacklog", {})
-
-    first = backlog()
-    refused_at = time.time()
-    refusals = []
-    while True:
-        before = R1.bird_session_view("b1")
-        behind = R1.bgp_session("b", "10.0.1.3").get("standbyBgpd", {}).get("messagesBehind")
-        last = R1.redundancy("a").get("lastSwitchover", {}).get("id", 0)
-        start = time.time()
-        assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
-        ok, diff = wait_for(
-            lambda: {"ended or on its way": R1.redundancy("a")["lastSwitchover"]["id"] == last + 1
-                     and (not R1.redundancy("a")["lastSwitchover"]["inProgress"]
-                          or R1.role("a") != "active")},
-            {"ended or on its way": True},
-            title="the switchover refused, or on its way",
-        )
-        assert ok, diff
-        result = R1.redundancy("a")["lastSwitchover"]["result"]
-        if "refused" not in result:
-            break
-        assert "not processed yet" in result, result
-        refusals.append(result)
-        assert len(refusals) < 100 and time.time() - refused_at < 600, refusals
-        ok, diff = wait_for(
-            lambda: {"under": backlog()["total"] <= max(1, backlog()["limit"])},
-            {"under": True},
-            count=1200,
-            wait=0.5,
-            title="the standby's bgpd caught up",
-        )
-        assert ok, diff
+    # has caught up -- then retried, as an operator would
+    sw = _switchover_a_to_b()
+    before, behind, start = sw["bird_before"], sw["standby_behind"], sw["start"]
     results["switchover_refused_while_the_standby_is_behind"] = {
-        "standby_backlog_after_the_bulk": first.get("total"),
-        "limit": first.get("limit"),
-        "refusals": len(refusals),
-        "first_refusal": refusals[0] if refusals else None,
-        "accepted_after_s": start - refused_at,
+        "standby_backlog_after_the_bulk": sw["first_backlog"].get("total"),
+        "limit": sw["first_backlog"].get("limit"),
+        "refusals": len(sw["refusals"]),
+        "first_refusal": sw["refusals"][0] if sw["refusals"] else None,
+        "accepted_after_s": start - sw["refused_at"],
     }
     R1.wait_active("b", "switched", redundant=False, count=6000)
     noticed = False

@@ -185,6 +185,13 @@ def test_log_compacted_under_churn():
              for side in ("a", "b")}
     assert polls["a"]["gateQueue"] > 0 and polls["a"]["dataChannel"] > 0, polls
     assert polls["b"]["dataChannel"] > 0 and polls["b"]["gateQueue"] == 0, polls
+    # each of the four poll points was reached on both cards (each bgpd
+    # parses p1's messages, selects best paths and sends routes to its
+    # zebra): the hooks are in bgpd (patches/frr) and bgpd-ha is on them
+    for side in ("a", "b"):
+        reached = polls[side]["pointsReached"]
+        assert all(reached[p] > 0 for p in ("messages", "prefixes", "bestPaths",
+                                            "routesToZebra")), (side, polls)
 
 
 def test_graceful_switchovers_under_churn():
