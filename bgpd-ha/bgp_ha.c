@@ -171,7 +171,7 @@ struct bgp_ha_session {
 	 * peer took a segment of the rebuilt socket (it echoed its clock),
 	 * and how far (ms) that clock was behind the last the peer had taken,
 	 * moved forward then (bgp_ha_conn_clock_check) */
-	bool clock_checked, clock_confirmed;
+	bool clock_checked, clock_confirmed, clock_refused;
 	uint32_t clock_behind_ms;
 	/* what the peer has from us (its Adj-RIB-Out as sent), from our
 	 * UPDATEs as the gate saw them leave (on the active, of the
@@ -1639,6 +1639,7 @@ static void bgp_ha_conn_adopted(struct bgp_ha_session *s, const struct ha_tcp_st
 	conn->clock_from_ms = bgp_ha_now_ms();
 	s->clock_checked = conn->clock_unconfirmed;
 	s->clock_confirmed = false;
+	s->clock_refused = false;
 	s->clock_behind_ms = 0;
 }
 
@@ -1653,6 +1654,8 @@ static void bgp_ha_conn_adopted(struct bgp_ha_session *s, const struct ha_tcp_st
  * peer takes the next retransmission.  The check ends once the peer
  * echoes a TSval of the rebuilt socket's own.
  */
+#define BGP_HA_CLOCK_BEHIND_MAX_MS (3600u * 1000)
+
 static void bgp_ha_conn_clock_fix(struct event *ev)
 {
 	struct bgp_ha_conn *conn = EVENT_ARG(ev);
@@ -1680,6 +1683,16 @@ static void bgp_ha_conn_clock_fix(struct event *ev)
 		 * own, or one it has passed -- the check ends */
 		conn->clock_unconfirmed = false;
 		s->clock_confirmed = true;
+		return;
+	}
+	/* a lag is what the estimate missed of the old card's clock since its
+	 * last update: beyond an hour, the echo is not believed (a peer that
+	 * echoes garbage would move our clock anywhere) */
+	if (conn->clock_echo - ours > BGP_HA_CLOCK_BEHIND_MAX_MS) {
+		if (!s->clock_refused)
+			zlog_err("frr-ha: session %s: the peer echoes a TCP timestamp %u ms ahead of its rebuilt connection's clock: not believed, the clock is left as it is",
+				 s->peer, conn->clock_echo - ours);
+		s->clock_refused = true;
 		return;
 	}
 	/* bgpd's I/O thread writes under this lock: none while the socket
