@@ -232,6 +232,8 @@ static bool bgp_ha_hold_peers;
 static bool bgp_ha_feed_paused;
 /* (a test's: see debug_redundancy_bgp_rebuilt_clock_behind) */
 static uint32_t bgp_ha_test_clock_behind_ms;
+/* (a test's: see debug_redundancy_bgp_handover_stop_delay) */
+static uint32_t bgp_ha_test_stop_delay_ms;
 
 /*
  * A graceful switchover is refused while the standby's bgpd has more than
@@ -3200,11 +3202,25 @@ static void bgp_ha_stop_handed_over(struct event *ev)
 	}
 }
 
+static unsigned int bgp_ha_sessions_handed_over_not_stopped(void)
+{
+	const struct bgp_ha_session *s;
+	unsigned int n = 0;
+
+	frr_each (bgp_ha_sessions_const, &sessions, s)
+		n += s->stop_pending;
+	return n;
+}
+
 static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *arg)
 {
 	struct bgp_ha_session *s;
 
 	if (t_stop_handed_over) {
+		/* (a switchover that rolled back before bgpd let go of the
+		 * sessions handed over: first that, then the role) */
+		zlog_info("frr-ha: the sessions handed over are stopped now, before this card goes %s",
+			  ha_role_name(role));
 		EVENT_OFF(t_stop_handed_over);
 		bgp_ha_stop_handed_over(NULL);
 	}
@@ -3244,7 +3260,13 @@ static void bgp_ha_role_changed(struct ha_repl *repl, enum ha_role role, void *a
 			}
 			s->stop_pending = true;
 		}
-		event_add_event(bm->master, bgp_ha_stop_handed_over, NULL, 0, &t_stop_handed_over);
+		if (bgp_ha_test_stop_delay_ms)
+			/* (tests: see debug_redundancy_bgp_handover_stop_delay) */
+			event_add_timer_msec(bm->master, bgp_ha_stop_handed_over, NULL,
+					     bgp_ha_test_stop_delay_ms, &t_stop_handed_over);
+		else
+			event_add_event(bm->master, bgp_ha_stop_handed_over, NULL, 0,
+					&t_stop_handed_over);
 		return;
 	}
 	if (role != HA_ROLE_ACTIVE)
@@ -3634,6 +3656,21 @@ DEFPY_HIDDEN(
 	return CMD_SUCCESS;
 }
 
+/* For tests of a switchover that rolls back before this bgpd let go of
+ * the sessions it handed over (bgp_ha_role_changed runs the stop first). */
+DEFPY_HIDDEN(debug_redundancy_bgp_handover_stop_delay, debug_redundancy_bgp_handover_stop_delay_cmd,
+	     "debug redundancy bgp handover-stop-delay (0-60000)$msec",
+	     DEBUG_STR
+	     "Router redundancy (frr-ha)\n" BGP_STR
+	     "After a graceful handover, bgpd lets go of the sessions handed over this much later\n"
+	     "Milliseconds (0: at once)\n")
+{
+	bgp_ha_test_stop_delay_ms = msec;
+	zlog_notice("frr-ha: after a handover, bgpd lets go of the sessions %ld ms later (a test)",
+		    msec);
+	return CMD_SUCCESS;
+}
+
 DEFPY(bgp_ha_max_standby_backlog, bgp_ha_max_standby_backlog_cmd,
       "redundancy switchover-max-standby-backlog (0-4294967295)$limit",
       "Router redundancy (frr-ha)\n"
@@ -3693,6 +3730,10 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
 		json_object_int_add(json, "sessionsSentEverythingAgain",
 				    bgp_ha_takeovers.full_readvertisements);
+		/* handed over at a graceful switchover, and not let go of by
+		 * bgpd yet (bgp_ha_stop_handed_over) */
+		json_object_int_add(json, "sessionsHandedOverNotStopped",
+				    bgp_ha_sessions_handed_over_not_stopped());
 		json_object_int_add(json, "ackTimeoutMsec", bgp_ha_ack_timeout_msec);
 		if (bgp_ha_ack_timeout_peer[0])
 			json_object_string_add(json, "ackTimeoutPeer", bgp_ha_ack_timeout_peer);
@@ -3981,6 +4022,7 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_standby_feed_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_rebuilt_clock_behind_cmd);
+	install_element(ENABLE_NODE, &debug_redundancy_bgp_handover_stop_delay_cmd);
 	install_element(BGP_NODE, &bgp_ha_max_standby_backlog_cmd);
 	install_element(BGP_NODE, &no_bgp_ha_max_standby_backlog_cmd);
 	hook_register(bgp_inst_config_write, bgp_ha_config_write);

@@ -290,33 +290,12 @@ def _p1_network(prefix, announce):
 CHURNED_KEPT, CHURNED_GONE = "10.200.9.0/24", "10.200.8.0/24"
 
 
-def test_switchover_rolled_back_keeps_the_session():
-    """A graceful switchover that cannot complete after card a released the
-    line -- card b's mastership refuses to take it (a script driver that
-    answers no) -- rolls back to card a.  Card a's bgpd had handed the
-    session over and gone standby; it kept the frozen connection and carries
-    the session on from it: p1 notices nothing, card b drops its stale copy,
-    and the next switchovers move the session as usual.  The session's log
-    is compacted first (p1 announces and withdraws two prefixes): card a's
-    bgpd, which had stopped the peer going standby, gets p1's routes back
-    from the replay of the compacted log -- the route announced last there,
-    the one withdrawn last not."""
-    _skip_on_failure()
-    R1.wait_active("a", "redundant", count=400)
-    for prefix, announce in ((CHURNED_KEPT, True), (CHURNED_GONE, True), (CHURNED_KEPT, False),
-                             (CHURNED_GONE, False), (CHURNED_KEPT, True)):
-        _p1_network(prefix, announce)
-    for side in ("a", "b"):
-        ok, diff = wait_for(
-            lambda: {k: R1.bgp_session(side, PEER).get(k) for k in ("messagesLogged", "messagesKept")},
-            {k: R1.bgp_session("a", PEER)[k] for k in ("messagesLogged", "messagesKept")},
-            title="card %s's log of p1's messages like card a's" % side,
-        )
-        assert ok, diff
-        rec = R1.bgp_session(side, PEER)
-        # the first announcements of both prefixes and the first withdrawal
-        # of CHURNED_KEPT no longer matter
-        assert rec["messagesKept"] <= rec["messagesLogged"] - 3, (side, rec)
+def _switchover_rolled_back():
+    """redundancy switchover on card a that card b's mastership refuses (a
+    script driver that answers no) after card a released the line: it rolls
+    back to card a, which carries the session on from its own frozen
+    connection (its bgpd had stopped the peer: the messages are replayed);
+    p1 notices nothing, card b drops its stale copy."""
     R1.wait_bgp_takeover_ready("a", PEER)
     before = _p1_view()
     taken_a = R1.vtysh_json("a", "show redundancy bgp json")["sessionsTakenOver"]
@@ -371,6 +350,36 @@ def test_switchover_rolled_back_keeps_the_session():
     assert ok, diff
     hold_unchanged(_p1_view, before)
     R1.wait_active("a", "redundant again", count=400)
+
+
+def test_switchover_rolled_back_keeps_the_session():
+    """A graceful switchover that cannot complete after card a released the
+    line -- card b's mastership refuses to take it (a script driver that
+    answers no) -- rolls back to card a.  Card a's bgpd had handed the
+    session over and gone standby; it kept the frozen connection and carries
+    the session on from it: p1 notices nothing, card b drops its stale copy,
+    and the next switchovers move the session as usual.  The session's log
+    is compacted first (p1 announces and withdraws two prefixes): card a's
+    bgpd, which had stopped the peer going standby, gets p1's routes back
+    from the replay of the compacted log -- the route announced last there,
+    the one withdrawn last not."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant", count=400)
+    for prefix, announce in ((CHURNED_KEPT, True), (CHURNED_GONE, True), (CHURNED_KEPT, False),
+                             (CHURNED_GONE, False), (CHURNED_KEPT, True)):
+        _p1_network(prefix, announce)
+    for side in ("a", "b"):
+        ok, diff = wait_for(
+            lambda: {k: R1.bgp_session(side, PEER).get(k) for k in ("messagesLogged", "messagesKept")},
+            {k: R1.bgp_session("a", PEER)[k] for k in ("messagesLogged", "messagesKept")},
+            title="card %s's log of p1's messages like card a's" % side,
+        )
+        assert ok, diff
+        rec = R1.bgp_session(side, PEER)
+        # the first announcements of both prefixes and the first withdrawal
+        # of CHURNED_KEPT no longer matter
+        assert rec["messagesKept"] <= rec["messagesLogged"] - 3, (side, rec)
+    _switchover_rolled_back()
     # the replay of the compacted log gave card a's bgpd p1's routes as
     # they are, and card b's as well
     for side in ("a", "b"):
@@ -385,6 +394,37 @@ def test_switchover_rolled_back_keeps_the_session():
         )
         assert ok, diff
     _p1_network(CHURNED_KEPT, False)
+    R1.wait_bgp_takeover_ready("a", PEER)
+    _next_switchover_unnoticed("a", "b")
+    _next_switchover_unnoticed("b", "a")
+
+
+def test_switchover_rolled_back_before_bgpd_let_go():
+    """The same rollback, card a's bgpd made to let go of the sessions it
+    handed over only 5 s after the handover (hidden test command): the
+    rollback comes first, and card a stops them as it goes active again --
+    the branch of the role change that runs the pending stop first -- then
+    carries them on as above, p1 noticing nothing."""
+    _skip_on_failure()
+    R1.wait_active("a", "redundant", count=400)
+    first = "the sessions handed over are stopped now, before this card goes active"
+    earlier = len(log_lines(R1, "a", "bgpd", first))
+    R1.card("a").vtysh_cmd("debug redundancy bgp handover-stop-delay 5000")
+    try:
+        _switchover_rolled_back()
+    finally:
+        R1.card("a").vtysh_cmd("debug redundancy bgp handover-stop-delay 0")
+    assert len(log_lines(R1, "a", "bgpd", first)) == earlier + 1
+    # and nothing of that stop is left pending on the active card (left
+    # scheduled, it would find the card active and wait for ever, the
+    # session still marked to be stopped at the next role change)
+    ok, diff = wait_for(
+        lambda: {"pending": R1.vtysh_json("a", "show redundancy bgp json").get(
+            "sessionsHandedOverNotStopped")},
+        {"pending": 0},
+        title="card a has no handed-over session left to stop",
+    )
+    assert ok, diff
     R1.wait_bgp_takeover_ready("a", PEER)
     _next_switchover_unnoticed("a", "b")
     _next_switchover_unnoticed("b", "a")
