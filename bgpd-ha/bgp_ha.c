@@ -1695,6 +1695,8 @@ static void bgp_ha_conn_clock_fix(struct event *ev)
 			zlog_err("frr-ha: session %s: the peer echoes a TCP timestamp %u ms ahead of its rebuilt connection's clock: not believed, the clock is left as it is",
 				 s->peer, conn->clock_echo - ours);
 		s->clock_refused = true;
+		/* (and no longer checked: a getsockopt per segment for ever) */
+		conn->clock_unconfirmed = false;
 		return;
 	}
 	/* bgpd's I/O thread writes under this lock: none while the socket
@@ -3335,10 +3337,9 @@ static void bgp_ha_rebuild_all(void)
 		 * learns it now, not from its hold timer */
 		s->tcp_cut = cut;
 		/* (tests: an estimate of the clock that lags) */
-		if (st.tstamp && bgp_ha_test_clock_behind_ms) {
-			st.timestamp -= bgp_ha_test_clock_behind_ms;
-			st.timestamp += st.timestamp & 1;
-		}
+		if (st.tstamp && bgp_ha_test_clock_behind_ms)
+			st.timestamp =
+				ha_tcp_timestamp_ms(st.timestamp - bgp_ha_test_clock_behind_ms);
 		/* what bgpd read ends where the record ends */
 		st.bytes_received = bgp_ha_stream_bytes(s) - s->rx_base + st.rcvq_len;
 		slen = ha_tcp_state_encode(&st, NULL, 0);

@@ -98,7 +98,7 @@ int ha_tcp_clock_advance(int fd, uint32_t tsval)
 {
 	int on = 1, off = TCP_REPAIR_OFF_NO_WP, saved;
 
-	tsval += tsval & 1;
+	tsval = ha_tcp_timestamp_ms(tsval);
 	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) < 0)
 		return -1;
 	if (setsockopt(fd, IPPROTO_TCP, TCP_TIMESTAMP, &tsval, sizeof(tsval)) < 0) {

@@ -63,8 +63,21 @@ extern int ha_tcp_freeze(int fd);
 extern int ha_tcp_thaw(int fd);
 
 /*
- * Move an established socket's TCP timestamp clock forward to tsval (made
- * even: an odd TCP_TIMESTAMP selects a microsecond clock), the connection
+ * A TCP_TIMESTAMP value for a millisecond clock: tsval rounded up to an
+ * even number.  For TCP_REPAIR (Linux >= 6.7) the lowest bit selects a
+ * microsecond clock -- whose TSvals the next card to rebuild the
+ * connection from its segments could not follow (behind them by the
+ * milliseconds' thousandfold, its segments dropped by the peer's PAWS
+ * check).
+ */
+static inline uint32_t ha_tcp_timestamp_ms(uint32_t tsval)
+{
+	return tsval + (tsval & 1);
+}
+
+/*
+ * Move an established socket's TCP timestamp clock forward to tsval (as
+ * ha_tcp_timestamp_ms), the connection
  * going on as it was: briefly in repair mode, left without a window
  * probe.  The caller keeps every write to the socket off meanwhile (a
  * write in repair mode fails, EINVAL).  The socket has SO_REUSEADDR

@@ -265,16 +265,9 @@ static int ha_tcp_shadow_build_state(const struct ha_tcp_shadow *s, const struct
 	st->rcv_wscale = s->opt.rcv_wscale;
 	/* our clock went on since our last segment; one more tick keeps our
 	 * next TSval strictly ahead of every one the peer saw */
-	if (st->tstamp) {
-		st->timestamp = ha_tcp_shadow_clock_at(s, now_ms) + 1;
-		/* a millisecond clock, like the connection's own: for TCP_REPAIR
-		 * (Linux >= 6.7) the lowest bit of TCP_TIMESTAMP selects a
-		 * microsecond clock -- whose TSvals the next card to rebuild
-		 * the connection from its segments could not follow (behind
-		 * them by the milliseconds' thousandfold, its segments dropped
-		 * by the peer's PAWS check): rounded up to an even value */
-		st->timestamp += st->timestamp & 1;
-	}
+	/* (a millisecond clock, like the connection's own) */
+	if (st->tstamp)
+		st->timestamp = ha_tcp_timestamp_ms(ha_tcp_shadow_clock_at(s, now_ms) + 1);
 
 	st->snd_seq = ha_tcp_shadow_seq(s->snd_seq, s->snd_offset, s->snd_acked);
 	st->sndq_len = snd_end - s->snd_acked;
