@@ -21,6 +21,8 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 "$TOP/tools/build.sh" >/dev/null
 mkdir -p "$TOP/bench/results"
 OUT=$TOP/bench/results/bgp.json
+# (a partial run does not overwrite the full run's figures)
+[ -z "${FRRHA_BENCH_ONLY:-}" ] || OUT=$TOP/bench/results/bgp-$FRRHA_BENCH_ONLY.json
 export FRRHA_BENCH_PREFIXES=${1:-100000} FRRHA_BENCH_OUT=$OUT
 export FRR_TOPOTESTS="$("$TOP/tools/frr-build.sh" --print-builddir)/tests/topotests"
 cd "$TOP/tests/topotests"
