@@ -309,3 +309,58 @@ nomem:
 	snprintf(err, errlen, "out of memory");
 	return -1;
 }
+
+void ha_tcp_rebuilt_check_init(struct ha_tcp_rebuilt_check *c, uint32_t rcv_nxt, uint32_t snd_nxt)
+{
+	*c = (struct ha_tcp_rebuilt_check){ .checking = true,
+					    .rcv_nxt = rcv_nxt,
+					    .snd_max = snd_nxt };
+}
+
+enum ha_tcp_rebuilt_verdict ha_tcp_rebuilt_check_segment(struct ha_tcp_rebuilt_check *c,
+							 bool outbound, uint32_t seq, uint32_t len,
+							 bool has_ack, uint32_t ack)
+{
+	uint32_t end = seq + len;
+
+	if (!c->checking)
+		return HA_TCP_REBUILT_UNSURE;
+	if (outbound) {
+		/* what the peer may acknowledge from now on */
+		if ((int32_t)(end - c->snd_max) > 0)
+			c->snd_max = end;
+		return HA_TCP_REBUILT_UNSURE;
+	}
+	if (!c->have_peer || (int32_t)(end - c->peer_end) > 0)
+		c->peer_end = end;
+	if (has_ack && (!c->have_peer || (int32_t)(ack - c->peer_ack) > 0))
+		c->peer_ack = ack;
+	c->have_peer = true;
+	if (has_ack && (int32_t)(ack - c->snd_max) > 0) {
+		c->checking = false;
+		return HA_TCP_REBUILT_DIVERGED;
+	}
+	/* the peer sends from its oldest byte not acknowledged: bytes of its
+	 * at or before the record's end (or, with none, its next byte just
+	 * there) -- the dead card acknowledged no more than the record has */
+	if (len ? (int32_t)(seq - c->rcv_nxt) <= 0 : seq == c->rcv_nxt) {
+		c->checking = false;
+		return HA_TCP_REBUILT_CONFIRMED;
+	}
+	if ((int32_t)(seq - c->rcv_nxt) > 0)
+		return HA_TCP_REBUILT_GAP;
+	/* (an acknowledgement from before the record's end, overtaken) */
+	return HA_TCP_REBUILT_UNSURE;
+}
+
+uint32_t ha_tcp_rebuilt_gap(const struct ha_tcp_rebuilt_check *c)
+{
+	return c->have_peer && (int32_t)(c->peer_end - c->rcv_nxt) > 0 ? c->peer_end - c->rcv_nxt
+								       : 0;
+}
+
+uint32_t ha_tcp_rebuilt_acked_beyond(const struct ha_tcp_rebuilt_check *c)
+{
+	return c->have_peer && (int32_t)(c->peer_ack - c->snd_max) > 0 ? c->peer_ack - c->snd_max
+								       : 0;
+}

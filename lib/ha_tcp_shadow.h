@@ -142,4 +142,60 @@ extern int ha_tcp_shadow_build_cut(const struct ha_tcp_shadow *s, const struct h
 				   uint64_t rcv_from, uint64_t now_ms, struct ha_tcp_state *st,
 				   bool *cut, char *err, size_t errlen);
 
+/*
+ * A connection rebuilt from a record, checked against the peer: does the
+ * record end where the connection really was?  It may not, when what the
+ * dead card did last was never replicated (e.g. a card death during a
+ * bulk copy to the standby, when nothing is gated): then the peer has
+ * bytes of ours the record lacks, or the dead card acknowledged bytes of
+ * the peer's it lacks.  Either way the connection cannot go on -- the
+ * rebuilt socket drops the peer's acknowledgements of bytes it never sent,
+ * and waits for ever for bytes the peer will not send again -- and the
+ * session is stuck until a hold timer ends it, the routes in the missing
+ * bytes missing meanwhile.  Fed each segment on the connection since it
+ * was rebuilt, the check says:
+ *  - CONFIRMED: the peer's stream goes on where the record ends (a segment
+ *    of the peer's at or before its end: the peer never had more of it
+ *    acknowledged), and no acknowledgement of the peer's went beyond our
+ *    bytes;
+ *  - DIVERGED: the peer acknowledges bytes of ours beyond every byte this
+ *    card has sent or rebuilt -- certain;
+ *  - GAP: the peer's bytes start beyond the record's end -- lost in
+ *    flight with the card (the peer sends them again: the gap fills, then
+ *    CONFIRMED) or acknowledged by the dead card (it stays): the caller
+ *    waits a while before calling it lost;
+ *  - UNSURE: nothing telling yet.
+ * Pure state, sequence numbers modulo 2^32.
+ */
+struct ha_tcp_rebuilt_check {
+	bool checking;	  /* neither confirmed nor diverged yet */
+	uint32_t rcv_nxt; /* the rebuilt socket's next byte of the peer's */
+	uint32_t snd_max; /* after the last byte of ours sent or rebuilt */
+	/* the latest of the peer's: acknowledgement, end of its bytes */
+	bool have_peer;
+	uint32_t peer_ack, peer_end;
+};
+
+enum ha_tcp_rebuilt_verdict {
+	HA_TCP_REBUILT_UNSURE,
+	HA_TCP_REBUILT_CONFIRMED,
+	HA_TCP_REBUILT_GAP,
+	HA_TCP_REBUILT_DIVERGED,
+};
+
+/* Start checking a connection rebuilt with the peer's next byte rcv_nxt
+ * and ours (after its send queue, sent or not) snd_nxt. */
+extern void ha_tcp_rebuilt_check_init(struct ha_tcp_rebuilt_check *c, uint32_t rcv_nxt,
+				      uint32_t snd_nxt);
+/* One segment on the connection: ours (outbound) or the peer's, len bytes
+ * of payload from seq, its acknowledgement (has_ack).  While checking. */
+extern enum ha_tcp_rebuilt_verdict ha_tcp_rebuilt_check_segment(struct ha_tcp_rebuilt_check *c,
+								bool outbound, uint32_t seq,
+								uint32_t len, bool has_ack,
+								uint32_t ack);
+/* The peer's bytes beyond the record's end as last seen (GAP). */
+extern uint32_t ha_tcp_rebuilt_gap(const struct ha_tcp_rebuilt_check *c);
+/* Bytes of ours the peer acknowledges beyond snd_max (DIVERGED). */
+extern uint32_t ha_tcp_rebuilt_acked_beyond(const struct ha_tcp_rebuilt_check *c);
+
 #endif /* FRRHA_TCP_SHADOW_H */

@@ -545,6 +545,77 @@ static void test_connection_rebuilt_after_the_card_died(void **state)
 	ha_nfq_close(g.fd, QNUM);
 }
 
+/* A rebuilt connection checked against the peer's segments: the record
+ * confirmed, a gap that fills, one that stays, acknowledgements of bytes
+ * never sent -- across the wrap of the sequence space. */
+static void test_rebuilt_connection_checked_against_the_peer(void **state)
+{
+	const uint32_t base[] = { 1000, UINT32_MAX - 10 };
+	struct ha_tcp_rebuilt_check c;
+
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++) {
+		uint32_t r = base[i], o = base[i] + 5000; /* rcv_nxt, snd_nxt */
+
+		/* the peer's next bytes just where the record ends */
+		ha_tcp_rebuilt_check_init(&c, r, o);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r, 19, true, o),
+				 HA_TCP_REBUILT_CONFIRMED);
+		/* ... then nothing more is checked */
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r + 100, 19, true, o + 999),
+				 HA_TCP_REBUILT_UNSURE);
+
+		/* a retransmission of bytes the record has: the peer never had
+		 * more acknowledged */
+		ha_tcp_rebuilt_check_init(&c, r, o);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r - 19, 38, true, o),
+				 HA_TCP_REBUILT_CONFIRMED);
+
+		/* a bare acknowledgement: the peer's next byte is the record's */
+		ha_tcp_rebuilt_check_init(&c, r, o);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r - 1, 0, true, o),
+				 HA_TCP_REBUILT_UNSURE); /* (a keepalive probe) */
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r, 0, true, o),
+				 HA_TCP_REBUILT_CONFIRMED);
+
+		/* bytes beyond the end: lost in flight with the card, sent again
+		 * by the peer -- the gap fills */
+		ha_tcp_rebuilt_check_init(&c, r, o);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r + 19, 19, true, o),
+				 HA_TCP_REBUILT_GAP);
+		assert_int_equal(ha_tcp_rebuilt_gap(&c), 38);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r + 38, 0, true, o),
+				 HA_TCP_REBUILT_GAP);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r, 38, true, o),
+				 HA_TCP_REBUILT_CONFIRMED);
+
+		/* a gap that stays: the caller's wait decides */
+		ha_tcp_rebuilt_check_init(&c, r, o);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r + 57, 0, true, o),
+				 HA_TCP_REBUILT_GAP);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r + 57, 19, true, o),
+				 HA_TCP_REBUILT_GAP);
+		assert_int_equal(ha_tcp_rebuilt_gap(&c), 76);
+		assert_int_equal(ha_tcp_rebuilt_acked_beyond(&c), 0);
+
+		/* the peer acknowledges bytes of ours this card never had */
+		ha_tcp_rebuilt_check_init(&c, r, o);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r, 0, true, o + 19),
+				 HA_TCP_REBUILT_DIVERGED);
+		assert_int_equal(ha_tcp_rebuilt_acked_beyond(&c), 19);
+
+		/* ... unlike bytes this card sent since the rebuild */
+		ha_tcp_rebuilt_check_init(&c, r, o);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, true, o, 19, true, r),
+				 HA_TCP_REBUILT_UNSURE);
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r + 19, 0, true, o + 19),
+				 HA_TCP_REBUILT_GAP);
+		assert_int_equal(ha_tcp_rebuilt_acked_beyond(&c), 0);
+		/* an acknowledgement-less segment (none to compare) */
+		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r, 19, false, 0),
+				 HA_TCP_REBUILT_CONFIRMED);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_receive_queue_from_the_peer_bytes),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_connection_rebuilt_after_the_card_died),
+		cmocka_unit_test(test_rebuilt_connection_checked_against_the_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
