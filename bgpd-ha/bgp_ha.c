@@ -173,6 +173,9 @@ struct bgp_ha_session {
 	 * moved forward then (bgp_ha_conn_clock_check) */
 	bool clock_checked, clock_confirmed, clock_refused;
 	uint32_t clock_behind_ms;
+	/* ... and whether the peer's segments showed the rebuilt connection
+	 * going on where the record ended (bgp_ha_conn_stream_check) */
+	bool stream_checked, stream_confirmed;
 	/* what the peer has from us (its Adj-RIB-Out as sent), from our
 	 * UPDATEs as the gate saw them leave (on the active, of the
 	 * connection with adj_out_lport/rport; on the standby, as replicated);
@@ -196,7 +199,7 @@ struct bgp_ha_session {
 	/* new active: taken over with its connection, the rest of the
 	 * adoption to do (bgp_ha_adopt_mirrored_rest) */
 	bool adopt_rest;
-	char takeover[160]; /* how the last takeover of it went */
+	char takeover[256]; /* how the last takeover of it went */
 	/* the log's generation: a new session starts a new one */
 	uint64_t epoch;
 	/* standby: bgpd's peer carries this session on a socket pair (see
@@ -258,6 +261,9 @@ static void bgp_ha_backlog_limit_apply(void)
  * sessions reset instead (their replicated state did not add up) */
 static struct {
 	uint64_t adopted, reset, failed;
+	/* sessions taken over with a rebuilt connection that did not go on
+	 * where its record ended, reset then (bgp_ha_conn_stream_reset) */
+	uint64_t reset_after;
 	/* sessions taken over whose peer got everything from us again (no
 	 * complete record of what it had) */
 	uint64_t full_readvertisements;
@@ -268,6 +274,12 @@ static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *
 struct bgp_ha_conn;
 static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s,
 				    uint32_t tsecr);
+static void bgp_ha_io_stop(struct peer_connection **conns, size_t n, bool writes_only);
+static int bgp_ha_reset_connection(struct bgp_ha_session *s, const struct ha_tcp_state *st,
+				   bool outbound_ok, char *err, size_t errlen);
+struct ha_nfq_tcp;
+static void bgp_ha_conn_stream_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s, bool out,
+				     const struct ha_nfq_tcp *seg);
 static bool bgp_ha_apply_adj_out(const uint8_t *data, size_t len, char *err, size_t errlen);
 static void bgp_ha_adj_out_resync_end(struct bgp_ha_session *s, const char *how,
 				      struct peer *withdraw_to);
@@ -1242,6 +1254,16 @@ struct bgp_ha_conn {
 	uint64_t clock_from_ms; /* ... at this time */
 	uint32_t clock_echo;	/* the peer's last echo ahead of our clock */
 	struct event *t_clock;
+	/* ... and the record's end checked against the peer's segments (see
+	 * bgp_ha_conn_stream_check): a gap's wait, or the reset */
+	struct ha_tcp_rebuilt_check stream;
+	struct event *t_stream;
+	uint64_t stream_gap_ms; /* a gap seen then (bgp_ha_now_ms) */
+	char stream_why[200];
+	/* ... the connection to re-create where the peer is, to reset the
+	 * session (bgp_ha_conn_stream_reset_send); its queues empty */
+	struct ha_tcp_state reset_st;
+	unsigned int reset_tries;
 };
 
 #define BGP_HA_CONNS 1024
@@ -1327,6 +1349,8 @@ static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
 	a->out_ticket = 0;
 	a->clock_unconfirmed = false;
 	EVENT_OFF(a->t_clock);
+	a->stream.checking = false;
+	EVENT_OFF(a->t_stream);
 	a->used = ++gate.clock;
 	return a;
 }
@@ -1337,6 +1361,8 @@ static void bgp_ha_conns_clear(void)
 		ha_tcp_shadow_clear(&gate.conns[i].shadow);
 		gate.conns[i].clock_unconfirmed = false;
 		EVENT_OFF(gate.conns[i].t_clock);
+		gate.conns[i].stream.checking = false;
+		EVENT_OFF(gate.conns[i].t_stream);
 		gate.conns[i].used = 0;
 	}
 }
@@ -1448,6 +1474,8 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	}
 	if (!out && seg.has_ts && conn->clock_unconfirmed)
 		bgp_ha_conn_clock_check(conn, sess, seg.tsecr);
+	if (conn->stream.checking)
+		bgp_ha_conn_stream_check(conn, sess, out, &seg);
 	aseq = out ? conn->shadow.snd_seq : conn->shadow.rcv_seq;
 	aoff = out ? conn->shadow.snd_offset : conn->shadow.rcv_offset;
 	ss = (struct ha_tcp_shadow_segment){ .outbound = out,
@@ -1643,6 +1671,12 @@ static void bgp_ha_conn_adopted(struct bgp_ha_session *s, const struct ha_tcp_st
 	s->clock_confirmed = false;
 	s->clock_refused = false;
 	s->clock_behind_ms = 0;
+	/* ... and so is where its record ends */
+	if (s->tcp_built)
+		ha_tcp_rebuilt_check_init(&conn->stream, st->rcv_seq + st->rcvq_len,
+					  st->snd_seq + st->sndq_len);
+	s->stream_checked = s->tcp_built;
+	s->stream_confirmed = false;
 }
 
 /*
@@ -1744,6 +1778,169 @@ static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_sess
 	conn->clock_echo = tsecr;
 	/* from the event loop: the gate is also read inside bgpd's tasks */
 	event_add_event(bm->master, bgp_ha_conn_clock_fix, conn, 0, &conn->t_clock);
+}
+
+/*
+ * New active, a connection rebuilt after the death of the old active
+ * card: does it go on where its record ends?  Not when the old card did
+ * something last that was never replicated -- nothing is gated while the
+ * standby takes a bulk copy in, so a card death then leaves the standby a
+ * record of each session as the copy had it (the bytes since, of the
+ * peer's and ours, were acknowledged or sent ungated).  The rebuilt socket
+ * then drops the peer's acknowledgements of bytes it never sent, and waits
+ * for ever for bytes of the peer's the peer will not send again: the
+ * session is stuck until a hold timer ends it (the default: 3 minutes),
+ * the routes in the missing bytes missing meanwhile.  The peer's segments
+ * tell (lib/ha_tcp_shadow.h, ha_tcp_rebuilt_check): the session is then
+ * reset at once (DIVERGED), or when a gap in the peer's bytes has not
+ * filled within BGP_HA_STREAM_GAP_WAIT_MSEC -- long enough for the peer's
+ * TCP to send again what was lost in flight with the card: at once with
+ * SACK (the rebuilt socket's acknowledgements show the hole), otherwise
+ * at its retransmission timer, which backed off while the card's death
+ * was detected.  A hold time shorter than the wait ends the session
+ * first.
+ */
+#define BGP_HA_STREAM_GAP_WAIT_MSEC 5000
+
+static void bgp_ha_conn_stream_reset(struct event *ev);
+
+static void bgp_ha_conn_stream_gap_expired(struct event *ev)
+{
+	struct bgp_ha_conn *conn = EVENT_ARG(ev);
+
+	if (!conn->stream.checking)
+		return;
+	snprintf(conn->stream_why, sizeof(conn->stream_why),
+		 "the peer's bytes go on %u bytes beyond the record's end, and those missing did not come again in %u ms (the old card acknowledged them, never replicated)",
+		 ha_tcp_rebuilt_gap(&conn->stream), BGP_HA_STREAM_GAP_WAIT_MSEC);
+	bgp_ha_conn_stream_reset(ev);
+}
+
+/* The gate, a segment on a connection whose record's end is not confirmed
+ * by the peer yet. */
+static void bgp_ha_conn_stream_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s, bool out,
+				     const struct ha_nfq_tcp *seg)
+{
+	switch (ha_tcp_rebuilt_check_segment(&conn->stream, out, seg->seq, seg->payload_len,
+					     seg->flags & TH_ACK, seg->ack)) {
+	case HA_TCP_REBUILT_UNSURE:
+		return;
+	case HA_TCP_REBUILT_CONFIRMED:
+		s->stream_confirmed = true;
+		if (conn->t_stream)
+			zlog_info("frr-ha: session %s: the peer sent again what was missing of its bytes, %" PRIu64
+				  " ms later: its rebuilt connection goes on",
+				  s->peer, bgp_ha_now_ms() - conn->stream_gap_ms);
+		EVENT_OFF(conn->t_stream);
+		return;
+	case HA_TCP_REBUILT_GAP:
+		/* (from the event loop: the gate is also read inside bgpd's
+		 * tasks) */
+		if (conn->t_stream)
+			return;
+		conn->stream_gap_ms = bgp_ha_now_ms();
+		zlog_info("frr-ha: session %s: the peer's bytes on its rebuilt connection start %u bytes beyond the record's end: the rest awaited for %u ms",
+			  s->peer, (uint32_t)(seg->seq - conn->stream.rcv_nxt),
+			  BGP_HA_STREAM_GAP_WAIT_MSEC);
+		event_add_timer_msec(bm->master, bgp_ha_conn_stream_gap_expired, conn,
+				     BGP_HA_STREAM_GAP_WAIT_MSEC, &conn->t_stream);
+		return;
+	case HA_TCP_REBUILT_DIVERGED:
+		snprintf(conn->stream_why, sizeof(conn->stream_why),
+			 "the peer acknowledges %u bytes of ours beyond the record's end (the old card sent them, never replicated)",
+			 ha_tcp_rebuilt_acked_beyond(&conn->stream));
+		EVENT_OFF(conn->t_stream);
+		event_add_event(bm->master, bgp_ha_conn_stream_reset, conn, 0, &conn->t_stream);
+		return;
+	}
+}
+
+/* The reset's connection, re-created where the peer is, sends the peer a
+ * NOTIFICATION and a FIN.  The old socket must be gone first: hard lets go
+ * of its copy (bgp_ha_session_update) a moment after bgpd closed its own,
+ * and until then the connection's addresses are taken -- tried again. */
+#define BGP_HA_STREAM_RESET_RETRY_MSEC 50
+#define BGP_HA_STREAM_RESET_TRIES      60
+
+static void bgp_ha_conn_stream_reset_send(struct event *ev)
+{
+	struct bgp_ha_conn *conn = EVENT_ARG(ev);
+	char addr[INET6_ADDRSTRLEN], err[256] = "";
+	struct bgp_ha_session *s;
+
+	bgp_ha_sockaddr_str(&conn->remote, addr, sizeof(addr));
+	if (!(s = bgp_ha_session_find(addr, false)))
+		return;
+	if (bgp_ha_reset_connection(s, &conn->reset_st, true, err, sizeof(err)) == 0) {
+		zlog_notice("frr-ha: session %s: reset: a NOTIFICATION (Cease, administrative reset) and a FIN sent where the peer expects our next byte",
+			    s->peer);
+		return;
+	}
+	if (errno == EADDRNOTAVAIL && ++conn->reset_tries < BGP_HA_STREAM_RESET_TRIES) {
+		event_add_timer_msec(bm->master, bgp_ha_conn_stream_reset_send, conn,
+				     BGP_HA_STREAM_RESET_RETRY_MSEC, &conn->t_stream);
+		return;
+	}
+	zlog_err("frr-ha: session %s: cannot re-create its connection to reset it (%s): the peer's hold timer ends the session",
+		 s->peer, err);
+}
+
+/* The session of a rebuilt connection that does not go on where its record
+ * ended, reset cleanly: the peer gets a NOTIFICATION (Cease, administrative
+ * reset) and a FIN where it expects our next byte -- from a socket
+ * re-created where the peer's segments say the connection is -- and bgpd
+ * establishes the session again from its configuration. */
+static void bgp_ha_conn_stream_reset(struct event *ev)
+{
+	struct bgp_ha_conn *conn = EVENT_ARG(ev);
+	char addr[INET6_ADDRSTRLEN], err[256] = "";
+	struct bgp_ha_session *s;
+	struct peer_connection *c;
+	struct ha_tcp_state *st = &conn->reset_st;
+	struct peer *peer;
+	int ret = -1;
+
+	conn->stream.checking = false;
+	bgp_ha_sockaddr_str(&conn->remote, addr, sizeof(addr));
+	if (!(s = bgp_ha_session_find(addr, false)) || !(peer = bgp_ha_peer(s->peer)))
+		return;
+	c = peer->connection;
+	if (c->fd < 0 || !peer_established(c) ||
+	    s->adj_out_lport != bgp_ha_sockaddr_port(&conn->local) ||
+	    s->adj_out_rport != bgp_ha_sockaddr_port(&conn->remote))
+		return;
+	zlog_err("frr-ha: session %s: its connection rebuilt after the death of the old active card does not go on where the record ended: %s -- the session is reset",
+		 s->peer, conn->stream_why);
+	bgp_ha_takeovers.reset_after++;
+	snprintf(s->takeover, sizeof(s->takeover), "reset after the takeover: %s", conn->stream_why);
+	/* bgpd's I/O on it ends; frozen, the socket sends nothing more, and
+	 * closing it sends nothing */
+	bgp_ha_io_stop(&c, 1, false);
+	frr_with_mutex (&c->io_mtx) {
+		frr_with_privs (&bgpd_privs) {
+			if (ha_tcp_freeze(c->fd) == 0)
+				ret = ha_tcp_dump(c->fd, st, err, sizeof(err));
+			else
+				snprintf(err, sizeof(err), "%s", safe_strerror(errno));
+		}
+	}
+	bgp_event_update(c, BGP_Stop);
+	if (ret < 0) {
+		zlog_err("frr-ha: session %s: its connection cannot be read to be closed in order (%s): the peer's hold timer ends the session",
+			 s->peer, err);
+		return;
+	}
+	/* where the peer is: our next byte the one it acknowledged last, its
+	 * next byte after the last it sent; nothing queued */
+	free(st->sndq);
+	free(st->rcvq);
+	st->sndq = st->rcvq = NULL;
+	st->sndq_len = st->unsent_len = st->rcvq_len = 0;
+	st->snd_seq = conn->stream.peer_ack;
+	st->rcv_seq = conn->stream.peer_end;
+	st->rcv_wup = st->snd_wl1 = st->rcv_seq;
+	conn->reset_tries = 0;
+	bgp_ha_conn_stream_reset_send(ev);
 }
 
 /* Bind the queue: on the active, hold the segments until the standby has
@@ -2448,27 +2645,34 @@ static bool bgp_ha_stream_consistent(struct bgp_ha_session *s, struct ha_tcp_sta
  * then a normal close -- and bgpd establishes the session again from its
  * configuration.  The peer sees a reset of this session only.
  */
-static void bgp_ha_reset_session(struct bgp_ha_session *s, const struct ha_tcp_state *st,
-				 bool outbound_ok)
+static int bgp_ha_reset_connection(struct bgp_ha_session *s, const struct ha_tcp_state *st,
+				   bool outbound_ok, char *err, size_t errlen)
 {
 	uint8_t notify[BGP_HEADER_SIZE + 2];
-	char err[256] = "";
 	int fd;
 
 	bgp_ha_put_header(notify, sizeof(notify), BGP_MSG_NOTIFY);
 	notify[BGP_HEADER_SIZE] = BGP_NOTIFY_CEASE;
 	notify[BGP_HEADER_SIZE + 1] = BGP_NOTIFY_CEASE_ADMIN_RESET;
-	fd = bgp_ha_connection_take(s, st, err, sizeof(err));
-	if (fd < 0) {
-		zlog_err("frr-ha: session %s: cannot re-create its connection to reset it (%s)",
-			 s->peer, err);
-		return;
-	}
+	fd = bgp_ha_connection_take(s, st, err, errlen);
+	if (fd < 0)
+		return -1;
 	if (outbound_ok && write(fd, notify, sizeof(notify)) != (ssize_t)sizeof(notify))
 		zlog_warn("frr-ha: session %s: NOTIFICATION not written: %s", s->peer,
 			  safe_strerror(errno));
 	shutdown(fd, SHUT_WR);
 	close(fd);
+	return 0;
+}
+
+static void bgp_ha_reset_session(struct bgp_ha_session *s, const struct ha_tcp_state *st,
+				 bool outbound_ok)
+{
+	char err[256] = "";
+
+	if (bgp_ha_reset_connection(s, st, outbound_ok, err, sizeof(err)) < 0)
+		zlog_err("frr-ha: session %s: cannot re-create its connection to reset it (%s)",
+			 s->peer, err);
 }
 
 /* New active: the frozen connection of session s, re-created, becomes
@@ -3657,6 +3861,26 @@ DEFPY_HIDDEN(
 	return CMD_SUCCESS;
 }
 
+/* For tests of a card death while the standby takes a bulk copy in: the
+ * copy's end, and what happened since, held back by msec. */
+DEFPY_HIDDEN(debug_redundancy_bgp_bulk_end_delay, debug_redundancy_bgp_bulk_end_delay_cmd,
+	     "debug redundancy bgp bulk-end-delay (0-600000)$msec",
+	     DEBUG_STR
+	     "Router redundancy (frr-ha)\n" BGP_STR
+	     "Each bulk copy to the standby ends (and the deltas made during it follow) this much later\n"
+	     "Milliseconds (0: at once)\n")
+{
+	struct ha_repl *repl = ha_module_repl();
+
+	if (!repl) {
+		vty_out(vty, "%% the redundancy module is not running\n");
+		return CMD_WARNING;
+	}
+	ha_repl_set_test_bulk_end_delay(repl, msec);
+	zlog_notice("frr-ha: each bulk copy to the standby ends %ld ms late (a test)", msec);
+	return CMD_SUCCESS;
+}
+
 /* For tests of a switchover that rolls back before this bgpd let go of
  * the sessions it handed over (bgp_ha_role_changed runs the stop first). */
 DEFPY_HIDDEN(debug_redundancy_bgp_handover_stop_delay, debug_redundancy_bgp_handover_stop_delay_cmd,
@@ -3729,6 +3953,8 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(json, "sessionsTakenOver", bgp_ha_takeovers.adopted);
 		json_object_int_add(json, "sessionsResetAtTakeover", bgp_ha_takeovers.reset);
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
+		json_object_int_add(json, "sessionsResetAfterTakeover",
+				    bgp_ha_takeovers.reset_after);
 		json_object_int_add(json, "sessionsSentEverythingAgain",
 				    bgp_ha_takeovers.full_readvertisements);
 		/* handed over at a graceful switchover, and not let go of by
@@ -3844,8 +4070,10 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			poll_stats.gate, poll_stats.channel);
 		vty_out(vty,
 			"Takeovers on this card: %" PRIu64 " sessions taken over, %" PRIu64
-			" reset instead, %" PRIu64 " not taken over\n",
-			bgp_ha_takeovers.adopted, bgp_ha_takeovers.reset, bgp_ha_takeovers.failed);
+			" reset instead, %" PRIu64 " not taken over, %" PRIu64
+			" reset after (their rebuilt connection did not go on)\n",
+			bgp_ha_takeovers.adopted, bgp_ha_takeovers.reset, bgp_ha_takeovers.failed,
+			bgp_ha_takeovers.reset_after);
 		vty_out(vty, "  %-20s %-12s %-16s %8s %6s %6s %9s %10s %10s\n", "Peer", "State",
 			"Sync", "RemoteAS", "OpenTx", "OpenRx", "Messages", "Keepalives", "Bytes");
 	}
@@ -3912,6 +4140,15 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 				 * as standby when it took the session over */
 				/* a rebuilt connection's clock, as the peer took
 				 * it (bgp_ha_conn_clock_fix) */
+				/* ... and where its record ended, as the peer's
+				 * segments confirmed it (bgp_ha_conn_stream_check) */
+				if (s->stream_checked) {
+					json_object *jc = json_object_new_object();
+
+					json_object_boolean_add(jc, "confirmedByPeer",
+								s->stream_confirmed);
+					json_object_object_add(ja, "rebuiltTcpStream", jc);
+				}
 				if (s->clock_checked) {
 					json_object *jc = json_object_new_object();
 
@@ -4024,6 +4261,7 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_standby_feed_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_rebuilt_clock_behind_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_handover_stop_delay_cmd);
+	install_element(ENABLE_NODE, &debug_redundancy_bgp_bulk_end_delay_cmd);
 	install_element(BGP_NODE, &bgp_ha_max_standby_backlog_cmd);
 	install_element(BGP_NODE, &no_bgp_ha_max_standby_backlog_cmd);
 	hook_register(bgp_inst_config_write, bgp_ha_config_write);

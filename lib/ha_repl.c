@@ -83,6 +83,9 @@ struct ha_repl {
 	uint8_t scope[HA_SCOPE_MAX], scope_len;
 	char scope_name[64];
 	struct event *t_bulk;
+	/* tests: the bulk copy's end held back this long, once per copy */
+	uint32_t test_bulk_end_delay_ms;
+	bool bulk_end_held;
 	uint64_t digest_seq; /* the DIGEST delta whose result we wait for */
 	bool resynced;	     /* the one resync of this channel is used */
 	bool handover_flush; /* no longer active, still sending what it made */
@@ -340,6 +343,11 @@ unsigned int ha_repl_ack_timeout_for(unsigned int liveness_msec)
 	return MAX(msec, HA_REPL_ACK_TIMEOUT_MIN_MSEC);
 }
 
+void ha_repl_set_test_bulk_end_delay(struct ha_repl *repl, uint32_t msec)
+{
+	repl->test_bulk_end_delay_ms = msec;
+}
+
 void ha_repl_set_window(struct ha_repl *repl, size_t bytes)
 {
 	repl->window = bytes ? bytes : HA_REPL_WINDOW_DEFAULT;
@@ -542,6 +550,7 @@ static void ha_repl_bulk_start(struct ha_repl *repl)
 	repl->digest_seq = 0;
 	repl->bulk_running = true;
 	repl->bulk_draining = false;
+	repl->bulk_end_held = false;
 	repl->bulk_class = 0;
 	repl->bulk_cursor = NULL;
 	repl->bulk_items = 0;
@@ -632,6 +641,16 @@ static void ha_repl_bulk_run(struct event *ev)
 			event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
 			return;
 		}
+	}
+	if (repl->test_bulk_end_delay_ms && !repl->bulk_end_held) {
+		/* (tests: the deltas made meanwhile wait, as behind a copy
+		 * the standby is slow to take in) */
+		repl->bulk_end_held = true;
+		zlog_warn("frr-ha %s: the end of bulk copy #%u held back %u ms (a test)",
+			  repl->name, repl->bulks, repl->test_bulk_end_delay_ms);
+		event_add_timer_msec(repl->loop, ha_repl_bulk_run, repl,
+				     repl->test_bulk_end_delay_ms, &repl->t_bulk);
+		goto out;
 	}
 	repl->bulk_running = false;
 	ha_repl_enqueue(repl, &repl->pending, ha_delta_new(HA_DELTA_BULK_END, 0, 0, NULL, 0));

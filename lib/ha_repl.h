@@ -136,6 +136,10 @@ extern struct ha_repl *ha_repl_new(struct event_loop *loop, const char *name);
 extern void ha_repl_free(struct ha_repl **repl);
 extern void ha_repl_register_class(struct ha_repl *repl, const struct ha_repl_class *cls);
 extern void ha_repl_set_status_cb(struct ha_repl *repl, ha_repl_status_cb cb, void *arg);
+/* Tests: each bulk copy's end (BULK_END, and the deltas made during the
+ * copy, which follow it) held back msec after the classes' walks (0: not)
+ * -- a standby that has the copy's items but not what happened since. */
+extern void ha_repl_set_test_bulk_end_delay(struct ha_repl *repl, uint32_t msec);
 extern void ha_repl_set_window(struct ha_repl *repl, size_t bytes);
 /* How often a failed module's digests are compared again (ms). */
 extern void ha_repl_set_reverify(struct ha_repl *repl, unsigned int msec);

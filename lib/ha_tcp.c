@@ -363,7 +363,7 @@ int ha_tcp_restore_frozen(const struct ha_tcp_state *st, char *err, size_t errle
 {
 	struct tcp_repair_opt opts[4];
 	unsigned int nopts = 0;
-	int fd;
+	int fd, saved;
 	uint32_t seq;
 
 	fd = socket(st->local.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -444,8 +444,11 @@ int ha_tcp_restore_frozen(const struct ha_tcp_state *st, char *err, size_t errle
 	}
 	return fd;
 fail:
-	/* still in repair mode: closing sends nothing */
+	/* still in repair mode: closing sends nothing (errno kept: e.g.
+	 * EADDRNOTAVAIL, the connection's old socket not gone yet) */
+	saved = errno;
 	close(fd);
+	errno = saved;
 	return -1;
 }
 

@@ -604,11 +604,11 @@ exit
         now = self.vtysh_json(new, "show redundancy bgp json")["sessionsTakenOver"]
         assert now == taken + len(peers), (taken, now)
 
-    def revive_card(self, side):
+    def revive_card(self, side, redundant=True):
         """Card side powered up again after kill_card: its line ports up
         (blocked: the other card has the line), every daemon and hard
         started with their configuration; returns once the router is
-        redundant again."""
+        redundant again (or, not redundant, once the card is standby)."""
         # a card that powers up again has a fresh kernel: the dead card's
         # connections -- orphans of its killed processes, their FINs still
         # retried into the cut port -- go (their RSTs too: the port is down)
@@ -619,7 +619,8 @@ exit
         if self.role(side) == "down":
             self.card(side).net.startRouterDaemons(daemons=["hard"])
         self.configure_hard(side, self.redundancy_lines[side])
-        self.wait_active(self.other(side), "card %s back as standby" % side, count=400)
+        self.wait_active(self.other(side), "card %s back as standby" % side, redundant=redundant,
+                         count=400)
 
     def set_master(self, side):
         """Move mastership by hand, as broken hardware would (hard does it

@@ -16,8 +16,12 @@ from r1 stay, the routes each sent are on the new active.  Quiet, then
 with p1 announcing and withdrawing prefixes continuously; the dead card
 comes back as standby in between (its copy comes from the bulk).  Last, a
 rebuilt connection whose timestamp clock lags what the peers took (made to,
-30 s) has it moved forward from the peers' echo of it.
+30 s) has it moved forward from the peers' echo of it.  And a card death
+while the standby takes a bulk copy in, its records ending before the
+connections do: the new active sees it in the peers' segments and resets
+those sessions at once, cleanly, instead of leaving them stuck.
 """
+import json
 import os
 import re
 import sys
@@ -97,6 +101,25 @@ def _churn(on):
     frr_peer_churn(_p1(), os.path.join(get_topogen().logdir, "p1"), 65002, CHURN_PREFIXES, on)
 
 
+def _routes_both_ways(card, extra=()):
+    """p1's and BIRD's routes (and the extra prefixes) on card, r1's on
+    both peers."""
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json(card, "show ip bgp json").get("routes", {}),
+        {p: [{"valid": True}] for p in ("10.200.1.0/24", "10.210.1.0/24", "10.210.2.0/24")
+         + tuple(extra)},
+        title="the peers' routes on card %s" % card,
+    )
+    assert ok, diff
+    ok, diff = wait_for(
+        lambda: {"p1": peer_routes(_p1(), "10.100.1.0/24"),
+                 "b1": "10.100.1.0/24" in R1.birdc("b1", "show route 10.100.1.0/24")},
+        {"p1": {"10.100.1.0/24": [{"protocol": "bgp"}]}, "b1": True},
+        title="r1's route on p1 and BIRD",
+    )
+    assert ok, diff
+
+
 def _card_death(old, churn=False):
     """Card old dies; the other card carries both sessions on.  Judged by
     the peers: nothing noticed over 12 s (their hold time is 9 s), no FIN
@@ -126,26 +149,18 @@ def _card_death(old, churn=False):
     # not one of the new active's segments refused as older than the old
     # card's (the peers' PAWS check)
     assert {g: peer_paws_rejected(get_topogen().gears[g]) for g in paws} == paws
+    # the peers' segments showed each rebuilt connection going on where
+    # its record ended
+    ok, diff = wait_for(
+        lambda: {p: R1.bgp_session(new, p).get("afterTakeover", {}).get("rebuiltTcpStream")
+                 for p in (P1, B1)},
+        {p: {"confirmedByPeer": True} for p in (P1, B1)},
+        title="the rebuilt connections confirmed by the peers",
+    )
+    assert ok, diff
     if churn:
         _churn(False)
-    # routes both ways: p1's and BIRD's on the new active, r1's on both
-    ok, diff = wait_for(
-        lambda: R1.vtysh_json(new, "show ip bgp json").get("routes", {}),
-        {
-            "10.200.1.0/24": [{"valid": True}],
-            "10.210.1.0/24": [{"valid": True}],
-            "10.210.2.0/24": [{"valid": True}],
-        },
-        title="the peers' routes on card %s" % new,
-    )
-    assert ok, diff
-    ok, diff = wait_for(
-        lambda: peer_routes(_p1(), "10.100.1.0/24"),
-        {"10.100.1.0/24": [{"protocol": "bgp"}]},
-        title="r1's route on p1",
-    )
-    assert ok, diff
-    assert "10.100.1.0/24" in R1.birdc("b1", "show route 10.100.1.0/24")
+    _routes_both_ways(new)
     if churn:
         # the churn stopped: the new active has exactly what p1 announces
         def churned():
@@ -388,6 +403,110 @@ def test_card_death_with_the_rebuilt_clock_behind():
         # timestamp and the rebuild (its death being detected)
         assert 25000 <= clock["behindPeerMsec"] <= 30000, clock
     assert log_lines(R1, "a", "bgpd", "TCP clock was")
+
+
+BULK_PREFIX = "10.202.0.0/24"
+
+
+def _p1_last_error():
+    """The last NOTIFICATION on p1's session with r1 (code and subcode,
+    hex) and why p1 last reset it."""
+    n = json.loads(_p1().vtysh_cmd("show bgp neighbors 10.0.1.1 json")).get("10.0.1.1", {})
+    return n.get("lastErrorCodeSubcode"), n.get("lastResetDueTo")
+
+
+def test_card_death_during_a_bulk_copy():
+    """The active card dies while its standby takes a bulk copy in: nothing
+    is gated then (the standby could not take over), so what the peers and
+    the active exchanged since the copy's walk -- p1's UPDATE, keepalives
+    both ways -- was acknowledged or sent without the standby having it.
+    (Made to last: the copy's end, and the deltas behind it, held back 30
+    s on the active -- a test knob; in bench/bgp.sh a bulk copy to the old
+    active after a switchover takes seconds at 300 000 prefixes.)  The
+    standby has a record of each session that ends before the connection
+    does: rebuilt from it, the connection could not go on (the peer's
+    acknowledgements of our bytes it lacks are dropped, the peer's bytes
+    it lacks never come again) and the sessions would be stuck until a
+    hold timer ended them, p1's UPDATE missing meanwhile.  The new active
+    sees it in the peers' first segments and resets each session at once,
+    cleanly (NOTIFICATION Cease/Administrative Reset, at the sequence
+    number the peer expects); the sessions come up again and every route
+    is where it should be.  The peers notice: this test is about how."""
+    if R1.role("a") == "down":
+        R1.revive_card("a")
+    # card a active, card b dead (the test before killed it; the
+    # topology's daemons are checked only with both cards up)
+    if R1.role("b") != "down":
+        _skip_on_failure()
+        R1.wait_active("a", "card b standby", count=400)
+        R1.kill_card("b")
+        R1.wait_active("a", "card b dead", only_active=True, count=400)
+    before = {"p1": peer_bgp_session_view(_p1(), "10.0.1.1"), "b1": _bird_view()}
+    R1.card("a").vtysh_cmd("debug redundancy bgp bulk-end-delay 30000")
+    R1.revive_card("b", redundant=False)
+    # card b has each session's record from the copy, and nothing since
+    R1.wait_rebuildable("a", (P1, B1))
+    R1.wait_carried("b", (P1, B1))
+    state = R1.redundancy("a")["daemons"]["bgpd"]["replication"]["state"]
+    assert state == "bulk", state
+    copied = time.time()
+    _p1().vtysh_cmd(
+        "conf t\nip route %s blackhole\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+        "network %s" % (BULK_PREFIX, BULK_PREFIX)
+    )
+    ok, diff = wait_for(
+        lambda: {"on card a": BULK_PREFIX in R1.vtysh_json("a", "show ip bgp json").get(
+            "routes", {})},
+        {"on card a": True},
+        title="p1's UPDATE on card a",
+    )
+    assert ok, diff
+    # ... and a keepalive each way on both sessions (every 3 s)
+    time.sleep(max(0.0, copied + 4 - time.time()))
+    assert R1.redundancy("a")["daemons"]["bgpd"]["replication"]["state"] == "bulk"
+    assert BULK_PREFIX not in R1.vtysh_json("b", "show ip bgp json").get("routes", {})
+    killed = time.time()
+    R1.kill_card("a")
+    R1.wait_active("b", "card b took over after card a died", only_active=True, count=400)
+    # each session reset after its takeover, at once: before any hold timer
+    # (9 s) could have ended it
+    ok, diff = wait_for(
+        lambda: {p: R1.bgp_session("b", p).get("lastTakeover", "").split(":")[0]
+                 for p in (P1, B1)},
+        {p: "reset after the takeover" for p in (P1, B1)},
+        count=60,
+        wait=0.1,
+        title="card b reset the sessions whose connection did not go on",
+    )
+    reset_after = time.time() - killed
+    assert ok, (diff, R1.card("b").vtysh_cmd("show redundancy bgp"))
+    print("\nsessions reset %.1f s after the death of card a" % reset_after)
+    print(log_lines(R1, "b", "bgpd", "does not go on where the record ended"))
+    assert R1.vtysh_json("b", "show redundancy bgp json")["sessionsResetAfterTakeover"] == 2
+    # p1 got the NOTIFICATION: Cease (6) / Administrative Reset (4), not a
+    # hold timer's expiry (4/0)
+    ok, diff = wait_for(lambda: {"code": _p1_last_error()[0],
+                                 "received": "received" in (_p1_last_error()[1] or "")},
+                        {"code": "0604", "received": True},
+                        title="p1's last NOTIFICATION, from r1")
+    assert ok, (diff, _p1_last_error())
+    # the sessions back, the routes both ways
+    ok, diff = wait_for(
+        lambda: {"p1": peer_bgp_session_view(_p1(), "10.0.1.1")["bgpState"],
+                 "b1": _bird_view()["bgpState"]},
+        {"p1": "Established", "b1": "Established"},
+        count=120,
+        title="p1 and BIRD Established with r1 again",
+    )
+    assert ok, diff
+    assert peer_bgp_session_view(_p1(), "10.0.1.1")["connectionsEstablished"] == (
+        before["p1"]["connectionsEstablished"] + 1)
+    _routes_both_ways("b", extra=(BULK_PREFIX,))
+    _p1().vtysh_cmd(
+        "conf t\nrouter bgp 65002\naddress-family ipv4 unicast\nno network %s\nexit\n"
+        "exit\nno ip route %s blackhole" % (BULK_PREFIX, BULK_PREFIX)
+    )
+    R1.revive_card("a")
 
 
 if __name__ == "__main__":
