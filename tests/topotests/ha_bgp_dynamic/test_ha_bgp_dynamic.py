@@ -151,6 +151,16 @@ def test_session_up():
     assert ok, diff
     R1.wait_active("a", "redundant", count=400)
     R1.wait_bgp_takeover_ready("a", PEER)
+    # p1's first UPDATE (its table, sent a moment after Established: FRR's
+    # coalescing) is in before any test announces more -- otherwise it
+    # carries their first prefix too, and the log's compaction that
+    # test_switchover_rolled_back_keeps_the_session counts on differs
+    ok, diff = wait_for(
+        lambda: R1.vtysh_json("a", "show ip bgp json").get("routes", {}),
+        {"10.200.1.0/24": [{"valid": True}], "10.200.2.0/24": [{"valid": True}]},
+        title="p1's table on card a",
+    )
+    assert ok, diff
     COLLISION_MARK[0] = _p1_collisions()
 
 
