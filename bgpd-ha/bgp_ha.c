@@ -3740,15 +3740,17 @@ static void bgp_ha_poll_point(bool every_call)
 		return;
 	repl = ha_module_repl();
 	/* (not during a takeover: the adoptions decide when the gate's
-	 * queue is read) */
-	if (!repl || !ha_repl_steady(repl))
+	 * queue is read; a standby taking a bulk copy in reads the channel
+	 * too, so that the active has it sooner -- its gates hold again
+	 * from then on) */
+	if (!repl || !ha_repl_pollable(repl))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	if (now - last_usec < BGP_HA_POLL_USEC)
 		return;
 	last_usec = now;
-	if (ha_repl_role(repl) == HA_ROLE_ACTIVE) {
+	if (ha_repl_role(repl) == HA_ROLE_ACTIVE && ha_repl_steady(repl)) {
 		poll_stats.gate++;
 		ha_gate_poll(&gate.q);
 	}

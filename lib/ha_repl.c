@@ -83,6 +83,8 @@ struct ha_repl {
 	uint8_t scope[HA_SCOPE_MAX], scope_len;
 	char scope_name[64];
 	struct event *t_bulk;
+	/* standby: a bulk copy's BULK_BEGIN handled, the copy coming in */
+	bool rx_bulk_begun;
 	/* tests: the bulk copy's end held back this long, once per copy */
 	uint32_t test_bulk_end_delay_ms;
 	bool bulk_end_held;
@@ -151,6 +153,8 @@ static void ha_repl_set_state(struct ha_repl *repl, enum ha_repl_state state, co
 	va_start(ap, fmt);
 	vsnprintfrr(repl->detail, sizeof(repl->detail), fmt, ap);
 	va_end(ap);
+	if (state != HA_REPL_BULK)
+		repl->rx_bulk_begun = false;
 	if (changed)
 		zlog_info("frr-ha %s: replication %s -> %s%s%s", repl->name,
 			  ha_repl_state_name(repl->state), ha_repl_state_name(state),
@@ -1262,6 +1266,7 @@ static bool ha_repl_rx_delta(struct ha_repl *repl, const uint8_t *payload, uint3
 		repl->bulks++;
 		repl->digest = HA_DIGEST_NONE;
 		ha_repl_set_state(repl, HA_REPL_BULK, "receiving bulk copy #%u", repl->bulks);
+		repl->rx_bulk_begun = true;
 		return true;
 	}
 	d = ha_delta_new(m.kind, m.cls, m.subtype, m.data, m.len);
@@ -1316,11 +1321,37 @@ bool ha_repl_steady(const struct ha_repl *repl)
 	       !repl->bulk_running && !repl->taking_over;
 }
 
+/* A standby taking a bulk copy in (its BULK_BEGIN handled: the classes
+ * were reset by the event loop). */
+static bool ha_repl_taking_bulk(const struct ha_repl *repl)
+{
+	return repl->role == HA_ROLE_STANDBY && repl->state == HA_REPL_BULK &&
+	       repl->rx_bulk_begun && !repl->taking_over;
+}
+
+bool ha_repl_pollable(const struct ha_repl *repl)
+{
+	return repl->conn && (ha_repl_steady(repl) || ha_repl_taking_bulk(repl));
+}
+
 static bool ha_repl_frame_pollable(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
 				   uint32_t len, void *arg)
 {
 	struct ha_repl *repl = arg;
 
+	if (ha_repl_taking_bulk(repl)) {
+		/* the copy's items, its end and what follows: only stored
+		 * here (applied, and a DIGEST compared, by the event loop);
+		 * it is the active that waits for them -- its gates hold
+		 * again once the standby has the whole copy */
+		struct ha_msg_delta m;
+
+		return type == HA_MSG_DELTA &&
+		       ha_msg_delta_decode(payload, len, &m) == HA_DECODE_OK &&
+		       m.seq == repl->rx_seq + 1 &&
+		       (m.kind == HA_DELTA_UPDATE || m.kind == HA_DELTA_BULK_ITEM ||
+			m.kind == HA_DELTA_BULK_END);
+	}
 	if (!ha_repl_steady(repl))
 		return false;
 	if (type == HA_MSG_ACK && repl->role == HA_ROLE_ACTIVE) {

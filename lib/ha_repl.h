@@ -188,10 +188,16 @@ extern void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb 
  * waiting for the daemon's event loop to come round.  Only what cannot
  * change the channel's or the roles' state is handled here --
  * acknowledgements on the active, the next deltas of replicated state on
- * the standby, in the steady state; everything else waits for the event
+ * the standby, in the steady state -- and on a standby taking a bulk copy
+ * in, the copy's items, its end and the deltas after it (stored and
+ * acknowledged: the active gates again once the standby has the whole
+ * copy, see ha_repl_pollable); everything else waits for the event
  * loop, in order.  Cheap when nothing waits (one read).
  */
 extern void ha_repl_poll(struct ha_repl *repl);
+/* Whether ha_repl_poll has anything to do: the steady state, or a standby
+ * taking a bulk copy in. */
+extern bool ha_repl_pollable(const struct ha_repl *repl);
 /* The steady state: synced, and no bulk copy, quiesce, handover or
  * takeover (the role_changed callbacks) under way -- what ha_repl_poll
  * requires, and what a module's own reads from outside its event loop

@@ -479,6 +479,48 @@ static void test_poll_between_tasks(void **state)
 	assert_false(B.steady_in_role_change);
 }
 
+/* A standby taking a bulk copy in reads it from its poll too (between the
+ * items of its daemon's long tasks): the copy's items and end are stored
+ * and acknowledged without its event loop -- not before its BULK_BEGIN,
+ * which the event loop handles (it resets the classes). */
+static void test_standby_polls_a_bulk_copy_in(void **state)
+{
+	struct ha_msg_repl_status before, after;
+	struct timeval start;
+	unsigned int polled = 0;
+	struct event ev;
+
+	for (uint32_t i = 1; i < 1500; i++)
+		A.kv[i] = i;
+	ha_repl_set_window(A.repl, 2000);
+	connect_sides();
+	/* B waits for the copy: nothing to poll yet */
+	assert_false(ha_repl_pollable(B.repl));
+	monotime(&start);
+	event_add_timer_msec(loop, tick, NULL, 1, &t_tick);
+	while (!both_synced() && monotime_since(&start, NULL) < 3000 * 1000) {
+		/* the active's own poll has nothing to do during a copy */
+		if (ha_repl_state(A.repl) == HA_REPL_BULK)
+			assert_false(ha_repl_pollable(A.repl));
+		if (ha_repl_pollable(B.repl) && ha_repl_state(B.repl) == HA_REPL_BULK) {
+			ha_repl_status(B.repl, &before);
+			ha_repl_poll(B.repl);
+			ha_repl_status(B.repl, &after);
+			if (after.committed > before.committed)
+				polled++;
+			/* stored, not applied: the event loop applies */
+			assert_true(after.applied <= before.applied);
+		}
+		if (event_fetch(loop, &ev))
+			event_call(&ev);
+	}
+	assert_true(both_synced());
+	assert_true(kv_equal());
+	/* one bulk, nothing refused */
+	assert_int_equal(B.resets, 1);
+	assert_true(polled > 0);
+}
+
 static bool a_drained(void)
 {
 	struct ha_msg_repl_status st;
@@ -1245,6 +1287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bulk_makes_both_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_waits_for_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_standby_polls_a_bulk_copy_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_between_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_control_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_standby_given_up, setup, teardown),
