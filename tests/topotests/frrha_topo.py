@@ -539,24 +539,27 @@ exit
         assert ok, (diff, self.card(standby).vtysh_cmd("show redundancy ospf"))
 
     def kill_card(self, side):
-        """The death of card side, as the line sees it: its ports cut
-        first -- in the bridge, not by carrier loss, which the card's own
-        daemons would see and act on (an interface going down ends eBGP
-        sessions on it) before they die -- then every process on it (hard
-        and FRR's daemons) killed at once, then its ports down.  Nothing
-        it sends after the cut reaches the line (no FIN, no RST from its
+        """The death of card side, as the line sees it: every process on it
+        (hard and FRR's daemons) stopped at once, then its ports cut -- in
+        the bridge, not by carrier loss, which the card's own daemons would
+        see and act on (an interface going down ends eBGP sessions on it)
+        -- then the processes killed, then its ports down.  Nothing it
+        sends after the cut reaches the line (no FIN, no RST from its
         kernel as its processes die).  The other card learns it from the
         silence on the intercard link."""
+        pids = self.card(side).cmd("cat /var/run/frr/*.pid 2>/dev/null").split()
+        assert pids, "no daemon running on card %s" % side
+        # all at once, and before the cut: stopped first, so that none sees
+        # another die (hard would freeze and hand over a dead bgpd's
+        # connections: a bgpd crash, not a card's death) or the cut (hard,
+        # finding its card off the line, would change its role, and bgpd
+        # send the standby what it had not yet -- a card that dies does
+        # not)
+        self.card(side).cmd("kill -STOP %s" % " ".join(pids))
         for switch, _ in self.lines:
             self._switch(switch).cmd_raises(
                 "nft add element %s '{ \"%s\" }'" % (NFT_OFFLINE, self.port(switch, side))
             )
-        pids = self.card(side).cmd("cat /var/run/frr/*.pid 2>/dev/null").split()
-        assert pids, "no daemon running on card %s" % side
-        # all at once: stopped first, so that none sees another die (hard
-        # would freeze and hand over a dead bgpd's connections: a bgpd
-        # crash, not a card's death)
-        self.card(side).cmd("kill -STOP %s" % " ".join(pids))
         self.card(side).cmd("kill -9 %s" % " ".join(pids))
         for switch, _ in self.lines:
             self._switch(switch).cmd_raises("ip link set %s down" % self.port(switch, side))
