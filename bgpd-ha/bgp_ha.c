@@ -277,6 +277,7 @@ static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_sess
 static void bgp_ha_io_stop(struct peer_connection **conns, size_t n, bool writes_only);
 static int bgp_ha_reset_connection(struct bgp_ha_session *s, const struct ha_tcp_state *st,
 				   bool outbound_ok, char *err, size_t errlen);
+static void bgp_ha_conn_stream_reset(struct event *ev);
 struct ha_nfq_tcp;
 static void bgp_ha_conn_stream_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s, bool out,
 				     const struct ha_nfq_tcp *seg);
@@ -1264,6 +1265,10 @@ struct bgp_ha_conn {
 	 * session (bgp_ha_conn_stream_reset_send); its queues empty */
 	struct ha_tcp_state reset_st;
 	unsigned int reset_tries;
+	/* ... with this TSval: the peer's echo, not believed (see
+	 * bgp_ha_conn_clock_fix) but for the close */
+	bool reset_tsval_set;
+	uint32_t reset_tsval;
 };
 
 #define BGP_HA_CONNS 1024
@@ -1349,7 +1354,8 @@ static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
 	a->out_ticket = 0;
 	a->clock_unconfirmed = false;
 	EVENT_OFF(a->t_clock);
-	a->stream.checking = false;
+	a->stream = (struct ha_tcp_rebuilt_check){};
+	a->reset_tsval_set = false;
 	EVENT_OFF(a->t_stream);
 	a->used = ++gate.clock;
 	return a;
@@ -1361,7 +1367,7 @@ static void bgp_ha_conns_clear(void)
 		ha_tcp_shadow_clear(&gate.conns[i].shadow);
 		gate.conns[i].clock_unconfirmed = false;
 		EVENT_OFF(gate.conns[i].t_clock);
-		gate.conns[i].stream.checking = false;
+		gate.conns[i].stream = (struct ha_tcp_rebuilt_check){};
 		EVENT_OFF(gate.conns[i].t_stream);
 		gate.conns[i].used = 0;
 	}
@@ -1474,7 +1480,7 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	}
 	if (!out && seg.has_ts && conn->clock_unconfirmed)
 		bgp_ha_conn_clock_check(conn, sess, seg.tsecr);
-	if (conn->stream.checking)
+	if (conn->stream.tracking)
 		bgp_ha_conn_stream_check(conn, sess, out, &seg);
 	aseq = out ? conn->shadow.snd_seq : conn->shadow.rcv_seq;
 	aoff = out ? conn->shadow.snd_offset : conn->shadow.rcv_offset;
@@ -1725,12 +1731,21 @@ static void bgp_ha_conn_clock_fix(struct event *ev)
 	 * last update: beyond an hour, the echo is not believed (a peer that
 	 * echoes garbage would move our clock anywhere) */
 	if (conn->clock_echo - ours > BGP_HA_CLOCK_BEHIND_MAX_MS) {
-		if (!s->clock_refused)
-			zlog_err("frr-ha: session %s: the peer echoes a TCP timestamp %u ms ahead of its rebuilt connection's clock: not believed, the clock is left as it is",
-				 s->peer, conn->clock_echo - ours);
+		zlog_err("frr-ha: session %s: the peer echoes a TCP timestamp %u ms ahead of its rebuilt connection's clock: not believed, the clock is left as it is",
+			 s->peer, conn->clock_echo - ours);
 		s->clock_refused = true;
-		/* (and no longer checked: a getsockopt per segment for ever) */
 		conn->clock_unconfirmed = false;
+		/* the peer takes no segment of ours behind what it echoes
+		 * (PAWS): the session cannot go on -- reset now, not at the
+		 * peer's hold timer, the close sent past the echo (believed
+		 * for that alone) */
+		snprintf(conn->stream_why, sizeof(conn->stream_why),
+			 "the peer echoes a TCP timestamp %u ms ahead of the rebuilt connection's clock (not believed: more than %u s)",
+			 conn->clock_echo - ours, BGP_HA_CLOCK_BEHIND_MAX_MS / 1000);
+		conn->reset_tsval_set = true;
+		conn->reset_tsval = conn->clock_echo + 1;
+		EVENT_OFF(conn->t_stream);
+		event_add_event(bm->master, bgp_ha_conn_stream_reset, conn, 0, &conn->t_stream);
 		return;
 	}
 	/* bgpd's I/O thread writes under this lock: none while the socket
@@ -1801,8 +1816,6 @@ static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_sess
  * first.
  */
 #define BGP_HA_STREAM_GAP_WAIT_MSEC 5000
-
-static void bgp_ha_conn_stream_reset(struct event *ev);
 
 static void bgp_ha_conn_stream_gap_expired(struct event *ev)
 {
@@ -1900,16 +1913,17 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 	struct peer *peer;
 	int ret = -1;
 
-	conn->stream.checking = false;
+	conn->stream.checking = conn->stream.tracking = false;
 	bgp_ha_sockaddr_str(&conn->remote, addr, sizeof(addr));
-	if (!(s = bgp_ha_session_find(addr, false)) || !(peer = bgp_ha_peer(s->peer)))
+	if (!(s = bgp_ha_session_find(addr, false)) || !(peer = bgp_ha_peer(s->peer)) ||
+	    !conn->stream.have_peer)
 		return;
 	c = peer->connection;
 	if (c->fd < 0 || !peer_established(c) ||
 	    s->adj_out_lport != bgp_ha_sockaddr_port(&conn->local) ||
 	    s->adj_out_rport != bgp_ha_sockaddr_port(&conn->remote))
 		return;
-	zlog_err("frr-ha: session %s: its connection rebuilt after the death of the old active card does not go on where the record ended: %s -- the session is reset",
+	zlog_err("frr-ha: session %s: its connection rebuilt after the death of the old active card cannot go on: %s -- the session is reset",
 		 s->peer, conn->stream_why);
 	bgp_ha_takeovers.reset_after++;
 	snprintf(s->takeover, sizeof(s->takeover), "reset after the takeover: %s", conn->stream_why);
@@ -1939,6 +1953,8 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 	st->snd_seq = conn->stream.peer_ack;
 	st->rcv_seq = conn->stream.peer_end;
 	st->rcv_wup = st->snd_wl1 = st->rcv_seq;
+	if (conn->reset_tsval_set)
+		st->timestamp = ha_tcp_timestamp_ms(conn->reset_tsval);
 	conn->reset_tries = 0;
 	bgp_ha_conn_stream_reset_send(ev);
 }
@@ -3851,7 +3867,7 @@ DEFPY_HIDDEN(
  * card rebuilds is set back by msec (0: not). */
 DEFPY_HIDDEN(
 	debug_redundancy_bgp_rebuilt_clock_behind, debug_redundancy_bgp_rebuilt_clock_behind_cmd,
-	"debug redundancy bgp rebuilt-clock-behind (0-3600000)$msec",
+	"debug redundancy bgp rebuilt-clock-behind (0-7200000)$msec",
 	DEBUG_STR
 	"Router redundancy (frr-ha)\n" BGP_STR
 	"Connections rebuilt after the death of the active card start their TCP timestamp clock behind the record's\n"
@@ -4158,6 +4174,8 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 								s->clock_confirmed);
 					json_object_int_add(jc, "behindPeerMsec",
 							    s->clock_behind_ms);
+					json_object_boolean_add(jc, "echoNotBelieved",
+								s->clock_refused);
 					json_object_object_add(ja, "rebuiltTcpClock", jc);
 				}
 				json_object_int_add(ja, "backlogAtTakeover", s->backlog_at_takeover);

@@ -312,9 +312,9 @@ nomem:
 
 void ha_tcp_rebuilt_check_init(struct ha_tcp_rebuilt_check *c, uint32_t rcv_nxt, uint32_t snd_nxt)
 {
-	*c = (struct ha_tcp_rebuilt_check){ .checking = true,
-					    .rcv_nxt = rcv_nxt,
-					    .snd_max = snd_nxt };
+	*c = (struct ha_tcp_rebuilt_check){
+		.tracking = true, .checking = true, .rcv_nxt = rcv_nxt, .snd_max = snd_nxt
+	};
 }
 
 enum ha_tcp_rebuilt_verdict ha_tcp_rebuilt_check_segment(struct ha_tcp_rebuilt_check *c,
@@ -323,7 +323,7 @@ enum ha_tcp_rebuilt_verdict ha_tcp_rebuilt_check_segment(struct ha_tcp_rebuilt_c
 {
 	uint32_t end = seq + len;
 
-	if (!c->checking)
+	if (!c->tracking)
 		return HA_TCP_REBUILT_UNSURE;
 	if (outbound) {
 		/* what the peer may acknowledge from now on */
@@ -336,6 +336,8 @@ enum ha_tcp_rebuilt_verdict ha_tcp_rebuilt_check_segment(struct ha_tcp_rebuilt_c
 	if (has_ack && (!c->have_peer || (int32_t)(ack - c->peer_ack) > 0))
 		c->peer_ack = ack;
 	c->have_peer = true;
+	if (!c->checking)
+		return HA_TCP_REBUILT_UNSURE;
 	if (has_ack && (int32_t)(ack - c->snd_max) > 0) {
 		c->checking = false;
 		return HA_TCP_REBUILT_DIVERGED;

@@ -168,6 +168,7 @@ extern int ha_tcp_shadow_build_cut(const struct ha_tcp_shadow *s, const struct h
  * Pure state, sequence numbers modulo 2^32.
  */
 struct ha_tcp_rebuilt_check {
+	bool tracking;	  /* a rebuilt connection: the peer's latest followed */
 	bool checking;	  /* neither confirmed nor diverged yet */
 	uint32_t rcv_nxt; /* the rebuilt socket's next byte of the peer's */
 	uint32_t snd_max; /* after the last byte of ours sent or rebuilt */
@@ -188,7 +189,10 @@ enum ha_tcp_rebuilt_verdict {
 extern void ha_tcp_rebuilt_check_init(struct ha_tcp_rebuilt_check *c, uint32_t rcv_nxt,
 				      uint32_t snd_nxt);
 /* One segment on the connection: ours (outbound) or the peer's, len bytes
- * of payload from seq, its acknowledgement (has_ack).  While checking. */
+ * of payload from seq, its acknowledgement (has_ack).  The peer's latest
+ * acknowledgement and end of its bytes are followed for as long as the
+ * connection lives (tracking: e.g. to close it in order); a verdict other
+ * than UNSURE comes only while checking. */
 extern enum ha_tcp_rebuilt_verdict ha_tcp_rebuilt_check_segment(struct ha_tcp_rebuilt_check *c,
 								bool outbound, uint32_t seq,
 								uint32_t len, bool has_ack,

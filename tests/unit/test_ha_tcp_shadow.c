@@ -560,9 +560,12 @@ static void test_rebuilt_connection_checked_against_the_peer(void **state)
 		ha_tcp_rebuilt_check_init(&c, r, o);
 		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r, 19, true, o),
 				 HA_TCP_REBUILT_CONFIRMED);
-		/* ... then nothing more is checked */
+		/* ... then nothing more is checked -- the peer's latest still
+		 * followed */
 		assert_int_equal(ha_tcp_rebuilt_check_segment(&c, false, r + 100, 19, true, o + 999),
 				 HA_TCP_REBUILT_UNSURE);
+		assert_int_equal(c.peer_end, r + 119);
+		assert_int_equal(c.peer_ack, o + 999);
 
 		/* a retransmission of bytes the record has: the peer never had
 		 * more acknowledged */
