@@ -396,16 +396,19 @@ static void bgp_ha_connection_set(struct bgp_ha_session *s, const uint8_t *state
 
 /* New active: the connection of s, out of repair mode -- the socket
  * re-created ahead (see tcp_fd), or re-created now.  -1 with the reason
- * in err. */
+ * in err (and errno: lowering the privileges again does not change it). */
 static int bgp_ha_connection_take(struct bgp_ha_session *s, const struct ha_tcp_state *st,
 				  char *err, size_t errlen)
 {
-	int fd = s->tcp_fd, ret;
+	int fd = s->tcp_fd, ret, saved = 0;
 
 	s->tcp_fd = -1;
 	if (fd < 0) {
-		frr_with_privs (&bgpd_privs)
+		frr_with_privs (&bgpd_privs) {
 			fd = ha_tcp_restore(st, err, errlen);
+			saved = errno;
+		}
+		errno = saved;
 		return fd;
 	}
 	frr_with_privs (&bgpd_privs)
@@ -1480,7 +1483,9 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	}
 	if (!out && seg.has_ts && conn->clock_unconfirmed)
 		bgp_ha_conn_clock_check(conn, sess, seg.tsecr);
-	if (conn->stream.tracking)
+	/* (the peer's latest followed only while a reset may still come:
+	 * the record's end or our clock not confirmed yet) */
+	if (conn->stream.tracking && (conn->stream.checking || conn->clock_unconfirmed))
 		bgp_ha_conn_stream_check(conn, sess, out, &seg);
 	aseq = out ? conn->shadow.snd_seq : conn->shadow.rcv_seq;
 	aoff = out ? conn->shadow.snd_offset : conn->shadow.rcv_offset;
@@ -1885,8 +1890,8 @@ static void bgp_ha_conn_stream_reset_send(struct event *ev)
 	if (!(s = bgp_ha_session_find(addr, false)))
 		return;
 	if (bgp_ha_reset_connection(s, &conn->reset_st, true, err, sizeof(err)) == 0) {
-		zlog_notice("frr-ha: session %s: reset: a NOTIFICATION (Cease, administrative reset) and a FIN sent where the peer expects our next byte",
-			    s->peer);
+		zlog_notice("frr-ha: session %s: reset: a NOTIFICATION (Cease, administrative reset) and a FIN sent where the peer expects our next byte (the connection re-created at try %u)",
+			    s->peer, conn->reset_tries + 1);
 		return;
 	}
 	if (errno == EADDRNOTAVAIL && ++conn->reset_tries < BGP_HA_STREAM_RESET_TRIES) {

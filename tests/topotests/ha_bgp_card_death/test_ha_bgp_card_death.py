@@ -40,6 +40,7 @@ from frrha_topo import (
     frr_peer_churn,
     hold_unchanged,
     log_lines,
+    peer_bgp_neighbor,
     peer_bgp_session_view,
     peer_paws_rejected,
     peer_routes,
@@ -417,6 +418,11 @@ def _p1_notifications_received():
                 if "NOTIFICATION: received from neighbor 10.0.1.1 " in line]
 
 
+def _p1_keepalives_received():
+    "How many KEEPALIVEs p1 received from r1."
+    return peer_bgp_neighbor(_p1(), "10.0.1.1").get("messageStats", {}).get("keepalivesRecv", 0)
+
+
 def _reset_cleanly_and_back(before):
     """After r1 reset both sessions: p1 got the NOTIFICATION -- Cease (6) /
     Administrative Reset (4), not a hold timer's expiry (4/0) -- and both
@@ -475,7 +481,8 @@ def test_card_death_during_a_bulk_copy():
     R1.wait_carried("b", (P1, B1))
     state = R1.redundancy("a")["daemons"]["bgpd"]["replication"]["state"]
     assert state == "bulk", state
-    copied = time.time()
+    ka_on_a = {p: R1.bgp_session("a", p).get("keepalivesReceived", 0) for p in (P1, B1)}
+    ka_on_p1 = _p1_keepalives_received()
     _p1().vtysh_cmd(
         "conf t\nip route %s blackhole\nrouter bgp 65002\naddress-family ipv4 unicast\n"
         "network %s" % (BULK_PREFIX, BULK_PREFIX)
@@ -487,8 +494,16 @@ def test_card_death_during_a_bulk_copy():
         title="p1's UPDATE on card a",
     )
     assert ok, diff
-    # ... and a keepalive each way on both sessions (every 3 s)
-    time.sleep(max(0.0, copied + 4 - time.time()))
+    # ... and, since the copy, keepalives (every 3 s) from both peers to
+    # card a and from card a to p1 (to BIRD it passed p1's route on)
+    ok, diff = wait_for(
+        lambda: {"the peers' on card a": all(
+            R1.bgp_session("a", p).get("keepalivesReceived", 0) > ka_on_a[p] for p in (P1, B1)),
+                 "card a's on p1": _p1_keepalives_received() > ka_on_p1},
+        {"the peers' on card a": True, "card a's on p1": True},
+        title="keepalives both ways since the copy",
+    )
+    assert ok, diff
     assert R1.redundancy("a")["daemons"]["bgpd"]["replication"]["state"] == "bulk"
     assert BULK_PREFIX not in R1.vtysh_json("b", "show ip bgp json").get("routes", {})
     killed = time.time()
