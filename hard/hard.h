@@ -93,6 +93,9 @@ struct hard_peer {
 	char last_down_reason[128];
 	uint64_t ups, downs;
 	uint64_t heartbeats_rx;
+	/* times the silence was only hard's own lateness: what the peer card
+	 * had sent was waiting, unread, when it was about to be called dead */
+	uint64_t late_heartbeats_read;
 	uint64_t refused_connections; /* wrong source, bad hello, ... */
 	uint64_t auth_failures;
 	uint64_t version_refusals;
@@ -233,7 +236,21 @@ typedef void (*hard_mship_done_cb)(bool ok, const char *err);
 extern void hard_mship_acquire(bool peer_dead, hard_mship_done_cb cb);
 extern void hard_mship_release(hard_mship_done_cb cb);
 extern bool hard_mship_busy(void); /* a script is running */
-extern bool hard_mship_renew(char *err, size_t errlen);
+/*
+ * While master (bridge driver): renew the claim on the line, on a thread
+ * of its own; cb(ok, err) on hard's event loop once done, ok false if this
+ * card was found off the line.  Nothing if the last renewal is still
+ * running, or the line was released meanwhile (cb not called).
+ */
+typedef void (*hard_mship_renew_cb)(bool ok, const char *err);
+extern void hard_mship_renew(hard_mship_renew_cb cb);
+struct hard_mship_renew_stats {
+	uint64_t renewals;
+	uint64_t skipped; /* the last one still ran when the next was due */
+	uint64_t slower_than_heartbeat;
+	uint64_t max_usec, last_usec;
+};
+extern const struct hard_mship_renew_stats *hard_mship_renew_stats(void);
 extern void hard_mship_config_changed(void);
 
 /* hard_role.c: roles, election, history, switchover */

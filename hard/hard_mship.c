@@ -42,6 +42,8 @@
 #include <sys/wait.h>
 
 #include "debug.h"
+#include "frr_pthread.h"
+#include "frrevent.h"
 #include "json.h"
 #include "network.h"
 #include "log.h"
@@ -70,6 +72,15 @@ const char *hard_mship_driver_name(enum hard_mship_driver d)
 
 /* --- netlink to the bridges' namespace ------------------------------- */
 
+/*
+ * The claim is renewed every heartbeat on a thread of its own (below):
+ * writing it takes the kernel's routing netlink lock, one for every
+ * namespace of the machine, which a router installing routes holds for
+ * up to hundreds of milliseconds at a time -- hard's event loop, which
+ * sends and hears the heartbeats, must not wait for it.  The socket, the
+ * nftables context and what they change are the mutex's.
+ */
+static pthread_mutex_t nl_mtx = PTHREAD_MUTEX_INITIALIZER;
 static int nl_fd = -1;
 static uint32_t nl_seq;
 static struct nft_ctx *nft; /* bound to the bridges' namespace */
@@ -373,10 +384,9 @@ static int64_t mship_claim_age(const char *alias, unsigned int *slot)
 	return mship_now_msec() - at;
 }
 
-static bool mship_bridge_ports(bool peer, struct nl_port *ports, unsigned int *n, char *err,
-			       size_t errlen)
+static bool mship_bridge_ports(const struct hard_mship_config *mc, bool peer, struct nl_port *ports,
+			       unsigned int *n, char *err, size_t errlen)
 {
-	struct hard_mship_config *mc = &hard.cfg.mship;
 	unsigned int i;
 	int ret;
 
@@ -408,8 +418,8 @@ static bool mship_bridge_acquire(bool peer_dead, char *err, size_t errlen)
 		snprintf(err, errlen, "no bridge ports configured");
 		return false;
 	}
-	if (!mship_bridge_ports(true, peer, &n, err, errlen) ||
-	    !mship_bridge_ports(false, own, &n, err, errlen))
+	if (!mship_bridge_ports(&hard.cfg.mship, true, peer, &n, err, errlen) ||
+	    !mship_bridge_ports(&hard.cfg.mship, false, own, &n, err, errlen))
 		return false;
 	for (i = 0; i < n; i++)
 		if (peer[i].on_line)
@@ -463,7 +473,7 @@ static bool mship_bridge_release(char *err, size_t errlen)
 	char claim[64];
 	bool ok = true;
 
-	if (!mship_bridge_ports(false, own, &n, err, errlen))
+	if (!mship_bridge_ports(&hard.cfg.mship, false, own, &n, err, errlen))
 		return false;
 	for (i = 0; i < n; i++) {
 		if (mship_port_set_line(own[i].name, false, err, errlen))
@@ -476,32 +486,93 @@ static bool mship_bridge_release(char *err, size_t errlen)
 	return ok;
 }
 
-static bool renew_warned;
+/* --- the renewal, on its own thread ----------------------------------- */
 
-/* Renew the claim; false if this card is no longer on the line. */
+static struct {
+	struct frr_pthread *pthread;
+	/* the main thread's */
+	bool in_flight;
+	hard_mship_renew_cb cb;
+	struct hard_mship_renew_stats stats;
+	/* under nl_mtx */
+	bool armed;		     /* holding the line: a renewal may write the claim */
+	struct hard_mship_config mc; /* as when the renewal was asked for */
+	uint8_t slot;
+	bool warned;
+	bool ran, ok;
+	char err[1024];
+	int64_t took_usec;
+} renew;
+
+/* Renew the claim (renewal thread, nl_mtx held); false if this card is no
+ * longer on the line. */
 static bool mship_bridge_renew(char *err, size_t errlen)
 {
 	struct nl_port own[HARD_MSHIP_PORTS_MAX];
 	unsigned int n, i;
 	char claim[64];
 
-	if (!mship_bridge_ports(false, own, &n, err, errlen)) {
+	if (!mship_bridge_ports(&renew.mc, false, own, &n, err, errlen)) {
 		/* cannot tell: keep the line, say so once */
-		if (!renew_warned)
+		if (!renew.warned)
 			zlog_warn("redundancy: cannot check the line, keeping mastership: %s", err);
-		renew_warned = true;
+		renew.warned = true;
 		return true;
 	}
-	renew_warned = false;
+	renew.warned = false;
 	for (i = 0; i < n; i++)
 		if (!own[i].on_line) {
 			snprintf(err, errlen, "own port %s was taken off the line", own[i].name);
 			return false;
 		}
-	snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u claim=%" PRId64, hard.cfg.slot,
+	snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u claim=%" PRId64, renew.slot,
 		 mship_now_msec());
 	nl_port_set_alias(own[0].ifindex, claim);
 	return true;
+}
+
+/* Main thread: a renewal ended. */
+static void mship_renew_done(struct event *ev)
+{
+	hard_mship_renew_cb cb = renew.cb;
+	bool ran, ok;
+	char err[256];
+	int64_t took;
+
+	frr_with_mutex (&nl_mtx) {
+		ran = renew.ran;
+		ok = renew.ok;
+		took = renew.took_usec;
+		strlcpy(err, renew.err, sizeof(err));
+	}
+	renew.in_flight = false;
+	renew.cb = NULL;
+	if (!ran)
+		return; /* the line was released meanwhile */
+	renew.stats.renewals++;
+	renew.stats.last_usec = took;
+	if (took > (int64_t)renew.stats.max_usec)
+		renew.stats.max_usec = took;
+	if (took > (int64_t)hard.cfg.hb_interval * 1000)
+		renew.stats.slower_than_heartbeat++;
+	if (cb)
+		cb(ok, err);
+}
+
+/* Renewal thread: renew the claim if this card still holds the line. */
+static void mship_renew_run(struct event *ev)
+{
+	int64_t t0 = hard_monotime_usec();
+
+	frr_with_mutex (&nl_mtx) {
+		renew.ran = renew.armed;
+		renew.ok = true;
+		renew.err[0] = '\0';
+		if (renew.armed)
+			renew.ok = mship_bridge_renew(renew.err, sizeof(renew.err));
+		renew.took_usec = hard_monotime_usec() - t0;
+	}
+	event_add_event(hard.master, mship_renew_done, NULL, 0, NULL);
 }
 
 /* --- the script driver ------------------------------------------------- */
@@ -682,7 +753,10 @@ void hard_mship_acquire(bool peer_dead, hard_mship_done_cb cb)
 	case HARD_MSHIP_NONE:
 		break;
 	case HARD_MSHIP_BRIDGE:
-		ok = mship_bridge_acquire(peer_dead, err, sizeof(err));
+		frr_with_mutex (&nl_mtx) {
+			ok = mship_bridge_acquire(peer_dead, err, sizeof(err));
+			renew.armed = ok;
+		}
 		break;
 	case HARD_MSHIP_SCRIPT:
 		if (mship_script_start("acquire", peer_dead, mship_acquired, err, sizeof(err)))
@@ -720,7 +794,11 @@ void hard_mship_release(hard_mship_done_cb cb)
 	case HARD_MSHIP_NONE:
 		break;
 	case HARD_MSHIP_BRIDGE:
-		ok = mship_bridge_release(err, sizeof(err));
+		frr_with_mutex (&nl_mtx) {
+			/* no renewal may write a claim over the release */
+			renew.armed = false;
+			ok = mship_bridge_release(err, sizeof(err));
+		}
 		break;
 	case HARD_MSHIP_SCRIPT:
 		if (mship_script_start("release", false, mship_released, err, sizeof(err)))
@@ -736,17 +814,40 @@ bool hard_mship_busy(void)
 	return script.pid > 0;
 }
 
-bool hard_mship_renew(char *err, size_t errlen)
+void hard_mship_renew(hard_mship_renew_cb cb)
 {
 	if (!hard.mastership || hard.cfg.mship.driver != HARD_MSHIP_BRIDGE)
-		return true;
-	return mship_bridge_renew(err, errlen);
+		return;
+	if (renew.in_flight) {
+		/* the last one still waits for the kernel: the claim is as
+		 * fresh as that one makes it */
+		renew.stats.skipped++;
+		return;
+	}
+	if (!renew.pthread) {
+		renew.pthread = frr_pthread_new(NULL, "hard mastership renewal", "hard_renew");
+		assert(frr_pthread_run(renew.pthread, NULL) == 0);
+		frr_pthread_wait_running(renew.pthread);
+	}
+	frr_with_mutex (&nl_mtx) {
+		renew.mc = hard.cfg.mship;
+		renew.slot = hard.cfg.slot;
+	}
+	renew.in_flight = true;
+	renew.cb = cb;
+	event_add_event(renew.pthread->master, mship_renew_run, NULL, 0, NULL);
+}
+
+const struct hard_mship_renew_stats *hard_mship_renew_stats(void)
+{
+	return &renew.stats;
 }
 
 void hard_mship_config_changed(void)
 {
 	/* reopen the namespace socket lazily with the new settings */
-	mship_ns_close();
+	frr_with_mutex (&nl_mtx)
+		mship_ns_close();
 	if (hard.cfg.mship.driver == HARD_MSHIP_NONE && hard.cfg.peer_configured)
 		zlog_warn(
 			"redundancy: mastership driver 'none' with a peer card: there is no fencing, an intercard link failure can make both cards active");

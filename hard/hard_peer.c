@@ -135,12 +135,29 @@ void hard_peer_send_heartbeat(void)
 	hard_peer_send(HA_MSG_HEARTBEAT, buf, len);
 }
 
+static bool hard_peer_any_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
+				uint32_t len, void *arg)
+{
+	return true;
+}
+
 static void hard_peer_heartbeat_timer(struct event *ev)
 {
 	struct hard_peer *peer = &hard.peer;
 	int64_t silent = (hard_monotime_usec() - peer->last_rx_usec) / 1000;
 	int64_t dead = (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier;
 
+	if (silent > dead && peer->conn && peer->state == HARD_PEER_UP) {
+		/* this event loop may be what was late (a timer runs before the
+		 * reads that were due with it): what the peer card sent
+		 * meanwhile is read before it is called silent */
+		ha_conn_poll(peer->conn, hard_peer_any_frame);
+		if (peer->state != HARD_PEER_UP)
+			return; /* the read closed the channel, and said why */
+		silent = (hard_monotime_usec() - peer->last_rx_usec) / 1000;
+		if (silent <= dead)
+			peer->late_heartbeats_read++;
+	}
 	if (silent > dead) {
 		hard_peer_close("heartbeat timeout: nothing heard for %" PRId64
 				" ms (interval %u ms x %u)",

@@ -63,19 +63,24 @@ static void hard_renew_start(void)
 			     &hard.t_renew);
 }
 
+static void hard_renewed(bool ok, const char *err)
+{
+	char why[256];
+
+	if (ok || !hard.mastership)
+		return;
+	hard.mastership = false;
+	EVENT_OFF(hard.t_renew);
+	snprintf(why, sizeof(why), "mastership lost: %s", err);
+	hard_set_role(HA_ROLE_FAILED, why);
+}
+
 /* While master: renew the claim; notice being put off the line. */
 static void hard_renew_timer(struct event *ev)
 {
-	char err[192] = "", why[256];
-
 	if (!hard.mastership)
 		return;
-	if (!hard_mship_renew(err, sizeof(err))) {
-		hard.mastership = false;
-		snprintf(why, sizeof(why), "mastership lost: %s", err);
-		hard_set_role(HA_ROLE_FAILED, why);
-		return;
-	}
+	hard_mship_renew(hard_renewed);
 	hard_renew_start();
 }
 

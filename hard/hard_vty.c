@@ -377,6 +377,7 @@ static json_object *hard_show_peer_json(const char *addr)
 	json_object_int_add(jpeer, "heartbeatIntervalMsecs", hard.cfg.hb_interval);
 	json_object_int_add(jpeer, "heartbeatMultiplier", hard.cfg.hb_multiplier);
 	json_object_int_add(jpeer, "heartbeatsReceived", peer->heartbeats_rx);
+	json_object_int_add(jpeer, "silencesOnlyOwnLateness", peer->late_heartbeats_read);
 	json_object_int_add(jpeer, "ups", peer->ups);
 	json_object_int_add(jpeer, "downs", peer->downs);
 	if (peer->last_down_reason[0])
@@ -421,6 +422,17 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		json_object_object_add(json, "peer", hard_show_peer_json(addr));
 		json_object_string_add(json, "mastershipDriver",
 				       hard_mship_driver_name(hard.cfg.mship.driver));
+		if (hard.cfg.mship.driver == HARD_MSHIP_BRIDGE) {
+			const struct hard_mship_renew_stats *rs = hard_mship_renew_stats();
+			json_object *jr = json_object_new_object();
+
+			json_object_int_add(jr, "renewals", rs->renewals);
+			json_object_int_add(jr, "lastUsec", rs->last_usec);
+			json_object_int_add(jr, "maxUsec", rs->max_usec);
+			json_object_int_add(jr, "slowerThanHeartbeat", rs->slower_than_heartbeat);
+			json_object_int_add(jr, "skippedStillRunning", rs->skipped);
+			json_object_object_add(json, "claimRenewal", jr);
+		}
 		if (hard.takeover_blocked[0])
 			json_object_string_add(json, "takeoverBlocked", hard.takeover_blocked);
 		json_object_int_add(json, "switchoversCompleted", hard.switchovers);
@@ -470,6 +482,17 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		vty_out(vty, "  Router is not redundant: %s\n", hard.not_redundant_reason);
 	vty_out(vty, "  Mastership driver: %s%s%s\n", hard_mship_driver_name(hard.cfg.mship.driver),
 		hard.takeover_blocked[0] ? "; takeover waiting: " : "", hard.takeover_blocked);
+	if (hard.cfg.mship.driver == HARD_MSHIP_BRIDGE && hard_mship_renew_stats()->renewals) {
+		const struct hard_mship_renew_stats *rs = hard_mship_renew_stats();
+
+		vty_out(vty,
+			"    claim renewed %" PRIu64
+			" times, the last in %.1f ms, the longest %.1f ms (%" PRIu64
+			" longer than a heartbeat interval, %" PRIu64
+			" skipped as the last still ran)\n",
+			rs->renewals, rs->last_usec / 1000.0, rs->max_usec / 1000.0,
+			rs->slower_than_heartbeat, rs->skipped);
+	}
 	if (hard.swo.id)
 		vty_out(vty, "  Last switchover: #%u %s, %s; %s%s (%.3f ms)\n", hard.swo.id,
 			hard.swo.graceful ? "graceful" : "non-graceful", hard.swo.reason,

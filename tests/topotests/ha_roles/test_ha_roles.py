@@ -11,11 +11,17 @@ about the platform).
   forth with mastership moving every time and never on both cards;
 - wrong key refused, intercard link cut: never a second master;
 - restart of the standby's and of the active's hard;
-- a daemon failing on the active hands over; the death of the whole active
-  card (processes and line port) makes the standby take over.
+- a daemon failing on the active hands over;
+- the kernel's routing lock held longer than the dead interval (a router
+  flushing a table): no card takes the other for dead;
+- hard held up longer than the dead interval reads what the peer card
+  sent before calling it dead;
+- the death of the whole active card (processes and line port) makes the
+  standby take over.
 """
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -299,6 +305,99 @@ def test_daemon_failure_hands_over():
     RESULTS["handover_on_daemon_failure_usec"] = swo["durationUsec"]
     R1.card("a").net.startRouterDaemons(daemons=["bgpd"])
     wait_roles("b", "redundant again")
+
+
+HOG_NS = "frrha-rtnl-hog"
+
+
+def _hold_the_routing_lock(routes):
+    """Hold the kernel's routing netlink lock (RTNL: one for every namespace
+    of the machine) for as long as a router flushing `routes` routes takes,
+    as a router installing or losing a full table does: routes through a
+    veth in a scratch namespace, then that veth set down (the kernel flushes
+    them under the lock in one go).  Returns how long the down took, s."""
+    batch = "/tmp/%s.batch" % HOG_NS
+    with open(batch, "w", encoding="utf-8") as f:
+        for i in range(routes):
+            f.write("route add %d.%d.%d.%d/32 dev hog0\n"
+                    % (10 + (i >> 24), (i >> 16) & 255, (i >> 8) & 255, i & 255))
+    subprocess.run(["ip", "netns", "del", HOG_NS], stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(["ip", "netns", "add", HOG_NS], check=True)
+    for cmd in ("link add hog0 type veth peer name hog1", "link set hog0 up", "link set hog1 up",
+                "addr add 192.0.2.1/24 dev hog0"):
+        subprocess.run(["ip", "-n", HOG_NS] + cmd.split(), check=True)
+    subprocess.run(["ip", "-n", HOG_NS, "-batch", batch], check=True)
+    start = time.time()
+    subprocess.run(["ip", "-n", HOG_NS, "link", "set", "hog0", "down"], check=True)
+    took = time.time() - start
+    subprocess.run(["ip", "netns", "del", HOG_NS], check=True)
+    os.unlink(batch)
+    return took
+
+
+def test_heartbeats_go_on_while_the_routing_lock_is_held():
+    """The master renews its claim on the line every heartbeat, which takes the
+    kernel's routing netlink lock; a router flushing a table holds that lock
+    for longer than the cards' dead interval (50 ms x 4).  The renewal waits
+    on a thread of its own and the heartbeats go on: neither card takes the
+    other for dead."""
+    _skip_on_failure()
+    active = "a" if _role("a") == "active" else "b"
+    standby = R1.other(active)
+    before = {side: R1.redundancy(side) for side in ("a", "b")}
+    dead_ms = (before[active]["peer"]["heartbeatIntervalMsecs"]
+               * before[active]["peer"]["heartbeatMultiplier"])
+    # (2 500 000 routes: their flush holds the lock ~0.4 s here)
+    held = _hold_the_routing_lock(2500000)
+    logger.info("routing lock held by the flush: %.3f s", held)
+    after = {side: R1.redundancy(side) for side in ("a", "b")}
+    renewal = after[active]["claimRenewal"]
+    RESULTS["routing_lock_held_s"] = held
+    RESULTS["claim_renewal_during_it"] = renewal
+    # the test's point: renewals did wait, one longer than the dead interval
+    assert renewal["maxUsec"] > dead_ms * 1000, (held, renewal)
+    assert (renewal["slowerThanHeartbeat"]
+            > before[active]["claimRenewal"]["slowerThanHeartbeat"]), (held, renewal)
+    assert _roles() == {active: "active", standby: "standby"}, _roles()
+    for side in ("a", "b"):
+        assert after[side]["peer"]["downs"] == before[side]["peer"]["downs"], (
+            side, after[side]["peer"].get("lastDownReason"))
+        assert after[side]["switchoversCompleted"] == before[side]["switchoversCompleted"]
+    assert after[active]["card"]["mastership"] is True
+    assert R1.on_line() == [active]
+
+
+def test_a_late_event_loop_reads_before_calling_the_peer_dead():
+    """hard's own event loop held up longer than the dead interval (here: its
+    process stopped 0.6 s) runs its heartbeat timer before the reads that
+    came due with it; it reads what the peer card sent meanwhile before
+    calling it dead, and does not.  The other card's dead interval is made
+    long enough (2 s) not to call the stopped one dead."""
+    _skip_on_failure()
+    active = "a" if _role("a") == "active" else "b"
+    standby = R1.other(active)
+    out = R1.configure_hard(active, ["heartbeat interval 50 multiplier 40"])
+    assert "%" not in out, out
+    try:
+        before = {side: R1.redundancy(side)["peer"] for side in ("a", "b")}
+        pid = R1.hard_pid(standby)
+        R1.card(standby).cmd_raises("kill -STOP %d" % pid)
+        time.sleep(0.6)  # the lateness under test, not a wait for a condition
+        R1.card(standby).cmd_raises("kill -CONT %d" % pid)
+        ok, diff = wait_for(
+            lambda: {"read": R1.redundancy(standby)["peer"]["silencesOnlyOwnLateness"]
+                     > before[standby]["silencesOnlyOwnLateness"]},
+            {"read": True}, count=40, wait=0.05,
+            title="card %s read the heartbeats that waited" % standby)
+        after = {side: R1.redundancy(side)["peer"] for side in ("a", "b")}
+        assert ok, (diff, after[standby].get("lastDownReason"))
+        for side in ("a", "b"):
+            assert after[side]["downs"] == before[side]["downs"], (
+                side, after[side].get("lastDownReason"))
+        assert _roles() == {active: "active", standby: "standby"}, _roles()
+    finally:
+        out = R1.configure_hard(active, ["heartbeat interval 50 multiplier 4"])
+        assert "%" not in out, out
 
 
 def test_card_kill_takeover():
