@@ -51,8 +51,9 @@ if "installed_ratio" in l:
           % (r["prefixes"], l["installed_plain_frr"], l["installed_ha_active"], l["installed_ratio"],
              l["installed_ratio_without_standby"]))
 for w in l["runs"].get("ha_active_gate_waits", []):
-    print("  gate during an HA learning: %s segments released by the standby's commit, %s us on average"
-          % (w["released_by_commit"], w["mean_usec"]))
+    print("  gate during an HA learning: %s segments released by the standby's commit, %s us on average;"
+          " %s verdicts in %s system calls"
+          % (w["released_by_commit"], w["mean_usec"], w.get("verdicts"), w.get("verdict_system_calls")))
 for key in ("plain_frr", "ha_active", "plain_frr_2", "ha_active_without_standby"):
     for k in l["runs"].get(key + "_kernel", []):
         print("  %s learning: %d segments dropped by card a's netfilter queue, %d retransmitted by BIRD; CPU s until installed: %s"

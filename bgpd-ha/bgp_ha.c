@@ -4012,6 +4012,8 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(jgate, "segmentsUngated", gate.ungated);
 		json_object_int_add(jgate, "segmentsDroppedWhileStandby", gate.dropped);
 		json_object_int_add(jgate, "verdictErrors", gate.q.verdict_errors);
+		json_object_int_add(jgate, "verdicts", gate.q.verdicts);
+		json_object_int_add(jgate, "verdictSends", gate.q.verdict_sends);
 		if (gate.q.error[0])
 			json_object_string_add(jgate, "error", gate.q.error);
 		if (repl) {
@@ -4069,9 +4071,10 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			vty_out(vty,
 				"Gate: netfilter queue %u, segments held until the standby had them: %" PRIu64
 				" of the peers', %" PRIu64 " of ours; %" PRIu64
-				" passed ungated, %" PRIu64 " dropped while standby\n",
+				" passed ungated, %" PRIu64 " dropped while standby; %" PRIu64
+				" verdicts in %" PRIu64 " system calls\n",
 				BGP_HA_NFQUEUE, gate.gated, gate.gated_out, gate.ungated,
-				gate.dropped);
+				gate.dropped, gate.q.verdicts, gate.q.verdict_sends);
 		else
 			vty_out(vty, "Gate: off (%s)\n",
 				gate.q.error[0] ? gate.q.error : "bgpd-ha has no role yet");

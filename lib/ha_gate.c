@@ -16,6 +16,8 @@
 #define HA_GATE_SLOTS 8
 static struct ha_gate *ha_gates[HA_GATE_SLOTS];
 
+static void ha_gate_gates_ran(void);
+
 void ha_gate_init(struct ha_gate *g, const char *name, uint16_t num, uint32_t copy_range,
 		  struct event_loop *loop, struct zebra_privs_t *privs, ha_nfq_packet_cb packet,
 		  void *arg)
@@ -31,6 +33,8 @@ void ha_gate_init(struct ha_gate *g, const char *name, uint16_t num, uint32_t co
 	g->privs = privs;
 	g->packet = packet;
 	g->arg = arg;
+	ha_nfq_verdicts_init(&g->due, num);
+	ha_repl_set_gates_ran(ha_gate_gates_ran);
 	for (slot = 0; slot < HA_GATE_SLOTS && ha_gates[slot] && ha_gates[slot] != g; slot++)
 		;
 	assert(slot < HA_GATE_SLOTS);
@@ -80,6 +84,7 @@ bool ha_gate_open(struct ha_gate *g)
 void ha_gate_close(struct ha_gate *g)
 {
 	EVENT_OFF(g->t_read);
+	g->due.count = 0; /* for packets the kernel drops now */
 	if (g->fd < 0)
 		return;
 	frr_with_privs (g->privs)
@@ -93,17 +98,44 @@ void ha_gate_rebind(struct ha_gate *g)
 	ha_gate_open(g);
 }
 
-static void ha_gate_verdict(struct ha_gate *g, uint32_t id, bool accept)
+/* Send the verdicts due (in the order they fell due). */
+static void ha_gate_send_due(struct ha_gate *g)
 {
+	unsigned int count = g->due.count;
 	int ret;
 
+	if (!count)
+		return;
+	if (g->fd < 0) {
+		g->due.count = 0; /* unbound: the kernel dropped those packets */
+		return;
+	}
+	frr_with_privs (g->privs)
+		ret = ha_nfq_verdicts_send(g->fd, &g->due);
+	g->verdict_sends++;
+	g->verdicts += count;
+	if (ret < 0 && g->verdict_errors++ < 10)
+		zlog_err("frr-ha: %s: %u verdicts refused: %s", g->name, count,
+			 safe_strerror(errno));
+}
+
+/* Add a verdict to those due; they go at the end of the engine's run of
+ * gates, or at once with the next verdict given now. */
+static void ha_gate_verdict_due(struct ha_gate *g, uint32_t id, bool accept)
+{
 	if (g->fd < 0)
 		return;
-	frr_with_privs (g->privs)
-		ret = ha_nfq_verdict(g->fd, g->num, id, accept);
-	if (ret < 0 && g->verdict_errors++ < 10)
-		zlog_err("frr-ha: %s: verdict for packet %u refused: %s", g->name, id,
-			 safe_strerror(errno));
+	if (!ha_nfq_verdicts_add(&g->due, id, accept)) {
+		ha_gate_send_due(g);
+		ha_nfq_verdicts_add(&g->due, id, accept);
+	}
+}
+
+/* A verdict now: after those due, in the same system call. */
+static void ha_gate_verdict(struct ha_gate *g, uint32_t id, bool accept)
+{
+	ha_gate_verdict_due(g, id, accept);
+	ha_gate_send_due(g);
 }
 
 void ha_gate_accept(struct ha_gate *g, uint32_t id)
@@ -124,7 +156,14 @@ static void ha_gate_committed(void *arg)
 
 	if (!g || ((v >> 32) & 0xffffff) != (g->generation & 0xffffff))
 		return; /* of an older binding: the kernel dropped it */
-	ha_gate_verdict(g, (uint32_t)v, true);
+	ha_gate_verdict_due(g, (uint32_t)v, true);
+}
+
+/* The engine ran the gates an acknowledgement released: their verdicts go. */
+static void ha_gate_gates_ran(void)
+{
+	for (uint8_t slot = 0; slot < HA_GATE_SLOTS && ha_gates[slot]; slot++)
+		ha_gate_send_due(ha_gates[slot]);
 }
 
 void ha_gate_after(struct ha_gate *g, struct ha_repl *repl, uint64_t ticket, uint32_t id)

@@ -40,7 +40,12 @@ struct ha_gate {
 	ha_nfq_packet_cb packet;
 	void *arg;
 	uint64_t verdict_errors; /* verdicts the kernel refused (the packet waits on) */
-	char error[192];	 /* why it is not bound */
+	/* verdicts due after commits, sent together once the engine has run
+	 * every gate an acknowledgement released (ha_repl_set_gates_ran) */
+	struct ha_nfq_verdicts due;
+	uint64_t verdict_sends; /* system calls that carried verdicts */
+	uint64_t verdicts;	/* verdicts sent */
+	char error[192];	/* why it is not bound */
 };
 
 /* Set g up (not bound yet); packet is called for each packet read. */

@@ -224,15 +224,60 @@ int ha_nfq_read(int fd, ha_nfq_packet_cb cb, void *arg)
 	}
 }
 
-int ha_nfq_verdict(int fd, uint16_t num, uint32_t id, bool accept)
+/* The verdict message for packet id of queue num in req. */
+static void ha_nfq_verdict_request(struct ha_nfq_request *req, uint16_t num, uint32_t id,
+				   bool accept)
 {
 	struct nfqnl_msg_verdict_hdr vh = { .verdict = htonl(accept ? NF_ACCEPT : NF_DROP),
 					    .id = htonl(id) };
+
+	ha_nfq_request_init(req, num, NFQNL_MSG_VERDICT, false);
+	ha_nfq_put_attr(req, NFQA_VERDICT_HDR, &vh, sizeof(vh));
+}
+
+int ha_nfq_verdict(int fd, uint16_t num, uint32_t id, bool accept)
+{
 	struct ha_nfq_request req;
 
-	ha_nfq_request_init(&req, num, NFQNL_MSG_VERDICT, false);
-	ha_nfq_put_attr(&req, NFQA_VERDICT_HDR, &vh, sizeof(vh));
+	ha_nfq_verdict_request(&req, num, id, accept);
 	return send(fd, &req, req.nlh.nlmsg_len, 0) < 0 ? -1 : 0;
+}
+
+_Static_assert(NLMSG_ALIGN(NLMSG_LENGTH(sizeof(struct nfgenmsg))) +
+			       NLA_ALIGN(NLA_HDRLEN + sizeof(struct nfqnl_msg_verdict_hdr)) ==
+		       HA_NFQ_VERDICT_LEN,
+	       "a verdict message is HA_NFQ_VERDICT_LEN bytes");
+
+void ha_nfq_verdicts_init(struct ha_nfq_verdicts *v, uint16_t num)
+{
+	v->num = num;
+	v->count = 0;
+}
+
+bool ha_nfq_verdicts_add(struct ha_nfq_verdicts *v, uint32_t id, bool accept)
+{
+	struct ha_nfq_request req;
+
+	if (v->count >= HA_NFQ_VERDICTS_MAX)
+		return false;
+	ha_nfq_verdict_request(&req, v->num, id, accept);
+	memcpy(v->buf + v->count * HA_NFQ_VERDICT_LEN, &req, HA_NFQ_VERDICT_LEN);
+	v->count++;
+	return true;
+}
+
+int ha_nfq_verdicts_send(int fd, struct ha_nfq_verdicts *v)
+{
+	size_t len = v->count * HA_NFQ_VERDICT_LEN;
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	v->count = 0;
+	do
+		n = send(fd, v->buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
 }
 
 /* The timestamps option among the TCP options opt[0..len), if there. */

@@ -58,6 +58,27 @@ extern int ha_nfq_read(int fd, ha_nfq_packet_cb cb, void *arg);
 /* Let packet id of queue num go on (accept) or drop it.  0 or -1 (errno). */
 extern int ha_nfq_verdict(int fd, uint16_t num, uint32_t id, bool accept);
 
+/*
+ * Verdicts for several packets of one queue, sent in one system call: the
+ * kernel takes the netlink messages one after the other, in the order they
+ * were added, and one it refuses (a packet no longer queued) does not stop
+ * the others.  Packets let go together reach TCP before the receiving
+ * thread wakes, which then reads them at once instead of one by one.
+ */
+#define HA_NFQ_VERDICTS_MAX 128
+#define HA_NFQ_VERDICT_LEN  32 /* one message: header, nfgenmsg, verdict attribute */
+struct ha_nfq_verdicts {
+	uint16_t num;
+	unsigned int count;
+	uint8_t buf[HA_NFQ_VERDICTS_MAX * HA_NFQ_VERDICT_LEN];
+};
+
+extern void ha_nfq_verdicts_init(struct ha_nfq_verdicts *v, uint16_t num);
+/* Add one; false (nothing added) when full: send them first. */
+extern bool ha_nfq_verdicts_add(struct ha_nfq_verdicts *v, uint32_t id, bool accept);
+/* Send them (nothing if none) and empty v.  0 or -1 (errno). */
+extern int ha_nfq_verdicts_send(int fd, struct ha_nfq_verdicts *v);
+
 /* A TCP segment as the packet carries it. */
 struct ha_nfq_tcp {
 	struct sockaddr_storage src, dst; /* addresses with ports */

@@ -204,6 +204,13 @@ static bool ha_repl_gating(const struct ha_repl *repl)
 	       (repl->state == HA_REPL_SYNCED || repl->state == HA_REPL_VERIFY);
 }
 
+static void (*ha_repl_gates_ran)(void);
+
+void ha_repl_set_gates_ran(void (*fn)(void))
+{
+	ha_repl_gates_ran = fn;
+}
+
 /* Run the gates whose delta is committed, or all of them. */
 static void ha_repl_run_gates(struct ha_repl *repl, bool all)
 {
@@ -231,6 +238,8 @@ static void ha_repl_run_gates(struct ha_repl *repl, bool all)
 		g->cb(g->arg);
 		XFREE(MTYPE_HA_GATE, g);
 	}
+	if (ha_repl_gates_ran)
+		ha_repl_gates_ran();
 }
 
 static void ha_repl_quiesce_finish(struct ha_repl *repl, bool ok, const char *reason)
@@ -519,6 +528,8 @@ void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, voi
 	if (!ticket || ticket <= repl->committed_ticket || !ha_repl_gating(repl)) {
 		repl->gate_stats.ran_at_once++;
 		cb(arg);
+		if (ha_repl_gates_ran)
+			ha_repl_gates_ran();
 		return;
 	}
 	g = XCALLOC(MTYPE_HA_GATE, sizeof(*g));

@@ -182,6 +182,12 @@ extern void ha_repl_bulk_item(struct ha_repl *repl, uint16_t cls, uint16_t subty
  * once if it is, if ticket is 0, or if no synced standby exists). */
 extern void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, void *arg);
 /*
+ * Called after each run of gate callbacks (the gates one acknowledgement
+ * released, or one that ran at once): what they decided can then leave
+ * together (lib/ha_gate.c sends their packets' verdicts in one go).
+ */
+extern void ha_repl_set_gates_ran(void (*fn)(void));
+/*
  * Read the data channel now, from outside the event loop's read of it
  * (e.g. between the items of a long task of the daemon's): so that the
  * standby acknowledges, and the active releases its gates, without

@@ -1875,6 +1875,8 @@ DEFPY(show_redundancy_ospf, show_redundancy_ospf_cmd, "show redundancy ospf [jso
 		json_object_int_add(jgate, "packetsGated", gate.gated);
 		json_object_int_add(jgate, "packetsDropped", gate.dropped);
 		json_object_int_add(jgate, "verdictErrors", gate.q.verdict_errors);
+		json_object_int_add(jgate, "verdicts", gate.q.verdicts);
+		json_object_int_add(jgate, "verdictSends", gate.q.verdict_sends);
 		if (gate.q.error[0])
 			json_object_string_add(jgate, "error", gate.q.error);
 		json_object_object_add(json, "gate", jgate);

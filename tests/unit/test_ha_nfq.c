@@ -257,6 +257,62 @@ static void test_dropped_is_sent_again(void **state)
 	ha_nfq_close(nfq, QNUM);
 }
 
+/* Verdicts sent together in one system call each take effect, in order,
+ * and one for a packet no longer queued does not stop the others. */
+static void test_verdicts_sent_together(void **state)
+{
+	static const char *const parts[] = { "one", "two", "three" };
+	struct ha_nfq_verdicts v;
+	struct queued q = {};
+	uint32_t ids[3];
+	char buf[32];
+	int nfq, lfd, cfd, afd, one = 1;
+
+	nfq = open_queue();
+	lfd = listener(PORT);
+	afd = gated_connection(nfq, &q, lfd, &cfd);
+	assert_int_equal(setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+
+	/* three segments held in the queue */
+	for (int k = 0; k < 3; k++) {
+		int i;
+
+		assert_int_equal(send(cfd, parts[k], strlen(parts[k]), 0),
+				 (ssize_t)strlen(parts[k]));
+		i = wait_segment(nfq, &q, TH_ACK, 3);
+		assert_memory_equal(q.seg[i].payload, parts[k], strlen(parts[k]));
+		ids[k] = q.id[i];
+		q.id[i] = 0;
+	}
+	assert_int_equal(inq(afd), 0);
+
+	ha_nfq_verdicts_init(&v, QNUM);
+	assert_true(ha_nfq_verdicts_add(&v, ids[0], true));
+	assert_true(ha_nfq_verdicts_add(&v, 0xfffffff0, true)); /* no such packet */
+	assert_true(ha_nfq_verdicts_add(&v, ids[1], true));
+	assert_true(ha_nfq_verdicts_add(&v, ids[2], true));
+	assert_int_equal(v.count, 4);
+	assert_int_equal(ha_nfq_verdicts_send(nfq, &v), 0);
+	assert_int_equal(v.count, 0);
+	assert_true(within(inq, afd, 11, 2000));
+	assert_int_equal(recv(afd, buf, sizeof(buf), 0), 11);
+	assert_memory_equal(buf, "onetwothree", 11);
+	assert_true(within(outq, cfd, 0, 2000));
+	/* nothing to send: nothing sent */
+	assert_int_equal(ha_nfq_verdicts_send(nfq, &v), 0);
+
+	/* full: refused, nothing added */
+	for (int k = 0; k < HA_NFQ_VERDICTS_MAX; k++)
+		assert_true(ha_nfq_verdicts_add(&v, 0xffff0000 + k, false));
+	assert_false(ha_nfq_verdicts_add(&v, 1, true));
+	assert_int_equal(v.count, HA_NFQ_VERDICTS_MAX);
+
+	close(afd);
+	close(cfd);
+	close(lfd);
+	ha_nfq_close(nfq, QNUM);
+}
+
 /* No program on the queue: "bypass" lets segments through. */
 static void test_bypass_without_a_program(void **state)
 {
@@ -433,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_parse_tcp_options),
 		cmocka_unit_test(test_held_until_verdict),
 		cmocka_unit_test(test_dropped_is_sent_again),
+		cmocka_unit_test(test_verdicts_sent_together),
 		cmocka_unit_test(test_bypass_without_a_program),
 		cmocka_unit_test(test_queue_bound_once),
 	};

@@ -148,9 +148,11 @@ def _pin_cpus():
 
 
 def _gate_waits():
-    "r1 card a's gate-wait counters (inboundGate.waits)."
-    out = R1.vtysh_json("a", "show redundancy bgp json")
-    return out.get("inboundGate", {}).get("waits", {})
+    """r1 card a's gate-wait counters (inboundGate.waits), with its verdict
+    counters (verdicts, verdictSends: the system calls carrying them)."""
+    gate = R1.vtysh_json("a", "show redundancy bgp json").get("inboundGate", {})
+    return dict(gate.get("waits", {}), verdicts=gate.get("verdicts", 0),
+                verdictSends=gate.get("verdictSends", 0))
 
 
 def _kernel_counters():
@@ -237,8 +239,11 @@ def _gate_waits_between(before, after):
     n = after.get("releasedByCommit", 0) - before.get("releasedByCommit", 0)
     total = (after.get("meanUsec", 0) * after.get("releasedByCommit", 0)
              - before.get("meanUsec", 0) * before.get("releasedByCommit", 0))
+    verdicts = after["verdicts"] - before["verdicts"]
+    sends = after["verdictSends"] - before["verdictSends"]
     return {"released_by_commit": n, "mean_usec": total // n if n > 0 else None,
-            "max_usec_since_start": after.get("maxUsec")}
+            "max_usec_since_start": after.get("maxUsec"),
+            "verdicts": verdicts, "verdict_system_calls": sends}
 
 
 def _routes(router_cmd):
