@@ -78,6 +78,7 @@ struct hard_peer {
 	bool initiator; /* we opened the connection */
 	int listen_fd;
 	struct event *t_accept, *t_connect, *t_heartbeat;
+	struct event *t_silence; /* the peer silent for the dead interval */
 
 	uint8_t base_key[HA_AUTH_KEY_LEN];
 	uint8_t session_key[HA_AUTH_KEY_LEN]; /* while up: data channel keys derive from it */
@@ -221,6 +222,7 @@ extern void hard_sockets_finish(void);
 extern void hard_peer_config_changed(void);
 extern void hard_peer_finish(void);
 extern void hard_peer_send_heartbeat(void);
+extern void hard_peer_heartbeat_changed(void);
 extern bool hard_peer_send(uint8_t type, const uint8_t *payload, size_t len);
 extern const char *hard_peer_state_name(enum hard_peer_state state);
 extern uint8_t hard_card_flags(void);

@@ -26,6 +26,7 @@ static int redundancy_hb_interval_modify(struct nb_cb_modify_args *args)
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
 	hard.cfg.hb_interval = yang_dnode_get_uint32(args->dnode, NULL);
+	hard_peer_heartbeat_changed();
 	return NB_OK;
 }
 
@@ -34,6 +35,7 @@ static int redundancy_hb_multiplier_modify(struct nb_cb_modify_args *args)
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
 	hard.cfg.hb_multiplier = yang_dnode_get_uint8(args->dnode, NULL);
+	hard_peer_heartbeat_changed();
 	return NB_OK;
 }
 

@@ -39,6 +39,7 @@ static struct {
 
 static void hard_peer_connect(struct event *ev);
 static void hard_peer_heartbeat_timer(struct event *ev);
+static void hard_peer_silence_arm(void);
 
 const char *hard_peer_state_name(enum hard_peer_state state)
 {
@@ -91,6 +92,7 @@ static void hard_peer_close(const char *fmt, ...)
 	va_end(ap);
 
 	EVENT_OFF(peer->t_heartbeat);
+	EVENT_OFF(peer->t_silence);
 	EVENT_OFF(peer->t_connect);
 	ha_conn_free(&peer->conn);
 	if (peer->connect_fd >= 0) {
@@ -141,7 +143,22 @@ static bool hard_peer_any_frame(struct ha_conn *conn, uint8_t type, const uint8_
 	return true;
 }
 
-static void hard_peer_heartbeat_timer(struct event *ev)
+static void hard_peer_silence_timer(struct event *ev);
+
+/* Check the peer's silence again when it will have lasted the dead
+ * interval (interval x multiplier): not at the next heartbeat tick after
+ * that, up to an interval later. */
+static void hard_peer_silence_arm(void)
+{
+	struct hard_peer *peer = &hard.peer;
+	int64_t dead_usec = (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier * 1000;
+	int64_t left = peer->last_rx_usec + dead_usec - hard_monotime_usec();
+
+	event_add_timer_msec(hard.master, hard_peer_silence_timer, NULL,
+			     left > 0 ? left / 1000 + 1 : 1, &peer->t_silence);
+}
+
+static void hard_peer_silence_timer(struct event *ev)
 {
 	struct hard_peer *peer = &hard.peer;
 	int64_t silent = (hard_monotime_usec() - peer->last_rx_usec) / 1000;
@@ -164,9 +181,23 @@ static void hard_peer_heartbeat_timer(struct event *ev)
 				silent, hard.cfg.hb_interval, hard.cfg.hb_multiplier);
 		return;
 	}
+	hard_peer_silence_arm();
+}
+
+static void hard_peer_heartbeat_timer(struct event *ev)
+{
 	hard_peer_send_heartbeat();
 	event_add_timer_msec(hard.master, hard_peer_heartbeat_timer, NULL, hard.cfg.hb_interval,
-			     &peer->t_heartbeat);
+			     &hard.peer.t_heartbeat);
+}
+
+/* The heartbeat's interval or multiplier changed. */
+void hard_peer_heartbeat_changed(void)
+{
+	if (hard.peer.state != HARD_PEER_UP)
+		return;
+	EVENT_OFF(hard.peer.t_silence);
+	hard_peer_silence_arm();
 }
 
 /* The peer's HELLO: check it, switch to the session key, go up. */
@@ -215,6 +246,7 @@ static bool hard_peer_hello(const uint8_t *payload, uint32_t len)
 	hard_data_check();
 	event_add_timer_msec(hard.master, hard_peer_heartbeat_timer, NULL, hard.cfg.hb_interval,
 			     &peer->t_heartbeat);
+	hard_peer_silence_arm();
 	return true;
 }
 

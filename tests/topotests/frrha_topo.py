@@ -33,6 +33,8 @@ from lib.topolog import logger
 
 HA_MODULE_DAEMONS = ("zebra", "bgpd", "ospfd", "isisd", "ripd")
 INTERCARD_IFNAME = "ic0"
+# kill_card's cut of a dead card's end of the intercard link (in the card)
+DEAD_CARD_TABLE = "inet frrha_card_dead"
 INTERCARD_ADDR = {"a": "169.254.77.1", "b": "169.254.77.2"}
 INTERCARD_KEY = "frr-ha-topotest-key"
 NFT_TABLE = "frrha"
@@ -539,14 +541,21 @@ exit
         assert ok, (diff, self.card(standby).vtysh_cmd("show redundancy ospf"))
 
     def kill_card(self, side):
-        """The death of card side, as the line sees it: every process on it
-        (hard and FRR's daemons) stopped at once, then its ports cut -- in
-        the bridge, not by carrier loss, which the card's own daemons would
-        see and act on (an interface going down ends eBGP sessions on it)
-        -- then the processes killed, then its ports down.  Nothing it
-        sends after the cut reaches the line (no FIN, no RST from its
-        kernel as its processes die).  The other card learns it from the
-        silence on the intercard link."""
+        """The death of card side, as the line and the other card see it:
+        every process on it (hard and FRR's daemons) stopped at once, then
+        its ports cut -- in the bridge, not by carrier loss, which the
+        card's own daemons would see and act on (an interface going down
+        ends eBGP sessions on it) -- and its end of the intercard link,
+        then the processes killed.  Nothing it sends after the cut reaches
+        the line or the other card: no FIN, no RST from its kernel as its
+        processes die (a dead card's kernel sends nothing).  The other card
+        learns it from the silence on the intercard link.
+
+        The ports are not set down: on this one machine the dying card's
+        kernel would then flush its routes (a million in bench/bgp.sh)
+        under the routing netlink lock every namespace shares, and the
+        surviving card's takeover, which takes that lock, would wait for
+        the dead card's kernel -- which a real dead card's does not do."""
         pids = self.card(side).cmd("cat /var/run/frr/*.pid 2>/dev/null").split()
         assert pids, "no daemon running on card %s" % side
         # all at once, and before the cut: stopped first, so that none sees
@@ -560,11 +569,13 @@ exit
             self._switch(switch).cmd_raises(
                 "nft add element %s '{ \"%s\" }'" % (NFT_OFFLINE, self.port(switch, side))
             )
+        self.card(side).cmd_raises(
+            "nft 'add table %s { chain in { type filter hook input priority -400; "
+            "iifname \"%s\" drop; } ; chain out { type filter hook output priority -400; "
+            "oifname \"%s\" drop; } ; }'" % (DEAD_CARD_TABLE, INTERCARD_IFNAME, INTERCARD_IFNAME))
         self.card(side).cmd("kill -9 %s" % " ".join(pids))
-        for switch, _ in self.lines:
-            self._switch(switch).cmd_raises("ip link set %s down" % self.port(switch, side))
-        logger.info("%s: card %s killed (line ports cut, %d processes)", self.name,
-                    self.cards[side], len(pids))
+        logger.info("%s: card %s killed (line ports and intercard link cut, %d processes)",
+                    self.name, self.cards[side], len(pids))
 
     def wait_rebuildable(self, active, peers):
         """Wait until the standby could rebuild the connection of each of
@@ -614,8 +625,10 @@ exit
         redundant again (or, not redundant, once the card is standby)."""
         # a card that powers up again has a fresh kernel: the dead card's
         # connections -- orphans of its killed processes, their FINs still
-        # retried into the cut port -- go (their RSTs too: the port is down)
+        # retried into the cut port -- go (their RSTs too: the port is still
+        # off the line); then its end of the intercard link is back
         self.card(side).cmd("ss -K '( sport = :179 or dport = :179 )' 2>/dev/null")
+        self.card(side).cmd("nft delete table %s 2>/dev/null" % DEAD_CARD_TABLE)
         for switch, _ in self.lines:
             self._switch(switch).cmd_raises("ip link set %s up" % self.port(switch, side))
         self.card(side).net.startRouterDaemons()

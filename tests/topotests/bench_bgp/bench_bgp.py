@@ -99,12 +99,12 @@ def _bird_conf():
 
 
 # FRRHA_BENCH_HEARTBEAT "INTERVAL MULTIPLIER" (ms): the cards' heartbeat,
-# instead of 50 x 4.  On this one-kernel test machine a router installing
-# a million routes stalls the network stack of every namespace for 200-550
-# ms at a time (both cards' hards then hear nothing of each other at the
-# same moment): with 50 x 4 the cards take each other for dead again and
-# again.  Separate cards do not share a kernel.  The card-kill figure
-# measures detection with this heartbeat.
+# instead of 50 x 4.  Until session 19 a million routes needed 100 x 10:
+# the master's hard renewed its claim on the line on its event loop, and
+# that waits for the kernel's routing netlink lock, which a router
+# installing the table holds for hundreds of ms (doc/redundancy.md).  The
+# renewal has its own thread since; the default holds at 1M.  The
+# card-kill figure measures detection with this heartbeat.
 HEARTBEAT = os.environ.get("FRRHA_BENCH_HEARTBEAT", "")
 
 
