@@ -322,47 +322,21 @@ def _standby_backlog():
 
 
 def _switchover_a_to_b():
-    """redundancy switchover on card a, refused while the standby's bgpd is
-    behind (its backlog over the limit), retried once it has caught up, as
-    an operator would (the standby's report is a snapshot: its backlog also
-    grows again, e.g. when a resolved next hop makes bgpd select every best
-    path again).  Returns what the accepted one started from: BIRD's view
-    before it, the standby's bgpd's messages behind, its time; and the
-    refusals."""
+    """redundancy switchover on card a, retried while refused
+    (RedundantRouter.switchover_when_accepted).  Returns what the accepted
+    one started from: BIRD's view before it, the standby's bgpd's messages
+    behind, its time; and the refusals."""
     first = _standby_backlog()
-    refused_at = time.time()
-    refusals = []
-    while True:
-        before = R1.bird_session_view("b1")
-        behind = R1.bgp_session("b", "10.0.1.3").get("standbyBgpd", {}).get("messagesBehind")
-        last = R1.redundancy("a").get("lastSwitchover", {}).get("id", 0)
-        start = time.time()
-        assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
-        ok, diff = wait_for(
-            lambda: {"ended or on its way": R1.redundancy("a")["lastSwitchover"]["id"] == last + 1
-                     and (not R1.redundancy("a")["lastSwitchover"]["inProgress"]
-                          or R1.role("a") != "active")},
-            {"ended or on its way": True},
-            title="the switchover refused, or on its way",
-        )
-        assert ok, diff
-        result = R1.redundancy("a")["lastSwitchover"]["result"]
-        if "refused" not in result:
-            break
-        assert "not processed yet" in result, result
-        refusals.append(result)
-        assert len(refusals) < 100 and time.time() - refused_at < 600, refusals
-        ok, diff = wait_for(
-            lambda: {"under": _standby_backlog()["total"]
-                     <= max(1, _standby_backlog()["limit"])},
-            {"under": True},
-            count=1200,
-            wait=0.5,
-            title="the standby's bgpd caught up",
-        )
-        assert ok, diff
-    return {"bird_before": before, "standby_behind": behind, "start": start,
-            "first_backlog": first, "refusals": refusals, "refused_at": refused_at}
+    seen = {}
+
+    def before_each():
+        seen["bird_before"] = R1.bird_session_view("b1")
+        seen["standby_behind"] = R1.bgp_session("b", "10.0.1.3").get(
+            "standbyBgpd", {}).get("messagesBehind")
+
+    sw = R1.switchover_when_accepted("a", before_each)
+    return dict(seen, start=sw["start"], first_backlog=first, refusals=sw["refusals"],
+                refused_at=sw["refused_at"])
 
 
 def _kill_during_copy(results):
