@@ -385,6 +385,50 @@ exit
         except ValueError:
             return "down"
 
+    def switchover_when_accepted(self, side, before_each=None, limit_s=600):
+        """redundancy switchover on card side, refused while the standby's
+        bgpd is behind (its backlog over the limit), retried once it has
+        caught up, as an operator would (the standby's report is a
+        snapshot: its backlog also grows again, e.g. when a resolved next
+        hop makes bgpd select every best path again).  before_each() runs
+        before each attempt; returns the accepted attempt's start (epoch s)
+        and the refusals' results."""
+        refused_at = time.time()
+        refusals = []
+
+        def backlog():
+            return self.vtysh_json(side, "show redundancy bgp json").get("standbyBacklog", {})
+
+        while True:
+            if before_each:
+                before_each()
+            last = self.redundancy(side).get("lastSwitchover", {}).get("id", 0)
+            start = time.time()
+            assert "started" in self.card(side).vtysh_cmd("redundancy switchover")
+            ok, diff = wait_for(
+                lambda: {"ended or on its way": self.redundancy(side)["lastSwitchover"]["id"]
+                         == last + 1
+                         and (not self.redundancy(side)["lastSwitchover"]["inProgress"]
+                              or self.role(side) != "active")},
+                {"ended or on its way": True},
+                title="the switchover refused, or on its way",
+            )
+            assert ok, diff
+            result = self.redundancy(side)["lastSwitchover"]["result"]
+            if "refused" not in result:
+                return {"start": start, "refusals": refusals, "refused_at": refused_at}
+            assert "not processed yet" in result, result
+            refusals.append(result)
+            assert len(refusals) < 100 and time.time() - refused_at < limit_s, refusals
+            ok, diff = wait_for(
+                lambda: {"under": backlog().get("total", 0) <= max(1, backlog().get("limit", 0))},
+                {"under": True},
+                count=1200,
+                wait=0.5,
+                title="the standby's bgpd caught up",
+            )
+            assert ok, diff
+
     def wait_active(self, active, title, redundant=True, only_active=False, count=200):
         """Poll until card active is active and alone on the line (and,
         unless only_active, the other card standby, and if redundant the
@@ -828,14 +872,17 @@ class ManyBirdSessions:
     runs one session per neighbour address): session i between BIRD's
     10.0.2.i+1 and the router's 10.0.3.i+1 (both /16 on the line, the
     router's 10.0.1.1), each announcing k prefixes of its own (12.i.j.0/24)
-    and receiving the router's 10.100.1.0/24.  Use: build() from
-    build_topo, router_confdir() for RedundantRouter.start, start_bird()
-    after it."""
+    and receiving the router's 10.100.1.0/24; session 0 also announces a
+    table of `table` prefixes (13.0.0.0/24 on) with a mix of attributes:
+    MED, communities, large communities, AS paths of 1 to 4 ASes.  Use:
+    build() from build_topo, router_confdir() for RedundantRouter.start,
+    start_bird() after it."""
 
-    def __init__(self, router, bird, n, k, hold=9, keepalive=3):
+    def __init__(self, router, bird, n, k, hold=9, keepalive=3, table=0):
         assert n <= 250, "at most 250 sessions"
+        assert table <= 4000000, "at most 4 000 000 prefixes in the table"
         self.router, self.bird, self.n, self.k = router, bird, n, k
-        self.hold, self.keepalive = hold, keepalive
+        self.hold, self.keepalive, self.table = hold, keepalive, table
 
     @staticmethod
     def bird_addr(i):
@@ -863,6 +910,10 @@ class ManyBirdSessions:
                 " neighbor B timers %d %d\n neighbor B timers connect 1\n"
                 % (self.keepalive, self.hold)
             )
+            if self.table:
+                # every session is BIRD's AS: not the table sent back to
+                # the other sessions, to be dropped there (AS path loop)
+                f.write(" neighbor B sender-as-path-loop-detection\n")
             for i in range(self.n):
                 f.write(" neighbor %s peer-group B\n" % self.bird_addr(i))
                 f.write(" neighbor %s update-source %s\n" % (self.bird_addr(i), self.router_addr(i)))
@@ -883,14 +934,41 @@ class ManyBirdSessions:
                 for j in range(self.k):
                     f.write("\troute 12.%d.%d.0/24 blackhole;\n" % (i, j))
                 f.write("}\n")
+            if self.table:
+                f.write("protocol static fulltable {\n\tipv4;\n")
+                for i in range(self.table):
+                    f.write("\troute %d.%d.%d.0/24 blackhole { %s };\n"
+                            % (13 + (i >> 16), (i >> 8) & 255, i & 255, self._table_attrs(i)))
+                f.write("}\n")
             for i in range(self.n):
+                export = 'proto = "st%d"' % i
+                if i == 0 and self.table:
+                    export += ' || proto = "fulltable"'
                 f.write(
                     "protocol bgp s%d {\n\tdisabled;\n\tlocal %s as 65003;\n"
                     "\tneighbor %s as 65001;\n\thold time %d;\n\tkeepalive time %d;\n"
-                    '\tipv4 { import all; export where proto = "st%d"; };\n}\n'
-                    % (i, self.bird_addr(i), self.router_addr(i), self.hold, self.keepalive, i)
+                    "\tipv4 { import all; export where %s; };\n}\n"
+                    % (i, self.bird_addr(i), self.router_addr(i), self.hold, self.keepalive,
+                       export)
                 )
         return path
+
+    @staticmethod
+    def _table_attrs(i):
+        """Route i's attributes: a MED; a community on most, a second on
+        some, a large community on a few; 0 to 3 more ASes in the path --
+        so that routes share attribute sets in groups of varied sizes, as
+        in a full table."""
+        attrs = ["bgp_med = %d;" % (i % 997)]
+        if i % 4:
+            attrs.append("bgp_community.add((65003, %d));" % (i % 211))
+        if i % 7 == 0:
+            attrs.append("bgp_community.add((65010, %d));" % (i % 13))
+        if i % 31 == 0:
+            attrs.append("bgp_large_community.add((65003, %d, %d));" % (i % 5, i % 17))
+        for hop in range(i % 4):
+            attrs.append("bgp_path.prepend(%d);" % (64600 + (i >> (4 + 3 * hop)) % 50))
+        return " ".join(attrs)
 
     def start_bird(self):
         """BIRD with its n addresses and the sessions (disabled: enable()),

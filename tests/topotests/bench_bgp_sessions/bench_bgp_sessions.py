@@ -50,12 +50,14 @@ R1 = None
 SESSIONS = None
 N = int(os.environ.get("FRRHA_BENCH_SESSIONS", "100"))
 K = int(os.environ.get("FRRHA_BENCH_PREFIXES_PER_SESSION", "10"))
+# FRRHA_BENCH_TABLE: prefixes of a full table session 0 announces besides
+TABLE = int(os.environ.get("FRRHA_BENCH_TABLE", "0"))
 
 
 def build_topo(tgen):
     global R1, SESSIONS
     R1 = RedundantRouter.build(tgen, "r1", [("s1", "r1-eth0")])
-    SESSIONS = ManyBirdSessions(R1, "b1", N, K)
+    SESSIONS = ManyBirdSessions(R1, "b1", N, K, table=TABLE)
     SESSIONS.build("s1")
 
 
@@ -90,25 +92,43 @@ def _wait_logged(card, daemon, text, before, title):
     assert ok, diff
 
 
+def _table_prefixes(side):
+    "Prefixes card side's bgpd has from session 0 (the table's)."
+    peers = R1.vtysh_json(side, "show bgp ipv4 unicast summary json").get("peers", {})
+    return peers.get(ManyBirdSessions.bird_addr(0), {}).get("pfxRcd", 0)
+
+
+def _wait_table(side, title):
+    ok, diff = wait_for(lambda: {"table": _table_prefixes(side) >= K + TABLE}, {"table": True},
+                        count=1200, wait=0.5, title=title)
+    assert ok, (diff, _table_prefixes(side))
+
+
 def test_bench_bgp_sessions():
     R1.wait_active("a", "boot", count=400)
-    results = {"sessions": N, "prefixes_per_session": K}
+    results = {"sessions": N, "prefixes_per_session": K, "table": TABLE}
 
     start = time.time()
     SESSIONS.enable()
     SESSIONS.wait_ready("a", "all sessions established and replicated")
     results["establish_s"] = time.time() - start
+    if TABLE:
+        results["table"] = TABLE
+        _wait_table("a", "the table learnt by card a")
+        results["learn_table_s"] = time.time() - start
+        _wait_table("b", "the table in card b's bgpd too (as standby)")
+        results["table_on_standby_s"] = time.time() - start
     R1.wait_active("a", "redundant", count=400)
     results["bgpd_rss_mb"] = {"ha_active": daemon_rss_mb(R1.card("a")), "ha_standby": daemon_rss_mb(R1.card("b"))}
 
     # graceful switchover a -> b
     before = SESSIONS.view()
     taken = len(log_lines(R1, "b", "bgpd", "taken over with its TCP connection"))
-    started = len(log_lines(R1, "a", "hard", "graceful switchover #"))
-    assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+    refusals = R1.switchover_when_accepted("a")["refusals"]
     _wait_logged("b", "bgpd", "taken over with its TCP connection", taken, "every session taken over by card b")
     R1.wait_active("b", "switched", redundant=False, count=400)
-    t0 = log_time(log_lines(R1, "a", "hard", "graceful switchover #")[started])
+    # (the last one started: each refused one started too)
+    t0 = log_time(log_lines(R1, "a", "hard", "graceful switchover #")[-1])
     t1 = log_time(log_lines(R1, "b", "bgpd", "taken over with its TCP connection")[-1])
     # on the line: each session's first message from the new active (the
     # first segment with data after the old active froze the connections)
@@ -135,6 +155,7 @@ def test_bench_bgp_sessions():
         "sessions_with_a_message_from_the_new_active": len(first),
         "sessions_taken_over": len(log_lines(R1, "b", "bgpd", "taken over with its TCP connection"))
         - taken,
+        "refused_first": {"count": len(refusals), "first": refusals[0] if refusals else None},
     }
     noticed = SESSIONS.noticed(before)
     results["graceful_switchover"]["sessions_unnoticed_by_bird"] = N - len(noticed)
@@ -178,7 +199,7 @@ def test_bench_bgp_sessions():
     # rebuilds every connection from its gate's record
     R1.restart_bgpd("b")
     SESSIONS.wait_ready("a", "all sessions ready on card b")
-    assert "started" in R1.card("a").vtysh_cmd("redundancy switchover")
+    R1.switchover_when_accepted("a")
     R1.wait_active("b", "switched back", redundant=False, count=400)
     R1.wait_active("b", "redundant again", count=600)
     SESSIONS.wait_ready("b", "all sessions ready on card a")
