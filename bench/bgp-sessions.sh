@@ -5,7 +5,8 @@
 # sessions to the two-card router; time to establish and replicate them,
 # graceful switchover, bgpd-crash and card-kill takeover with all of them (how long,
 # how many sessions BIRD saw nothing of), bgpd memory.  Prints the figures
-# and writes them to bench/results/bgp-sessions.json.
+# and writes them to bench/results/bgp-sessions.json (bgp-sessions-table.json
+# with a TABLE).
 #
 #   bench/bgp-sessions.sh [SESSIONS [PREFIXES_PER_SESSION [TABLE]]]   (100, 10, 0)
 #
@@ -16,9 +17,10 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "bgp-sessions.sh: must run as root" >&2; exit 1; }
 "$TOP/tools/build.sh" >/dev/null
 mkdir -p "$TOP/bench/results"
-OUT=$TOP/bench/results/bgp-sessions.json
 export FRRHA_BENCH_SESSIONS=${1:-100} FRRHA_BENCH_PREFIXES_PER_SESSION=${2:-10}
 export FRRHA_BENCH_TABLE=${3:-0}
+OUT=$TOP/bench/results/bgp-sessions.json
+[ "$FRRHA_BENCH_TABLE" = 0 ] || OUT=$TOP/bench/results/bgp-sessions-table.json
 export FRRHA_BENCH_OUT=$OUT
 export FRR_TOPOTESTS="$("$TOP/tools/frr-build.sh" --print-builddir)/tests/topotests"
 cd "$TOP/tests/topotests"

@@ -110,7 +110,8 @@ PREDECL_DLIST(bgp_ha_msgs);
 struct bgp_ha_msg {
 	struct bgp_ha_msgs_item item;
 	struct ha_bgp_compact_msg cm;
-	uint64_t index; /* its number in the session's log: 1, 2, ... */
+	uint64_t index;	  /* its number in the session's log: 1, 2, ... */
+	uint8_t hash[32]; /* of its number and bytes: in the log's digest */
 	uint8_t type;
 	size_t len;
 	uint8_t data[];
@@ -132,6 +133,9 @@ struct bgp_ha_session {
 	 * bytes (the stream's offsets), log_kept_bytes those still in the log */
 	struct bgp_ha_msgs_head log;
 	uint64_t log_index, log_bytes, log_kept_bytes;
+	/* of the messages in the log, kept as they come and go: a digest
+	 * (bgp_ha_digest) then costs nothing, however long the log */
+	struct ha_set_digest log_digest;
 	struct ha_bgp_compact compact;
 	bool compact_started; /* ... with this generation's OPENs */
 	uint64_t keepalives;  /* KEEPALIVEs since established: counted, not logged */
@@ -334,6 +338,7 @@ static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
 static void bgp_ha_log_restart(struct bgp_ha_session *s)
 {
 	s->log_index = s->log_bytes = s->log_kept_bytes = 0;
+	memset(&s->log_digest, 0, sizeof(s->log_digest));
 	s->mirror_unfed = 0;
 	ha_bgp_compact_clear(&s->compact);
 	s->compact_started = false;
@@ -484,6 +489,7 @@ static void bgp_ha_log_drop(void *arg, struct ha_bgp_compact_msg *cm)
 	else if (!s->mirror_last || m->index > s->mirror_last->index)
 		s->mirror_unfed--;
 	s->log_kept_bytes -= m->len;
+	ha_set_digest_remove(&s->log_digest, m->hash);
 	bgp_ha_msgs_del(&s->log, m);
 	XFREE(MTYPE_BGP_HA_MSG, m);
 }
@@ -511,6 +517,8 @@ static uint64_t bgp_ha_log_append(struct bgp_ha_session *s, uint64_t index, uint
 	m->type = type;
 	m->len = len;
 	memcpy(m->data, data, len);
+	ha_set_item_hash(m->index, data, len, m->hash);
+	ha_set_digest_add(&s->log_digest, m->hash);
 	bgp_ha_msgs_add_tail(&s->log, m);
 	s->log_bytes += len;
 	s->log_kept_bytes += len;
@@ -3705,12 +3713,13 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
 	/* sessions in the order they were first seen: the same on both cards
 	 * after a bulk; compare by name order to be independent of it */
 	for (struct bgp_ha_session *next = NULL, *prev = NULL;; prev = next, next = NULL) {
-		struct bgp_ha_msg *m;
-
 		frr_each (bgp_ha_sessions, &sessions, s)
 			if ((!prev || strcmp(s->peer, prev->peer) > 0) &&
 			    (!next || strcmp(s->peer, next->peer) < 0))
 				next = s;
+		uint8_t log_digest[32];
+		uint64_t kept;
+
 		if (!next)
 			break;
 		ha_hash_update(h, next->peer, strlen(next->peer) + 1);
@@ -3721,8 +3730,13 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
 		ha_hash_update(h, next->open_rcvd, next->open_rcvd_len);
 		ha_hash_update(h, &next->keepalives, sizeof(next->keepalives));
 		ha_hash_update(h, &next->rx_base, sizeof(next->rx_base));
-		frr_each (bgp_ha_msgs, &next->log, m)
-			ha_hash_update(h, m->data, m->len);
+		/* the log: each message's number and bytes, as kept (not
+		 * hashed again here: at a switchover with a full table that took
+		 * ~0.3 s on the two cards) */
+		kept = bgp_ha_msgs_count(&next->log);
+		ha_hash_update(h, &kept, sizeof(kept));
+		ha_set_digest_bytes(&next->log_digest, log_digest);
+		ha_hash_update(h, log_digest, sizeof(log_digest));
 		(*items)++;
 	}
 }

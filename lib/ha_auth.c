@@ -157,3 +157,43 @@ void ha_hash_final(struct ha_hash *h, uint8_t out[32])
 	EVP_MD_CTX_free(h->ctx);
 	free(h);
 }
+
+void ha_set_item_hash(uint64_t position, const void *data, size_t len, uint8_t out[32])
+{
+	struct ha_hash *h = ha_hash_new();
+	uint8_t pos[8];
+
+	for (int i = 0; i < 8; i++)
+		pos[i] = position >> (8 * i);
+	ha_hash_update(h, pos, sizeof(pos));
+	ha_hash_update(h, data, len);
+	ha_hash_final(h, out);
+}
+
+static uint64_t ha_set_lane(const uint8_t item[32], int i)
+{
+	uint64_t v = 0;
+
+	for (int b = 7; b >= 0; b--)
+		v = (v << 8) | item[8 * i + b];
+	return v;
+}
+
+void ha_set_digest_add(struct ha_set_digest *d, const uint8_t item[32])
+{
+	for (int i = 0; i < 4; i++)
+		d->lane[i] += ha_set_lane(item, i);
+}
+
+void ha_set_digest_remove(struct ha_set_digest *d, const uint8_t item[32])
+{
+	for (int i = 0; i < 4; i++)
+		d->lane[i] -= ha_set_lane(item, i);
+}
+
+void ha_set_digest_bytes(const struct ha_set_digest *d, uint8_t out[32])
+{
+	for (int i = 0; i < 4; i++)
+		for (int b = 0; b < 8; b++)
+			out[8 * i + b] = d->lane[i] >> (8 * b);
+}

@@ -66,6 +66,24 @@ extern void ha_hash_update(struct ha_hash *h, const void *data, size_t len);
 /* Writes the 32-byte digest and frees h. */
 extern void ha_hash_final(struct ha_hash *h, uint8_t out[32]);
 
+/*
+ * The digest of a set of items kept current as items come and go, so that
+ * the digest of a large state costs nothing when it is asked for (e.g. at
+ * a switchover): the lane-by-lane sum (4 x 64 bits, modulo 2^64) of each
+ * item's SHA3-256.  An item present twice counts twice; removing one
+ * subtracts its hash, which the caller keeps.  Order does not count: an
+ * item's position, if it matters, goes into the item.
+ */
+struct ha_set_digest {
+	uint64_t lane[4];
+};
+/* An item's hash: SHA3-256 of its position then its bytes. */
+extern void ha_set_item_hash(uint64_t position, const void *data, size_t len, uint8_t out[32]);
+extern void ha_set_digest_add(struct ha_set_digest *d, const uint8_t item[32]);
+extern void ha_set_digest_remove(struct ha_set_digest *d, const uint8_t item[32]);
+/* Its canonical form (little-endian lanes), for a digest of digests. */
+extern void ha_set_digest_bytes(const struct ha_set_digest *d, uint8_t out[32]);
+
 /* Known-answer test of ha_hmac(); false if libcrypto misbehaves here. */
 extern bool ha_auth_selftest(void);
 

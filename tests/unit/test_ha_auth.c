@@ -75,12 +75,64 @@ static void test_session_key(void **state)
 	assert_memory_not_equal(k1, base, sizeof(k1));
 }
 
+/* The set digest: independent of the order items came in, items removed
+ * leave no trace, a position or a byte changed changes it, and an item
+ * twice is not the item once. */
+static void test_set_digest(void **state)
+{
+	uint8_t a[32], b[32], c[32], a_elsewhere[32], a_twice[32], x[32], y[32];
+	struct ha_set_digest d1 = {}, d2 = {}, d3 = {};
+
+	ha_set_item_hash(1, "alpha", 5, a);
+	ha_set_item_hash(2, "beta", 4, b);
+	ha_set_item_hash(3, "gamma", 5, c);
+	ha_set_item_hash(2, "alpha", 5, a_elsewhere);
+	assert_memory_not_equal(a, a_elsewhere, 32);
+
+	ha_set_digest_add(&d1, a);
+	ha_set_digest_add(&d1, b);
+	ha_set_digest_add(&d1, c);
+	ha_set_digest_add(&d2, c);
+	ha_set_digest_add(&d2, a);
+	ha_set_digest_add(&d2, b);
+	assert_memory_equal(&d1, &d2, sizeof(d1));
+
+	/* c taken out: as if it never came */
+	ha_set_digest_remove(&d2, c);
+	ha_set_digest_add(&d3, b);
+	ha_set_digest_add(&d3, a);
+	assert_memory_equal(&d2, &d3, sizeof(d2));
+	assert_memory_not_equal(&d1, &d3, sizeof(d1));
+
+	/* the same bytes at another position: another digest */
+	d3 = (struct ha_set_digest){};
+	ha_set_digest_add(&d3, a_elsewhere);
+	ha_set_digest_add(&d3, b);
+	assert_memory_not_equal(&d2, &d3, sizeof(d2));
+
+	/* twice is not once */
+	d3 = (struct ha_set_digest){};
+	ha_set_digest_add(&d3, a);
+	ha_set_digest_bytes(&d3, x);
+	ha_set_digest_add(&d3, a);
+	ha_set_digest_bytes(&d3, a_twice);
+	assert_memory_not_equal(x, a_twice, 32);
+
+	/* the canonical bytes: lane 0 first, little-endian */
+	d3 = (struct ha_set_digest){ .lane = { 0x0102030405060708ULL, 0, 0, 1 } };
+	ha_set_digest_bytes(&d3, y);
+	assert_int_equal(y[0], 0x08);
+	assert_int_equal(y[7], 0x01);
+	assert_int_equal(y[24], 0x01);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hmac_known_answer),
 		cmocka_unit_test(test_frame_mac),
 		cmocka_unit_test(test_session_key),
+		cmocka_unit_test(test_set_digest),
 	};
 
 	return cmocka_run_group_tests_name("ha_auth", tests, NULL, NULL);
