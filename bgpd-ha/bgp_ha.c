@@ -3713,13 +3713,13 @@ static void bgp_ha_digest(struct ha_repl *repl, struct ha_hash *h, uint64_t *ite
 	/* sessions in the order they were first seen: the same on both cards
 	 * after a bulk; compare by name order to be independent of it */
 	for (struct bgp_ha_session *next = NULL, *prev = NULL;; prev = next, next = NULL) {
+		uint8_t log_digest[32];
+		uint64_t kept;
+
 		frr_each (bgp_ha_sessions, &sessions, s)
 			if ((!prev || strcmp(s->peer, prev->peer) > 0) &&
 			    (!next || strcmp(s->peer, next->peer) < 0))
 				next = s;
-		uint8_t log_digest[32];
-		uint64_t kept;
-
 		if (!next)
 			break;
 		ha_hash_update(h, next->peer, strlen(next->peer) + 1);
