@@ -86,6 +86,7 @@ extern struct zebra_privs_t bgpd_privs;
 DEFINE_MGROUP(BGPD_HA, "bgpd frr-ha");
 DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_SESSION, "bgp-ha replicated session");
 DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_MSG, "bgp-ha replicated message");
+DEFINE_MTYPE_STATIC(BGPD_HA, BGP_HA_CLOSING, "bgp-ha connection closing");
 
 #define BGP_HA_CLASS_SESSION 2
 
@@ -241,6 +242,8 @@ static bool bgp_ha_feed_paused;
 static uint32_t bgp_ha_test_clock_behind_ms;
 /* (a test's: see debug_redundancy_bgp_handover_stop_delay) */
 static uint32_t bgp_ha_test_stop_delay_ms;
+/* (a test's: see debug_redundancy_bgp_reset_delay) */
+static uint32_t bgp_ha_test_reset_delay_ms;
 
 /*
  * A graceful switchover is refused while the standby's bgpd has more than
@@ -1280,6 +1283,11 @@ struct bgp_ha_conn {
 	 * bgp_ha_conn_clock_fix) but for the close */
 	bool reset_tsval_set;
 	uint32_t reset_tsval;
+	/* from the old socket's close to the new one's making: no socket
+	 * has the connection, and this card's kernel would answer the
+	 * peer's next segment with a RST -- the gate drops them */
+	bool resetting;
+	uint64_t reset_dropped;
 };
 
 #define BGP_HA_CONNS 1024
@@ -1293,8 +1301,9 @@ static struct {
 	uint64_t clock;
 	/* segments with payload: held until committed on the standby (the
 	 * peer's, ours); passed ungated (no anchor or no session record yet);
-	 * dropped while standby */
-	uint64_t gated, gated_out, ungated, dropped;
+	 * dropped while standby; the peer's dropped while its connection is
+	 * re-created to reset the session */
+	uint64_t gated, gated_out, ungated, dropped, dropped_resetting;
 } gate = { .q.fd = -1 };
 
 static bool bgp_ha_sockaddr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -1367,6 +1376,7 @@ static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
 	EVENT_OFF(a->t_clock);
 	a->stream = (struct ha_tcp_rebuilt_check){};
 	a->reset_tsval_set = false;
+	a->resetting = false;
 	EVENT_OFF(a->t_stream);
 	a->used = ++gate.clock;
 	return a;
@@ -1380,6 +1390,7 @@ static void bgp_ha_conns_clear(void)
 		EVENT_OFF(gate.conns[i].t_clock);
 		gate.conns[i].stream = (struct ha_tcp_rebuilt_check){};
 		EVENT_OFF(gate.conns[i].t_stream);
+		gate.conns[i].resetting = false;
 		gate.conns[i].used = 0;
 	}
 }
@@ -1474,6 +1485,13 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 		return;
 	}
 	conn = bgp_ha_conn_find(local, remote);
+	if (!out && conn && conn->resetting) {
+		/* its sender sends it again, to the re-created connection */
+		gate.dropped_resetting++;
+		conn->reset_dropped++;
+		ha_gate_drop(&gate.q, id);
+		return;
+	}
 	bgp_ha_sockaddr_str(remote, peer, sizeof(peer));
 	anchored = conn && (out ? conn->shadow.have_snd_anchor : conn->shadow.have_rcv_anchor);
 	if (!anchored || !repl || (seg.flags & (TH_RST | TH_FIN)) ||
@@ -1895,11 +1913,15 @@ static void bgp_ha_conn_stream_reset_send(struct event *ev)
 	struct bgp_ha_session *s;
 
 	bgp_ha_sockaddr_str(&conn->remote, addr, sizeof(addr));
-	if (!(s = bgp_ha_session_find(addr, false)))
+	if (!(s = bgp_ha_session_find(addr, false))) {
+		conn->resetting = false;
 		return;
+	}
 	if (bgp_ha_reset_connection(s, &conn->reset_st, true, err, sizeof(err)) == 0) {
-		zlog_notice("frr-ha: session %s: reset: a NOTIFICATION (Cease, administrative reset) and a FIN sent where the peer expects our next byte (the connection re-created at try %u)",
-			    s->peer, conn->reset_tries + 1);
+		conn->resetting = false;
+		zlog_notice("frr-ha: session %s: reset: a NOTIFICATION (Cease, administrative reset) and a FIN sent where the peer expects our next byte (the connection re-created at try %u; %" PRIu64
+			    " of the peer's segments dropped meanwhile by the gate)",
+			    s->peer, conn->reset_tries + 1, conn->reset_dropped);
 		return;
 	}
 	if (errno == EADDRNOTAVAIL && ++conn->reset_tries < BGP_HA_STREAM_RESET_TRIES) {
@@ -1907,6 +1929,7 @@ static void bgp_ha_conn_stream_reset_send(struct event *ev)
 				     BGP_HA_STREAM_RESET_RETRY_MSEC, &conn->t_stream);
 		return;
 	}
+	conn->resetting = false;
 	zlog_err("frr-ha: session %s: cannot re-create its connection to reset it (%s): the peer's hold timer ends the session",
 		 s->peer, err);
 }
@@ -1941,7 +1964,10 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 	bgp_ha_takeovers.reset_after++;
 	snprintf(s->takeover, sizeof(s->takeover), "reset after the takeover: %s", conn->stream_why);
 	/* bgpd's I/O on it ends; frozen, the socket sends nothing more, and
-	 * closing it sends nothing */
+	 * closing it sends nothing -- the peer's segments dropped from now
+	 * until the connection is re-created */
+	conn->resetting = true;
+	conn->reset_dropped = 0;
 	bgp_ha_io_stop(&c, 1, false);
 	frr_with_mutex (&c->io_mtx) {
 		frr_with_privs (&bgpd_privs) {
@@ -1953,6 +1979,7 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 	}
 	bgp_event_update(c, BGP_Stop);
 	if (ret < 0) {
+		conn->resetting = false;
 		zlog_err("frr-ha: session %s: its connection cannot be read to be closed in order (%s): the peer's hold timer ends the session",
 			 s->peer, err);
 		return;
@@ -1969,7 +1996,11 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 	if (conn->reset_tsval_set)
 		st->timestamp = ha_tcp_timestamp_ms(conn->reset_tsval);
 	conn->reset_tries = 0;
-	bgp_ha_conn_stream_reset_send(ev);
+	if (bgp_ha_test_reset_delay_ms)
+		event_add_timer_msec(bm->master, bgp_ha_conn_stream_reset_send, conn,
+				     bgp_ha_test_reset_delay_ms, &conn->t_stream);
+	else
+		bgp_ha_conn_stream_reset_send(ev);
 }
 
 /* Bind the queue: on the active, hold the segments until the standby has
@@ -2668,6 +2699,61 @@ static bool bgp_ha_stream_consistent(struct bgp_ha_session *s, struct ha_tcp_sta
 }
 
 /*
+ * A connection whose session we reset: our NOTIFICATION and FIN sent, it
+ * stays open until the peer closes its end too, what the peer still sends
+ * read and dropped.  Closed at once, the kernel would answer the peer's
+ * next bytes (a KEEPALIVE it sent before it read ours) with a RST -- which
+ * the peer may take before it reads the NOTIFICATION.  Closed anyway after
+ * BGP_HA_CLOSING_MAX_MSEC.
+ */
+#define BGP_HA_CLOSING_MAX_MSEC 30000
+
+struct bgp_ha_closing {
+	int fd;
+	struct event *t_read, *t_give_up;
+};
+
+static void bgp_ha_closing_end(struct bgp_ha_closing *cl)
+{
+	EVENT_OFF(cl->t_read);
+	EVENT_OFF(cl->t_give_up);
+	close(cl->fd);
+	XFREE(MTYPE_BGP_HA_CLOSING, cl);
+}
+
+static void bgp_ha_closing_read(struct event *ev)
+{
+	struct bgp_ha_closing *cl = EVENT_ARG(ev);
+	uint8_t buf[4096];
+	ssize_t n;
+
+	while ((n = read(cl->fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		event_add_read(bm->master, bgp_ha_closing_read, cl, cl->fd, &cl->t_read);
+		return;
+	}
+	/* the peer's FIN (or its RST): done */
+	bgp_ha_closing_end(cl);
+}
+
+static void bgp_ha_closing_give_up(struct event *ev)
+{
+	bgp_ha_closing_end(EVENT_ARG(ev));
+}
+
+static void bgp_ha_close_after_peer(int fd)
+{
+	struct bgp_ha_closing *cl = XCALLOC(MTYPE_BGP_HA_CLOSING, sizeof(*cl));
+
+	cl->fd = fd;
+	set_nonblocking(fd);
+	event_add_read(bm->master, bgp_ha_closing_read, cl, fd, &cl->t_read);
+	event_add_timer_msec(bm->master, bgp_ha_closing_give_up, cl, BGP_HA_CLOSING_MAX_MSEC,
+			     &cl->t_give_up);
+}
+
+/*
  * A session whose connection cannot be carried on is reset cleanly instead:
  * the connection is re-created only to end it -- a NOTIFICATION (Cease,
  * administrative reset) when the outbound stream is at a message boundary,
@@ -2690,7 +2776,7 @@ static int bgp_ha_reset_connection(struct bgp_ha_session *s, const struct ha_tcp
 		zlog_warn("frr-ha: session %s: NOTIFICATION not written: %s", s->peer,
 			  safe_strerror(errno));
 	shutdown(fd, SHUT_WR);
-	close(fd);
+	bgp_ha_close_after_peer(fd);
 	return 0;
 }
 
@@ -3898,6 +3984,22 @@ DEFPY_HIDDEN(
 	return CMD_SUCCESS;
 }
 
+/* For tests of a session reset after a takeover (bgp_ha_conn_stream_reset):
+ * the connection re-created msec after the old socket is closed, as when
+ * the kernel is slow to let the old one go -- the peer's segments meanwhile
+ * would meet no socket (and get a RST) but for the gate. */
+DEFPY_HIDDEN(debug_redundancy_bgp_reset_delay, debug_redundancy_bgp_reset_delay_cmd,
+	     "debug redundancy bgp reset-delay (0-60000)$msec",
+	     DEBUG_STR "Router redundancy (frr-ha)\n" BGP_STR
+		       "A session reset after a takeover re-creates its connection later\n"
+		       "Milliseconds later (0: at once)\n")
+{
+	bgp_ha_test_reset_delay_ms = msec;
+	zlog_notice("frr-ha: a session reset after a takeover re-creates its connection %ld ms after closing the old socket (a test)",
+		    msec);
+	return CMD_SUCCESS;
+}
+
 /* For tests of a card death while the standby takes a bulk copy in: the
  * copy's end, and what happened since, held back by msec. */
 DEFPY_HIDDEN(debug_redundancy_bgp_bulk_end_delay, debug_redundancy_bgp_bulk_end_delay_cmd,
@@ -4025,6 +4127,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json_object_int_add(jgate, "segmentsGatedOutbound", gate.gated_out);
 		json_object_int_add(jgate, "segmentsUngated", gate.ungated);
 		json_object_int_add(jgate, "segmentsDroppedWhileStandby", gate.dropped);
+		json_object_int_add(jgate, "segmentsDroppedWhileResetting", gate.dropped_resetting);
 		json_object_int_add(jgate, "verdictErrors", gate.q.verdict_errors);
 		json_object_int_add(jgate, "verdicts", gate.q.verdicts);
 		json_object_int_add(jgate, "verdictSends", gate.q.verdict_sends);
@@ -4085,10 +4188,12 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			vty_out(vty,
 				"Gate: netfilter queue %u, segments held until the standby had them: %" PRIu64
 				" of the peers', %" PRIu64 " of ours; %" PRIu64
-				" passed ungated, %" PRIu64 " dropped while standby; %" PRIu64
+				" passed ungated, %" PRIu64 " dropped while standby, %" PRIu64
+				" while a connection was re-created to reset its session; %" PRIu64
 				" verdicts in %" PRIu64 " system calls\n",
 				BGP_HA_NFQUEUE, gate.gated, gate.gated_out, gate.ungated,
-				gate.dropped, gate.q.verdicts, gate.q.verdict_sends);
+				gate.dropped, gate.dropped_resetting, gate.q.verdicts,
+				gate.q.verdict_sends);
 		else
 			vty_out(vty, "Gate: off (%s)\n",
 				gate.q.error[0] ? gate.q.error : "bgpd-ha has no role yet");
@@ -4302,6 +4407,7 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_standby_feed_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_rebuilt_clock_behind_cmd);
+	install_element(ENABLE_NODE, &debug_redundancy_bgp_reset_delay_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_handover_stop_delay_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_bulk_end_delay_cmd);
 	install_element(BGP_NODE, &bgp_ha_max_standby_backlog_cmd);
