@@ -65,6 +65,21 @@ class Connection:
         self.ports = {"local": local[1], "remote": remote[1]}
 
 
+def send(c, data):
+    """data on connection c; a connection r1 already reset (the one it gave
+    up, closed with our bytes unread: its RST can beat our reading its
+    OPEN) counts as reset, as when a read finds it so."""
+    try:
+        c.sock.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        if not c.closed:
+            c.closed = True
+            event("connection reset", initiated_by=c.initiated_by)
+            if c is session:
+                status["session_closed"] = status["events"][-1]
+
+
+session = None
 listener = socket.socket()
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 listener.bind((LOCAL, 179))
@@ -76,10 +91,9 @@ theirs = Connection(sock, "r1")
 ours = Connection(socket.create_connection((R1, 179), source_address=(LOCAL, 0)), "speaker")
 event("both connections up", r1_ports=theirs.ports, speaker_ports=ours.ports)
 for c in (theirs, ours):
-    c.sock.sendall(OPEN)
+    send(c, OPEN)
 event("OPEN sent on both")
 conns = [theirs, ours]
-session = None
 last_keepalive = time.time()
 last_status = 0
 while True:
@@ -109,7 +123,7 @@ while True:
             body, c.buf = c.buf[19:length], c.buf[length:]
             if mtype == 1:
                 c.open_received = True
-                c.sock.sendall(KEEPALIVE)
+                send(c, KEEPALIVE)
                 event("OPEN received", initiated_by=c.initiated_by)
             elif mtype == 3:
                 event("NOTIFICATION received", initiated_by=c.initiated_by,
@@ -129,11 +143,11 @@ while True:
         kept = [c for c in conns if c.keepalive_received and not c.closed]
         if len(kept) == 1 and all(c.closed for c in conns if c is not kept[0]):
             session = kept[0]
-            session.sock.sendall(UPDATE)
+            send(session, UPDATE)
             status["session"] = {"initiated_by": session.initiated_by, "ports": session.ports}
             event("session established", initiated_by=session.initiated_by)
     if session is not None and not session.closed and time.time() - last_keepalive >= 1:
-        session.sock.sendall(KEEPALIVE)
+        send(session, KEEPALIVE)
         last_keepalive = time.time()
     if time.time() - last_status >= 0.2:
         write_status()
