@@ -59,6 +59,13 @@ for key in ("plain_frr", "ha_active", "plain_frr_2", "ha_active_without_standby"
         print("  %s learning: %d segments dropped by card a's netfilter queue, %d retransmitted by BIRD; CPU s until installed: %s"
               % (key, k["nfqueue_dropped"], k["bird_retransmitted_segments"],
                  ", ".join("%s %.2f" % kv for kv in sorted(k.get("cpu_s", {}).items()))))
+        d, cpu = k.get("digest_hashing_s"), k.get("cpu_s", {})
+        if d:
+            print("    of which the sessions' log digests (hashing each logged message): %s"
+                  % ", ".join("card %s %.3f s (%.1f%% of its bgpd's CPU)"
+                              % (side, t, 100.0 * t / cpu["%s_bgpd" % side])
+                              if cpu.get("%s_bgpd" % side) else "card %s %.3f s" % (side, t)
+                              for side, t in sorted(d.items())))
 if "bulk_sync_s" not in r:
     sys.exit(0)  # FRRHA_BENCH_ONLY=learn
 print("bulk sync to a fresh standby: %.2f s (target <= 10 s)" % r["bulk_sync_s"])

@@ -497,6 +497,13 @@ static void bgp_ha_log_drop(void *arg, struct ha_bgp_compact_msg *cm)
 	XFREE(MTYPE_BGP_HA_MSG, m);
 }
 
+/* What keeping the logs' digests costs: messages hashed as they were
+ * logged, their bytes, and the time spent hashing them ("show redundancy
+ * bgp json", logDigest) */
+static struct {
+	uint64_t messages, bytes, nsec;
+} bgp_ha_digest_cost;
+
 /*
  * Append a message of the peer's to s's log, as number index (0: the
  * next; the bulk copy's leave gaps where the active's compaction took
@@ -507,6 +514,7 @@ static uint64_t bgp_ha_log_append(struct bgp_ha_session *s, uint64_t index, uint
 				  const uint8_t *data, size_t len)
 {
 	struct bgp_ha_msg *m = XCALLOC(MTYPE_BGP_HA_MSG, sizeof(*m) + len);
+	struct timespec t0, t1;
 
 	if (!s->compact_started) {
 		s->compact_started = true;
@@ -520,7 +528,13 @@ static uint64_t bgp_ha_log_append(struct bgp_ha_session *s, uint64_t index, uint
 	m->type = type;
 	m->len = len;
 	memcpy(m->data, data, len);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ha_set_item_hash(m->index, data, len, m->hash);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bgp_ha_digest_cost.messages++;
+	bgp_ha_digest_cost.bytes += len;
+	bgp_ha_digest_cost.nsec += (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 +
+				   (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
 	ha_set_digest_add(&s->log_digest, m->hash);
 	bgp_ha_msgs_add_tail(&s->log, m);
 	s->log_bytes += len;
@@ -1283,9 +1297,11 @@ struct bgp_ha_conn {
 	 * bgp_ha_conn_clock_fix) but for the close */
 	bool reset_tsval_set;
 	uint32_t reset_tsval;
-	/* from the old socket's close to the new one's making: no socket
-	 * has the connection, and this card's kernel would answer the
-	 * peer's next segment with a RST -- the gate drops them */
+	/* from the old socket's close to the new one's making (which waits
+	 * for hard to close its copy of the old one: EADDRNOTAVAIL until
+	 * then), no socket may have the connection, and this card's kernel
+	 * would answer the peer's next segment with a RST -- the gate drops
+	 * them */
 	bool resetting;
 	uint64_t reset_dropped;
 };
@@ -3986,8 +4002,8 @@ DEFPY_HIDDEN(
 
 /* For tests of a session reset after a takeover (bgp_ha_conn_stream_reset):
  * the connection re-created msec after the old socket is closed, as when
- * the kernel is slow to let the old one go -- the peer's segments meanwhile
- * would meet no socket (and get a RST) but for the gate. */
+ * hard lets go of its copy of the old socket late -- the peer's segments
+ * meanwhile would meet no socket (and get a RST) but for the gate. */
 DEFPY_HIDDEN(debug_redundancy_bgp_reset_delay, debug_redundancy_bgp_reset_delay_cmd,
 	     "debug redundancy bgp reset-delay (0-60000)$msec",
 	     DEBUG_STR "Router redundancy (frr-ha)\n" BGP_STR
@@ -4083,7 +4099,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 	struct ha_repl *repl = ha_module_repl();
 	enum ha_role role = repl ? ha_repl_role(repl) : HA_ROLE_INIT;
 	struct bgp_ha_session *s;
-	json_object *json = NULL, *jsessions = NULL, *jgate, *jpoll, *jreached;
+	json_object *json = NULL, *jsessions = NULL, *jgate, *jpoll, *jreached, *jdigest;
 
 	if (uj) {
 		json = json_object_new_object();
@@ -4096,6 +4112,11 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 				    bgp_ha_takeovers.reset_after);
 		json_object_int_add(json, "sessionsSentEverythingAgain",
 				    bgp_ha_takeovers.full_readvertisements);
+		jdigest = json_object_new_object();
+		json_object_int_add(jdigest, "messagesHashed", bgp_ha_digest_cost.messages);
+		json_object_int_add(jdigest, "bytesHashed", bgp_ha_digest_cost.bytes);
+		json_object_int_add(jdigest, "usecHashing", bgp_ha_digest_cost.nsec / 1000);
+		json_object_object_add(json, "logDigest", jdigest);
 		/* handed over at a graceful switchover, and not let go of by
 		 * bgpd yet (bgp_ha_stop_handed_over) */
 		json_object_int_add(json, "sessionsHandedOverNotStopped",
@@ -4184,6 +4205,11 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 			bgp_ha_ack_timeout_msec,
 			bgp_ha_ack_timeout_peer[0] ? " (a third of the hold time of " : "",
 			bgp_ha_ack_timeout_peer, bgp_ha_ack_timeout_peer[0] ? ")" : "");
+		vty_out(vty,
+			"Log digests: %" PRIu64 " messages (%" PRIu64
+			" bytes) hashed as they were logged, in %" PRIu64 " ms\n",
+			bgp_ha_digest_cost.messages, bgp_ha_digest_cost.bytes,
+			bgp_ha_digest_cost.nsec / 1000000);
 		if (ha_gate_bound(&gate.q))
 			vty_out(vty,
 				"Gate: netfilter queue %u, segments held until the standby had them: %" PRIu64

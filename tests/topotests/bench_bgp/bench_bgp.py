@@ -180,6 +180,18 @@ def _cpu_seconds(node):
     return {f[0]: int(f[1]) / hz for f in (l.split() for l in out.splitlines()) if len(f) == 2}
 
 
+def _digest_usec():
+    """Microseconds each of r1's cards' bgpd has spent hashing the messages
+    it logged, for the sessions' digests (logDigest.usecHashing; a card
+    without bgpd: none)."""
+    used = {}
+    for side in ("a", "b"):
+        if "bgpd" in R1.redundancy(side).get("daemons", {}):
+            j = R1.vtysh_json(side, "show redundancy bgp json")
+            used[side] = j.get("logDigest", {}).get("usecHashing", 0)
+    return used
+
+
 def _cpu_used(nodes, before):
     "CPU seconds used by each node's bgpd and zebra since before (its readings)."
     used = {}
@@ -207,6 +219,7 @@ def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
     cpu_nodes = ({"r0": get_topogen().gears["r0"]} if name == "r0"
                  else {"a": R1.card("a"), "b": R1.card("b")})
     cpu_before = {n: _cpu_seconds(node) for n, node in cpu_nodes.items()}
+    digest_before = _digest_usec() if kernel is not None and name != "r0" else None
     start = time.time()
     R1.birdc("b1", "enable %s" % name)
     established = took = None
@@ -230,6 +243,11 @@ def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
         after = _kernel_counters()
         counters = {k: after[k] - kernel_before[k] for k in after}
         counters["cpu_s"] = _cpu_used(cpu_nodes, cpu_before)
+        if digest_before is not None:
+            # the digests' share of the learning's CPU: their hashing, per card
+            counters["digest_hashing_s"] = {
+                side: round((usec - digest_before.get(side, 0)) / 1e6, 3)
+                for side, usec in _digest_usec().items()}
         kernel.append(counters)
     return took
 
