@@ -139,6 +139,7 @@ def test_new_updates_reach_the_standby_log():
     "A prefix the peer withdraws and announces again: both UPDATEs are in the standby's log."
     _skip_on_failure()
     before = _sessions("a")[PEER]["messagesLogged"]
+    digest_before = {side: _log_digest(side) for side in ("a", "b")}
     _p1().vtysh_cmd(
         "configure terminal\nrouter bgp 65002\naddress-family ipv4 unicast\n"
         "no network 10.200.2.0/24\n"
@@ -161,6 +162,18 @@ def test_new_updates_reach_the_standby_log():
     assert ok, diff
     ok, diff = wait_for(_same_on_both_cards, {"equal": True}, title="logs equal")
     assert ok, diff
+    # each card hashed both UPDATEs as it logged them, for the session's
+    # digest -- and counts what that cost (logDigest)
+    for side, was in digest_before.items():
+        now = _log_digest(side)
+        assert now["messagesHashed"] >= was["messagesHashed"] + 2, (side, was, now)
+        assert now["bytesHashed"] >= was["bytesHashed"] + 2 * 23, (side, was, now)
+        assert now["usecHashing"] >= was["usecHashing"], (side, was, now)
+
+
+def _log_digest(side):
+    "What card side's bgpd spent on the sessions' log digests."
+    return R1.vtysh_json(side, "show redundancy bgp json")["logDigest"]
 
 
 def _standby_routes(prefixes):
