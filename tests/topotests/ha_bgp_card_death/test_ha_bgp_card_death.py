@@ -19,8 +19,10 @@ rebuilt connection whose timestamp clock lags what the peers took (made to,
 30 s) has it moved forward from the peers' echo of it.  And a card death
 while the standby takes a bulk copy in, its records ending before the
 connections do: the new active sees it in the peers' segments and resets
-those sessions at once, cleanly, instead of leaving them stuck.  And a
-peer's echo of our clock too far ahead to believe: reset too.
+those sessions at once, cleanly, instead of leaving them stuck; a peer
+whose bytes the dead card acknowledged alone (and nothing of ours since)
+is waited for 5 s, then reset the same way.  And a peer's echo of our
+clock too far ahead to believe: reset too.
 """
 import os
 import re
@@ -557,6 +559,119 @@ def test_card_death_during_a_bulk_copy():
         "exit\nno ip route %s blackhole" % (BULK_PREFIX, BULK_PREFIX)
     )
     R1.revive_card("a")
+
+
+GAP_PREFIX = "10.203.0.0/24"
+# p1's session timers for the gap test: no keepalive either way for the
+# test's length (BGP's keepalive is a third of the hold time at most)
+QUIET_TIMERS = (3000, 9000)
+
+
+def _p1_session_quiet(side, quiet):
+    """p1's session made quiet (or no longer) for a while, on r1 (card
+    side, the active) and on p1: no keepalive either way (QUIET_TIMERS),
+    and r1 sends p1 no route with p1's AS in its path
+    (sender-as-path-loop-detection; FRR passes a route on to the peer it
+    came from, which drops it).  Made to count: p1 resets its session and
+    both are Established again with the timers."""
+    timers = QUIET_TIMERS if quiet else (3, 9)
+    R1.card(side).vtysh_cmd(
+        "conf t\nrouter bgp 65001\nneighbor %s timers %d %d\n%sneighbor %s "
+        "sender-as-path-loop-detection" % ((P1,) + timers + ("" if quiet else "no ", P1)))
+    _p1().vtysh_cmd("conf t\nrouter bgp 65002\nneighbor 10.0.1.1 timers %d %d" % timers)
+    before = peer_bgp_session_view(_p1(), "10.0.1.1")["connectionsEstablished"]
+    _p1().vtysh_cmd("clear bgp 10.0.1.1")
+    ok, diff = wait_for(
+        lambda: {"p1": {k: peer_bgp_neighbor(_p1(), "10.0.1.1").get(k) for k in (
+            "bgpState", "bgpTimerHoldTimeMsecs")},
+                 "new": peer_bgp_session_view(_p1(), "10.0.1.1")["connectionsEstablished"] > before},
+        {"p1": {"bgpState": "Established", "bgpTimerHoldTimeMsecs": timers[1] * 1000},
+         "new": True},
+        count=120,
+        title="p1 Established again with hold time %d s" % timers[1],
+    )
+    assert ok, diff
+
+
+def test_card_death_with_the_peers_bytes_missing():
+    """The gap wait, on its own: the active card dies during a bulk copy
+    (made to last, as in test_card_death_during_a_bulk_copy) after p1
+    sent an UPDATE that the dying card acknowledged and never replicated,
+    while r1 sent p1 nothing since the copy (p1's session without
+    keepalives for the test's length, hold time 9000 s; r1 passes no route
+    back to p1).  The rebuilt connection's
+    first segment from p1 -- its acknowledgement of the new active's
+    KEEPALIVE -- starts beyond the record's end: the missing bytes were
+    acknowledged and p1 will never send them again.  The new active waits
+    5 s for them (a segment of the peer's can arrive out of order), then
+    resets the session cleanly, long before a hold timer (9000 s) would
+    have ended it.  The peers notice: this test is about how."""
+    for side in ("a", "b"):
+        if R1.role(side) == "down":
+            R1.revive_card(side)
+    _skip_on_failure()
+    old = "a" if R1.role("a") == "active" else "b"
+    new = R1.other(old)
+    R1.wait_active(old, "card %s standby" % new, count=400)
+    R1.kill_card(new)
+    R1.wait_active(old, "card %s dead" % new, only_active=True, count=400)
+    _p1_session_quiet(old, True)
+    # the session's first exchange over: from here on r1 sends p1 nothing
+    _routes_both_ways(old)
+    received_on_p1 = wait_stable(
+        lambda: peer_bgp_neighbor(_p1(), "10.0.1.1")["messageStats"]["totalRecv"], seconds=2)
+    before = {"p1": peer_bgp_session_view(_p1(), "10.0.1.1"), "b1": _bird_view(),
+              "p1_notes": len(_p1_notifications_received())}
+    R1.card(old).vtysh_cmd("debug redundancy bgp bulk-end-delay 30000")
+    R1.revive_card(new, redundant=False)
+    R1.wait_rebuildable(old, (P1,))
+    R1.wait_carried(new, (P1,))
+    assert R1.redundancy(old)["daemons"]["bgpd"]["replication"]["state"] == "bulk"
+    _p1().vtysh_cmd(
+        "conf t\nip route %s blackhole\nrouter bgp 65002\naddress-family ipv4 unicast\n"
+        "network %s" % (GAP_PREFIX, GAP_PREFIX)
+    )
+    ok, diff = wait_for(
+        lambda: {"on card %s" % old: GAP_PREFIX in R1.vtysh_json(
+            old, "show ip bgp json").get("routes", {})},
+        {"on card %s" % old: True},
+        title="p1's UPDATE on card %s" % old,
+    )
+    assert ok, diff
+    # the premise: still copying (nothing gated), card new without p1's
+    # UPDATE, and nothing from r1 to p1 since before the copy
+    assert R1.redundancy(old)["daemons"]["bgpd"]["replication"]["state"] == "bulk"
+    assert GAP_PREFIX not in R1.vtysh_json(new, "show ip bgp json").get("routes", {})
+    assert peer_bgp_neighbor(_p1(), "10.0.1.1")["messageStats"]["totalRecv"] == received_on_p1
+    killed = time.time()
+    R1.kill_card(old)
+    R1.wait_active(new, "card %s took over after card %s died" % (new, old),
+                   only_active=True, count=400)
+    ok, diff = wait_for(
+        lambda: {"p1": R1.bgp_session(new, P1).get("lastTakeover", "").split(":")[0]},
+        {"p1": "reset after the takeover"},
+        count=150,
+        wait=0.1,
+        title="card %s reset p1's session after waiting for its missing bytes" % new,
+    )
+    reset_after = time.time() - killed
+    assert ok, (diff, R1.card(new).vtysh_cmd("show redundancy bgp"))
+    print("\np1's session reset %.1f s after the death of card %s" % (reset_after, old))
+    print(log_lines(R1, new, "bgpd", "beyond the record's end"))
+    why = R1.bgp_session(new, P1)["lastTakeover"]
+    assert re.match(r"reset after the takeover: the peer's bytes go on \d+ bytes beyond the "
+                    r"record's end, and those missing did not come again in 5000 ms", why), why
+    # not before the wait was over (measured from the card's death: its
+    # detection and the takeover come before the wait begins)
+    assert reset_after >= 5, reset_after
+    _reset_cleanly_and_back(before)
+    _routes_both_ways(new, extra=(GAP_PREFIX,))
+    _p1().vtysh_cmd(
+        "conf t\nrouter bgp 65002\naddress-family ipv4 unicast\nno network %s\nexit\n"
+        "exit\nno ip route %s blackhole" % (GAP_PREFIX, GAP_PREFIX)
+    )
+    _p1_session_quiet(new, False)
+    R1.revive_card(old)
 
 
 def test_card_death_with_a_clock_echo_not_believed():
