@@ -211,6 +211,7 @@ extern void hard_sockets_msg(const char *daemon, const struct ha_msg_session_soc
 extern void hard_sockets_daemon_died(const char *daemon);
 extern unsigned int hard_sockets_count(const char *daemon, bool frozen);
 extern unsigned int hard_sockets_hand_over(const char *daemon);
+extern unsigned int hard_sockets_let_go(const char *daemon, const char *why);
 /* This card is off the line: close the sockets handed over. */
 extern void hard_sockets_line_released(void);
 /* hard_data.c: the daemon went away: what it wrote to its data channel

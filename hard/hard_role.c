@@ -761,12 +761,18 @@ void hard_role_daemon_failed(const char *daemon)
 {
 	char reason[128];
 
-	if (hard.role != HA_ROLE_ACTIVE || !hard.cfg.switchover_on_daemon_failure)
+	/* (a switchover in progress decides for itself; a standby card's
+	 * daemons hold no sessions of their own) */
+	if (hard.role != HA_ROLE_ACTIVE || hard.swo.in_progress)
 		return;
-	if (hard.peer.state != HARD_PEER_UP || hard.peer.hb.role != HA_ROLE_STANDBY ||
-	    hard.swo.in_progress) {
+	if (!hard.cfg.switchover_on_daemon_failure) {
+		hard_sockets_let_go(daemon, "no switchover on-daemon-failure");
+		return;
+	}
+	if (hard.peer.state != HARD_PEER_UP || hard.peer.hb.role != HA_ROLE_STANDBY) {
 		zlog_warn("redundancy: %s failed on the active card, and there is no standby to take over",
 			  daemon);
+		hard_sockets_let_go(daemon, "no standby");
 		return;
 	}
 	snprintf(reason, sizeof(reason), "%s failed on the active card", daemon);

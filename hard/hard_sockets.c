@@ -10,10 +10,13 @@
  * silent).  When the card hands its role over because of that death, hard
  * sends each frozen connection's exact state to the peer card, whose
  * daemon re-creates the connection (lib/ha_tcp.c) and carries the session
- * on, and closes its copy silently; otherwise it keeps them
- * HARD_ORPHAN_SECS, then closes them silently.  When a session ends
- * normally the module asks hard to drop its copy, so that the daemon's own
- * close completes.
+ * on, and closes its copy silently.  When no takeover follows (no
+ * standby, or `no switchover on-daemon-failure`) nothing can carry them on
+ * -- a daemon restarted on this card does not take them back -- and hard
+ * closes them at once, as the daemon's death would have (FIN).  A socket
+ * frozen otherwise (a switchover in progress) is kept HARD_ORPHAN_SECS,
+ * then closed silently.  When a session ends normally the module asks hard
+ * to drop its copy, so that the daemon's own close completes.
  */
 #include <zebra.h>
 
@@ -178,6 +181,47 @@ void hard_sockets_daemon_died(const char *daemon)
 			    daemon, n);
 		event_add_timer(hard.master, hard_sockets_expire, NULL, HARD_ORPHAN_SECS, &t_expire);
 	}
+}
+
+/*
+ * The daemon died and no takeover follows: nothing will carry its
+ * connections on, so they end now, the way the daemon's death would have
+ * ended them without hard -- out of repair mode, whatever the daemon left
+ * unread dropped (closed with it unread, the kernel would send a RST), and
+ * closed: the peers get a FIN at once instead of waiting for their hold
+ * timers, and meanwhile refusing the restarted daemon's new connection (a
+ * second connection of an Established session loses the collision).
+ * Returns how many were closed.
+ */
+unsigned int hard_sockets_let_go(const char *daemon, const char *why)
+{
+	struct hard_socket *hs;
+	unsigned int n = 0;
+
+	frr_each_safe (hard_held, &held, hs) {
+		uint8_t unread[4096];
+		int ret;
+
+		if (strcmp(hs->daemon, daemon) || !hs->frozen || hs->handed_over)
+			continue;
+		frr_with_privs (&hard_privs)
+			ret = ha_tcp_thaw(hs->fd);
+		if (ret < 0) {
+			zlog_err("redundancy: %s session %s: cannot take its socket out of repair mode (%s): closed silently, the peer's hold timer ends the session",
+				 daemon, hs->name, safe_strerror(errno));
+			hard_socket_free(hs, true);
+			continue;
+		}
+		hs->frozen = false;
+		while (recv(hs->fd, unread, sizeof(unread), MSG_DONTWAIT) > 0)
+			;
+		hard_socket_free(hs, false);
+		n++;
+	}
+	if (n)
+		zlog_notice("redundancy: %s died and no takeover follows (%s): %u of its session sockets closed (FIN), as its death alone would have: the peers see those sessions end now, and the restarted %s establishes them again",
+			    daemon, why, n, daemon);
+	return n;
 }
 
 /*
