@@ -170,8 +170,15 @@ struct bgp_ha_session {
 	uint16_t shadow_lport, shadow_rport;
 	bool shadow_reported; /* its breakage logged */
 	/* new active: tcp was rebuilt from the shadow (the old card died);
-	 * tcp_cut: with a message of ours cut, only to be closed */
-	bool tcp_built, tcp_cut;
+	 * tcp_cut: with a message of ours cut, only to be closed;
+	 * tcp_log_missing: while the session's log was still coming (a bulk
+	 * copy), only to be reset (bgp_ha_conn_stream_check) */
+	bool tcp_built, tcp_cut, tcp_log_missing;
+	/* standby: a bulk copy brought the connection and its log follows
+	 * (BGP_HA_CONNECTION's log_follows), until the connection again */
+	bool log_follows;
+	/* active: the bulk copy running has sent the session, its log next */
+	bool in_bulk;
 	/* new active, since a takeover with a rebuilt connection: whether the
 	 * peer took a segment of the rebuilt socket (it echoed its clock),
 	 * and how far (ms) that clock was behind the last the peer had taken,
@@ -277,7 +284,8 @@ static struct {
 } bgp_ha_takeovers;
 
 static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
-				   struct peer_connection *c, bool bulk, bool new_session);
+				   struct peer_connection *c, bool bulk, bool new_session,
+				   bool log_follows);
 struct bgp_ha_conn;
 static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s,
 				    uint32_t tsecr);
@@ -384,6 +392,7 @@ static void bgp_ha_connection_clear(struct bgp_ha_session *s)
 	s->tcp_fd_lacks_unread = false;
 	s->tcp_built = false;
 	s->tcp_cut = false;
+	s->tcp_log_missing = false;
 	if (s->tcp_fd >= 0)
 		close(s->tcp_fd);
 	s->tcp_fd = -1;
@@ -631,6 +640,11 @@ static bool bgp_ha_shadow_ready(const struct bgp_ha_session *s, char *why, size_
 {
 	struct ha_tcp_state st;
 
+	if (s->log_follows) {
+		snprintf(why, len,
+			 "its log is still coming in the bulk copy: a takeover now would reset the session");
+		return false;
+	}
 	if (ha_tcp_shadow_build(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s), bgp_ha_now_ms(),
 				&st, why, len) < 0)
 		return false;
@@ -724,7 +738,8 @@ static struct bgp_ha_session *bgp_ha_session_update(struct peer *peer)
 		bgp_ha_adj_out_start(s, peer);
 	bgp_ha_send_session(s);
 	if (peer_established(peer->connection) && !was_established) {
-		bgp_ha_send_connection(ha_module_repl(), s, peer->connection, false, !s->adopting);
+		bgp_ha_send_connection(ha_module_repl(), s, peer->connection, false, !s->adopting,
+				       false);
 		/* taken over: a standby already there gets what the peer has */
 		if (s->adopting)
 			bgp_ha_send_adj_out(ha_module_repl(), s, false);
@@ -921,29 +936,68 @@ static int bgp_ha_peer_status_changed(struct peer *peer)
 
 /* ---- the replicated class ---- */
 
+/* Tests: the bulk copy pauses this long after the sessions' connections,
+ * before their logs (0: not). */
+static uint32_t bgp_ha_test_bulk_log_delay_ms;
+
+static bool bgp_ha_bulk_established(struct bgp_ha_session *s, struct peer **peer)
+{
+	*peer = bgp_ha_peer(s->peer);
+	return *peer && peer_established((*peer)->connection) &&
+	       strcmp(s->state, "Established") == 0;
+}
+
+/*
+ * The bulk copy: each session, then each established session's connection
+ * -- so that the standby knows every connection within the copy's first
+ * items -- then each session's log, its connection again and what the peer
+ * has from us.  A death of this card before a session's log has all come
+ * then finds the connection there and marked as lacking it (log_follows):
+ * the new active resets that session cleanly at once (before, with no
+ * connection at all, the session waited for the peer's hold timer).
+ */
 static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 {
 	struct bgp_ha_session *s;
+	struct peer *peer;
 
+	if (!*cursor) {
+		frr_each (bgp_ha_sessions, &sessions, s) {
+			uint8_t *buf;
+			size_t len;
+
+			bgp_ha_session_pack(s, &buf, &len);
+			ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_SESSION, buf, len);
+			XFREE(MTYPE_TMP, buf);
+			/* (only those whose log comes after, below) */
+			s->in_bulk = true;
+			if (bgp_ha_bulk_established(s, &peer))
+				bgp_ha_send_connection(repl, s, peer->connection, true, false, true);
+		}
+		if (bgp_ha_test_bulk_log_delay_ms) {
+			zlog_warn("frr-ha: bulk copy: the sessions' logs held back %u ms (a test)",
+				  bgp_ha_test_bulk_log_delay_ms);
+			*cursor = (void *)1;
+			ha_repl_bulk_yield_for(repl, bgp_ha_test_bulk_log_delay_ms);
+			return false;
+		}
+	}
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		struct bgp_ha_msg *m;
 		uint8_t *buf;
 		size_t len;
 
-		bgp_ha_session_pack(s, &buf, &len);
-		ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_SESSION, buf, len);
-		XFREE(MTYPE_TMP, buf);
+		if (!s->in_bulk)
+			continue;
+		s->in_bulk = false;
 		frr_each (bgp_ha_msgs, &s->log, m) {
 			bgp_ha_message_pack(s->peer, m->index, m->type, m->data, m->len, &buf, &len);
 			ha_repl_bulk_item(repl, BGP_HA_CLASS_SESSION, BGP_HA_MESSAGE, buf, len);
 			XFREE(MTYPE_TMP, buf);
 		}
 		/* and its connection, for a takeover after this card's death */
-		struct peer *peer = bgp_ha_peer(s->peer);
-
-		if (peer && peer_established(peer->connection) &&
-		    strcmp(s->state, "Established") == 0) {
-			bgp_ha_send_connection(repl, s, peer->connection, true, false);
+		if (bgp_ha_bulk_established(s, &peer)) {
+			bgp_ha_send_connection(repl, s, peer->connection, true, false, false);
 			bgp_ha_send_adj_out(repl, s, true);
 		}
 	}
@@ -1233,6 +1287,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 				sh->our_ack = msg->our_ack;
 			}
 			s->shadow_reported = false;
+			s->log_follows = msg->log_follows;
 			/* what the peer has from us: nothing, in a new session;
 			 * otherwise a bulk copy brings it (next) */
 			if (msg->adj_out_new) {
@@ -1294,6 +1349,9 @@ struct bgp_ha_conn {
 	/* ... and the record's end checked against the peer's segments (see
 	 * bgp_ha_conn_stream_check): a gap's wait, or the reset */
 	struct ha_tcp_rebuilt_check stream;
+	/* ... reset on the peer's first segment: rebuilt without the whole
+	 * log (tcp_log_missing) */
+	bool log_missing;
 	struct event *t_stream;
 	uint64_t stream_gap_ms; /* a gap seen then (bgp_ha_now_ms) */
 	char stream_why[200];
@@ -1593,7 +1651,8 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
  * from the gate's segments, for a takeover after the death of this card.
  */
 static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *s,
-				   struct peer_connection *c, bool bulk, bool new_session)
+				   struct peer_connection *c, bool bulk, bool new_session,
+				   bool log_follows)
 {
 	Frrha__DeltaBgpConnection msg = FRRHA__DELTA_BGP_CONNECTION__INIT;
 	struct ha_tcp_shadow_options opt;
@@ -1647,6 +1706,7 @@ static void bgp_ha_send_connection(struct ha_repl *repl, struct bgp_ha_session *
 	msg.our_window_known = sh->have_our_window;
 	msg.our_window = sh->our_window;
 	msg.our_ack = sh->our_ack;
+	msg.log_follows = log_follows;
 	blen = frrha__delta_bgp_connection__get_packed_size(&msg);
 	buf = XMALLOC(MTYPE_TMP, blen);
 	frrha__delta_bgp_connection__pack(&msg, buf);
@@ -1736,6 +1796,7 @@ static void bgp_ha_conn_adopted(struct bgp_ha_session *s, const struct ha_tcp_st
 	if (s->tcp_built)
 		ha_tcp_rebuilt_check_init(&conn->stream, st->rcv_seq + st->rcvq_len,
 					  st->snd_seq + st->sndq_len);
+	conn->log_missing = s->tcp_built && s->tcp_log_missing;
 	s->stream_checked = s->tcp_built;
 	s->stream_confirmed = false;
 }
@@ -1889,8 +1950,22 @@ static void bgp_ha_conn_stream_gap_expired(struct event *ev)
 static void bgp_ha_conn_stream_check(struct bgp_ha_conn *conn, struct bgp_ha_session *s, bool out,
 				     const struct ha_nfq_tcp *seg)
 {
-	switch (ha_tcp_rebuilt_check_segment(&conn->stream, out, seg->seq, seg->payload_len,
-					     seg->flags & TH_ACK, seg->ack)) {
+	enum ha_tcp_rebuilt_verdict verdict =
+		ha_tcp_rebuilt_check_segment(&conn->stream, out, seg->seq, seg->payload_len,
+					     seg->flags & TH_ACK, seg->ack);
+
+	/* rebuilt only to be reset: the peer's first segment says where it
+	 * is (its answer to the rebuilt socket's window probe, or to our
+	 * KEEPALIVE) */
+	if (conn->log_missing && !out && conn->stream.have_peer) {
+		conn->log_missing = false;
+		snprintf(conn->stream_why, sizeof(conn->stream_why),
+			 "its log had not all come from the old active card when it died (a bulk copy was under way): carried on, it would lack routes the peer sent");
+		EVENT_OFF(conn->t_stream);
+		event_add_event(bm->master, bgp_ha_conn_stream_reset, conn, 0, &conn->t_stream);
+		return;
+	}
+	switch (verdict) {
 	case HA_TCP_REBUILT_UNSURE:
 		return;
 	case HA_TCP_REBUILT_CONFIRMED:
@@ -3363,7 +3438,7 @@ static void bgp_ha_adopt_mirrored_rest(struct bgp_ha_session *s)
 		zlog_warn("frr-ha: cannot hand the socket of session %s to hard: a bgpd crash would close it",
 			  peer->host);
 	bgp_ha_send_session(s);
-	bgp_ha_send_connection(ha_module_repl(), s, c, false, false);
+	bgp_ha_send_connection(ha_module_repl(), s, c, false, false, false);
 	bgp_ha_send_adj_out(ha_module_repl(), s, false);
 }
 
@@ -3679,6 +3754,11 @@ static void bgp_ha_rebuild_all(void)
 		 * closed in order (bgp_ha_adopt resets the session) -- the peer
 		 * learns it now, not from its hold timer */
 		s->tcp_cut = cut;
+		/* the session's log had not all come: the connection is
+		 * rebuilt only to reset the session where the peer is (its
+		 * first segment says; bgp_ha_conn_stream_check) -- carried
+		 * on, it would lack routes the peer sent */
+		s->tcp_log_missing = s->log_follows;
 		/* (tests: an estimate of the clock that lags) */
 		if (st.tstamp && bgp_ha_test_clock_behind_ms)
 			st.timestamp =
@@ -3690,10 +3770,11 @@ static void bgp_ha_rebuild_all(void)
 		ha_tcp_state_encode(&st, s->tcp, slen);
 		s->tcp_len = slen;
 		s->tcp_built = true;
-		zlog_info("frr-ha: session %s: connection rebuilt from the gate's record (%u bytes of ours to send again, %u of the peer's unread%s): snd %u rcv %u tsval %u windows snd %u rcv %u",
+		zlog_info("frr-ha: session %s: connection rebuilt from the gate's record (%u bytes of ours to send again, %u of the peer's unread%s%s): snd %u rcv %u tsval %u windows snd %u rcv %u",
 			  s->peer, st.sndq_len, st.rcvq_len,
-			  cut ? "; a message of ours cut: to be closed" : "", st.snd_seq,
-			  st.rcv_seq, st.timestamp, st.snd_wnd, st.rcv_wnd);
+			  cut ? "; a message of ours cut: to be closed" : "",
+			  s->tcp_log_missing ? "; its log had not all come: to be reset" : "",
+			  st.snd_seq, st.rcv_seq, st.timestamp, st.snd_wnd, st.rcv_wnd);
 		ha_tcp_state_clear(&st);
 	}
 }
@@ -4039,6 +4120,22 @@ DEFPY_HIDDEN(debug_redundancy_bgp_bulk_end_delay, debug_redundancy_bgp_bulk_end_
 	}
 	ha_repl_set_test_bulk_end_delay(repl, msec);
 	zlog_notice("frr-ha: each bulk copy to the standby ends %ld ms late (a test)", msec);
+	return CMD_SUCCESS;
+}
+
+/* For tests of a card death while the standby takes a bulk copy in, before
+ * a session's log has come: the copy pauses msec after the sessions'
+ * connections, before their logs (bgp_ha_bulk). */
+DEFPY_HIDDEN(debug_redundancy_bgp_bulk_log_delay, debug_redundancy_bgp_bulk_log_delay_cmd,
+	     "debug redundancy bgp bulk-log-delay (0-600000)$msec",
+	     DEBUG_STR
+	     "Router redundancy (frr-ha)\n" BGP_STR
+	     "Each bulk copy to the standby sends the sessions' logs this much after their connections\n"
+	     "Milliseconds (0: at once)\n")
+{
+	bgp_ha_test_bulk_log_delay_ms = msec;
+	zlog_notice("frr-ha: each bulk copy to the standby sends the sessions' logs %ld ms after their connections (a test)",
+		    msec);
 	return CMD_SUCCESS;
 }
 
@@ -4442,6 +4539,7 @@ static int bgp_ha_late_init(struct event_loop *loop)
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_reset_delay_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_handover_stop_delay_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_bulk_end_delay_cmd);
+	install_element(ENABLE_NODE, &debug_redundancy_bgp_bulk_log_delay_cmd);
 	install_element(BGP_NODE, &bgp_ha_max_standby_backlog_cmd);
 	install_element(BGP_NODE, &no_bgp_ha_max_standby_backlog_cmd);
 	hook_register(bgp_inst_config_write, bgp_ha_config_write);

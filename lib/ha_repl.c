@@ -88,6 +88,9 @@ struct ha_repl {
 	/* tests: the bulk copy's end held back this long, once per copy */
 	uint32_t test_bulk_end_delay_ms;
 	bool bulk_end_held;
+	/* the class yielding its bulk asks to be called again this much
+	 * later (ha_repl_bulk_yield_for; 0: at once) */
+	uint32_t bulk_yield_ms;
 	uint64_t digest_seq; /* the DIGEST delta whose result we wait for */
 	bool resynced;	     /* the one resync of this channel is used */
 	bool handover_flush; /* no longer active, still sending what it made */
@@ -566,6 +569,7 @@ static void ha_repl_bulk_start(struct ha_repl *repl)
 	repl->bulk_running = true;
 	repl->bulk_draining = false;
 	repl->bulk_end_held = false;
+	repl->bulk_yield_ms = 0;
 	repl->bulk_class = 0;
 	repl->bulk_cursor = NULL;
 	repl->bulk_items = 0;
@@ -597,6 +601,24 @@ static void ha_repl_drop_covered(struct ha_repl *repl, const struct ha_repl_clas
 }
 
 /* The copy of one scope (ha_repl_scope_start), a step. */
+void ha_repl_bulk_yield_for(struct ha_repl *repl, uint32_t msec)
+{
+	repl->bulk_yield_ms = msec;
+}
+
+/* The class yields its bulk: let the loop breathe, and call it again (at
+ * once, or when it asked to be). */
+static void ha_repl_bulk_yielded(struct ha_repl *repl)
+{
+	ha_repl_pump(repl);
+	if (repl->bulk_yield_ms)
+		event_add_timer_msec(repl->loop, ha_repl_bulk_run, repl, repl->bulk_yield_ms,
+				     &repl->t_bulk);
+	else
+		event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+	repl->bulk_yield_ms = 0;
+}
+
 static void ha_repl_scope_run(struct ha_repl *repl)
 {
 	const struct ha_repl_class *cls = repl->scope_cls;
@@ -605,8 +627,7 @@ static void ha_repl_scope_run(struct ha_repl *repl)
 	if (repl->pending_bytes > repl->window)
 		goto out; /* flow control: resume from the ack handler */
 	if (!cls->scope_bulk(repl, repl->scope, repl->scope_len, &repl->bulk_cursor, cls->arg)) {
-		ha_repl_pump(repl);
-		event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+		ha_repl_bulk_yielded(repl);
 		return;
 	}
 	repl->bulk_running = false;
@@ -651,9 +672,7 @@ static void ha_repl_bulk_run(struct event *ev)
 			repl->bulk_class++;
 			repl->bulk_cursor = NULL;
 		} else {
-			/* the class yields: let the loop breathe */
-			ha_repl_pump(repl);
-			event_add_event(repl->loop, ha_repl_bulk_run, repl, 0, &repl->t_bulk);
+			ha_repl_bulk_yielded(repl);
 			return;
 		}
 	}

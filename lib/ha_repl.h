@@ -178,6 +178,9 @@ extern uint64_t ha_repl_send(struct ha_repl *repl, uint16_t cls, uint16_t subtyp
 /* Active, inside class->bulk: one item of the bulk copy. */
 extern void ha_repl_bulk_item(struct ha_repl *repl, uint16_t cls, uint16_t subtype,
 			      const void *data, size_t len);
+/* Active, inside class->bulk (or scope_bulk) about to return false: call
+ * it again msec from now, not at once (its copy paused, e.g. by a test). */
+extern void ha_repl_bulk_yield_for(struct ha_repl *repl, uint32_t msec);
 /* Run cb once the delta with this ticket is committed on the standby (at
  * once if it is, if ticket is 0, or if no synced standby exists). */
 extern void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, void *arg);

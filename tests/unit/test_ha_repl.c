@@ -50,6 +50,11 @@ struct kv_side {
 	bool takeover_gate_ran;
 	bool takeover_gate_ran_at_once; /* ... before the role change went on */
 	bool steady_in_role_change;	/* ha_repl_steady() in role_changed */
+	/* active: each yield of the bulk walk asks to be called again this
+	 * much later (0: at once); when each call came */
+	uint32_t bulk_yield_ms;
+	unsigned int bulk_calls;
+	struct timeval bulk_call_at[32];
 };
 
 static struct event_loop *loop;
@@ -91,6 +96,9 @@ static bool kv_bulk(struct ha_repl *repl, void **cursor, void *arg)
 	uintptr_t i = (uintptr_t)*cursor;
 	unsigned int n = 0;
 
+	if (s->bulk_calls < array_size(s->bulk_call_at))
+		monotime(&s->bulk_call_at[s->bulk_calls]);
+	s->bulk_calls++;
 	/* the log first, whole */
 	if (!i)
 		for (uint32_t e = 1; e <= s->log_len; e++) {
@@ -108,6 +116,8 @@ static bool kv_bulk(struct ha_repl *repl, void **cursor, void *arg)
 		n++;
 	}
 	*cursor = (void *)i;
+	if (i < KV_SIZE && s->bulk_yield_ms)
+		ha_repl_bulk_yield_for(repl, s->bulk_yield_ms);
 	return i >= KV_SIZE;
 }
 
@@ -216,6 +226,9 @@ static bool kv_scope_bulk(struct ha_repl *repl, const uint8_t *scope, size_t len
 	uintptr_t i = (uintptr_t)*cursor;
 	unsigned int n = 0;
 
+	if (s->bulk_calls < array_size(s->bulk_call_at))
+		monotime(&s->bulk_call_at[s->bulk_calls]);
+	s->bulk_calls++;
 	/* yield every 50 items */
 	for (; i < 256 && n < 50; i++) {
 		uint32_t key = scope[0] * 256 + i;
@@ -562,6 +575,27 @@ static void test_deltas_during_bulk_are_replayed(void **state)
 	assert_true(kv_equal());
 	assert_int_equal(B.kv[10], 100010);
 	assert_int_equal(B.kv[1999], 42);
+}
+
+/* A class whose bulk walk yields asking to be called again later is: the
+ * walk is paused that long each time, the copy still whole and in order. */
+static void test_bulk_yield_for_pauses_the_walk(void **state)
+{
+	struct timeval start;
+
+	/* 250 items: three calls, two yields of 150 ms */
+	for (uint32_t i = 1; i <= 250; i++)
+		A.kv[i] = i;
+	A.bulk_yield_ms = 150;
+	monotime(&start);
+	connect_sides();
+	assert_true(run_until(both_synced, 3000));
+	assert_true(kv_equal());
+	assert_int_equal(A.bulk_calls, 3);
+	assert_true(timeval_elapsed(A.bulk_call_at[1], A.bulk_call_at[0]) >= 150 * 1000);
+	assert_true(timeval_elapsed(A.bulk_call_at[2], A.bulk_call_at[1]) >= 150 * 1000);
+	assert_true(monotime_since(&start, NULL) >= 300 * 1000);
+	assert_int_equal(B.resets, 1);
 }
 
 static bool b_log_has_9(void)
@@ -1301,6 +1335,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_entries_during_bulk_not_applied_twice,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_during_bulk_are_replayed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_yield_for_pauses_the_walk, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_digest_mismatch_resync_once_then_failed, setup,
 						teardown),

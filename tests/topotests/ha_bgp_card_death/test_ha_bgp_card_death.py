@@ -21,7 +21,8 @@ while the standby takes a bulk copy in, its records ending before the
 connections do: the new active sees it in the peers' segments and resets
 those sessions at once, cleanly, instead of leaving them stuck; a peer
 whose bytes the dead card acknowledged alone (and nothing of ours since)
-is waited for 5 s, then reset the same way.  And a peer's echo of our
+is waited for 5 s, then reset the same way; and sessions whose logs the
+copy had not brought yet are reset at once.  And a peer's echo of our
 clock too far ahead to believe: reset too.
 """
 import os
@@ -561,6 +562,53 @@ def test_card_death_during_a_bulk_copy():
     R1.revive_card("a")
 
 
+def _both_cards_up():
+    """Both cards up (a dead one revived), redundant: returns (active,
+    standby)."""
+    for side in ("a", "b"):
+        if R1.role(side) == "down":
+            R1.revive_card(side)
+    _skip_on_failure()
+    old = "a" if R1.role("a") == "active" else "b"
+    new = R1.other(old)
+    R1.wait_active(old, "card %s standby" % new, count=400)
+    return old, new
+
+
+def _active_card_alone():
+    """Both cards up, then the standby killed: returns (old, new), the
+    active card and the dead one (to be revived by the test, e.g. with its
+    bulk copy held back)."""
+    old, new = _both_cards_up()
+    R1.kill_card(new)
+    R1.wait_active(old, "card %s dead" % new, only_active=True, count=400)
+    return old, new
+
+
+def _death_then_resets(old, peers, reason, title, count=60):
+    """Card old dies; wait until the other card, active, has reset the
+    session with each of peers after the takeover, for reason (how its
+    lastTakeover goes on after "reset after the takeover: ").  Returns the
+    seconds from the death."""
+    new = R1.other(old)
+    killed = time.time()
+    R1.kill_card(old)
+    R1.wait_active(new, "card %s took over after card %s died" % (new, old),
+                   only_active=True, count=400)
+    ok, diff = wait_for(
+        lambda: {p: R1.bgp_session(new, p).get("lastTakeover", "").startswith(
+            "reset after the takeover: " + reason) for p in peers},
+        {p: True for p in peers},
+        count=count,
+        wait=0.1,
+        title=title,
+    )
+    after = time.time() - killed
+    assert ok, (diff, R1.card(new).vtysh_cmd("show redundancy bgp"))
+    print("\nsessions reset %.1f s after the death of card %s" % (after, old))
+    return after
+
+
 GAP_PREFIX = "10.203.0.0/24"
 # p1's session timers for the gap test: no keepalive either way for the
 # test's length (BGP's keepalive is a third of the hold time at most)
@@ -606,15 +654,7 @@ def test_card_death_with_the_peers_bytes_missing():
     5 s for them (a segment of the peer's can arrive out of order), then
     resets the session cleanly, long before a hold timer (9000 s) would
     have ended it.  The peers notice: this test is about how."""
-    for side in ("a", "b"):
-        if R1.role(side) == "down":
-            R1.revive_card(side)
-    _skip_on_failure()
-    old = "a" if R1.role("a") == "active" else "b"
-    new = R1.other(old)
-    R1.wait_active(old, "card %s standby" % new, count=400)
-    R1.kill_card(new)
-    R1.wait_active(old, "card %s dead" % new, only_active=True, count=400)
+    old, new = _active_card_alone()
     _p1_session_quiet(old, True)
     # the session's first exchange over: from here on r1 sends p1 nothing
     _routes_both_ways(old)
@@ -643,20 +683,9 @@ def test_card_death_with_the_peers_bytes_missing():
     assert R1.redundancy(old)["daemons"]["bgpd"]["replication"]["state"] == "bulk"
     assert GAP_PREFIX not in R1.vtysh_json(new, "show ip bgp json").get("routes", {})
     assert peer_bgp_neighbor(_p1(), "10.0.1.1")["messageStats"]["totalRecv"] == received_on_p1
-    killed = time.time()
-    R1.kill_card(old)
-    R1.wait_active(new, "card %s took over after card %s died" % (new, old),
-                   only_active=True, count=400)
-    ok, diff = wait_for(
-        lambda: {"p1": R1.bgp_session(new, P1).get("lastTakeover", "").split(":")[0]},
-        {"p1": "reset after the takeover"},
-        count=150,
-        wait=0.1,
-        title="card %s reset p1's session after waiting for its missing bytes" % new,
-    )
-    reset_after = time.time() - killed
-    assert ok, (diff, R1.card(new).vtysh_cmd("show redundancy bgp"))
-    print("\np1's session reset %.1f s after the death of card %s" % (reset_after, old))
+    reset_after = _death_then_resets(
+        old, (P1,), "the peer's bytes go on ",
+        "card %s reset p1's session after waiting for its missing bytes" % new, count=150)
     print(log_lines(R1, new, "bgpd", "beyond the record's end"))
     why = R1.bgp_session(new, P1)["lastTakeover"]
     assert re.match(r"reset after the takeover: the peer's bytes go on \d+ bytes beyond the "
@@ -674,6 +703,45 @@ def test_card_death_with_the_peers_bytes_missing():
     R1.revive_card(old)
 
 
+def test_card_death_before_the_sessions_logs_came():
+    """The active card dies while its standby takes a bulk copy in, after
+    the copy brought the sessions' connections but before their logs (the
+    copy sends every established session's connection first; the logs
+    held back 30 s here -- a test knob; at 300 000 prefixes a log takes
+    seconds to come).  Carried on, the connections would lack the routes
+    the logs bring, so the new active rebuilds each only to reset it at
+    once, cleanly, where the peer's first segment says the peer is.
+    (Before session 21 the connection came after the log: such a session
+    was not taken over, and the peer learned it from bgpd's new connection
+    or a RST, with no NOTIFICATION.)  The peers notice: this test is about
+    how."""
+    old, new = _active_card_alone()
+    before = {"p1": peer_bgp_session_view(_p1(), "10.0.1.1"), "b1": _bird_view(),
+              "p1_notes": len(_p1_notifications_received())}
+    R1.card(old).vtysh_cmd("debug redundancy bgp bulk-log-delay 30000")
+    R1.revive_card(new, redundant=False)
+    ok, diff = wait_for(
+        lambda: {p: R1.bgp_session(new, p).get("notRebuildable", "").split(":")[0]
+                 for p in (P1, B1)},
+        {p: "its log is still coming in the bulk copy" for p in (P1, B1)},
+        title="card %s has the connections, not yet the logs" % new,
+    )
+    assert ok, diff
+    assert R1.redundancy(old)["daemons"]["bgpd"]["replication"]["state"] == "bulk"
+    reset_after = _death_then_resets(
+        old, (P1, B1), "its log had not all come from the old active card when it died (a "
+        "bulk copy was under way): carried on, it would lack routes the peer sent",
+        "card %s reset the sessions whose log had not come" % new)
+    print(log_lines(R1, new, "bgpd", "its log had not all come"))
+    # before the peers' hold timers (9 s) could have ended them
+    assert reset_after < 5, reset_after
+    # (card new's bgpd started with its revival)
+    assert R1.vtysh_json(new, "show redundancy bgp json")["sessionsResetAfterTakeover"] == 2
+    _reset_cleanly_and_back(before)
+    _routes_both_ways(new)
+    R1.revive_card(old)
+
+
 def test_card_death_with_a_clock_echo_not_believed():
     """A peer that echoes a TCP timestamp far ahead of the rebuilt
     connection's clock -- more than an hour, which no estimate lags by:
@@ -684,13 +752,7 @@ def test_card_death_with_a_clock_echo_not_believed():
     cleanly -- the NOTIFICATION sent past the echo, believed for that
     alone -- rather than leave it to the peer's hold timer.  The peers
     notice: this test is about how."""
-    for side in ("a", "b"):
-        if R1.role(side) == "down":
-            R1.revive_card(side)
-    _skip_on_failure()
-    old = "a" if R1.role("a") == "active" else "b"
-    new = R1.other(old)
-    R1.wait_active(old, "card %s standby" % new, count=400)
+    old, new = _both_cards_up()
     R1.wait_rebuildable(old, (P1, B1))
     R1.wait_carried(new, (P1, B1))
     before = {"p1": peer_bgp_session_view(_p1(), "10.0.1.1"), "b1": _bird_view(),
@@ -698,21 +760,9 @@ def test_card_death_with_a_clock_echo_not_believed():
     reset_before = R1.vtysh_json(new, "show redundancy bgp json")["sessionsResetAfterTakeover"]
     R1.card(new).vtysh_cmd("debug redundancy bgp rebuilt-clock-behind 7200000")
     try:
-        killed = time.time()
-        R1.kill_card(old)
-        R1.wait_active(new, "card %s took over after card %s died" % (new, old),
-                       only_active=True, count=400)
-        ok, diff = wait_for(
-            lambda: {p: R1.bgp_session(new, p).get("lastTakeover", "").startswith(
-                "reset after the takeover: the peer echoes a TCP timestamp")
-                     for p in (P1, B1)},
-            {p: True for p in (P1, B1)},
-            count=60,
-            wait=0.1,
-            title="card %s reset the sessions whose peer's echo it did not believe" % new,
-        )
-        print("\nsessions reset %.1f s after the death of card %s" % (time.time() - killed, old))
-        assert ok, (diff, R1.card(new).vtysh_cmd("show redundancy bgp"))
+        _death_then_resets(
+            old, (P1, B1), "the peer echoes a TCP timestamp",
+            "card %s reset the sessions whose peer's echo it did not believe" % new)
     finally:
         R1.card(new).vtysh_cmd("debug redundancy bgp rebuilt-clock-behind 0")
     print(log_lines(R1, new, "bgpd", "not believed"))
