@@ -38,6 +38,12 @@ if "card_kill_during_the_copy" in r:  # FRRHA_BENCH_ONLY=kill-during-copy
     print("card b killed %.1f s after the switchover to it, card a's bgpd replication %s: taken over: %s; rebuilt TCP clock: %s; BIRD noticed: %s"
           % (k["switchover_to_kill_s"], k["card_a_bgpd_replication_at_kill"], k["last_takeover"],
              k["rebuilt_tcp_clock"], k["bird_noticed"]))
+    if k["bird_noticed"]:
+        print("  BIRD's log: %s; Established again %s s after the kill"
+              % ("; ".join(k.get("bird_session_log") or ["(nothing)"]),
+                 "%.1f" % k["bird_established_again_after_kill_s"]
+                 if k.get("bird_established_again_after_kill_s") is not None
+                 else "not within 12"))
     sys.exit(0)
 l = r["learn_table_s"]
 print("cards' heartbeat (interval ms, multiplier): %s" % r.get("heartbeat", "50 4 (default)"))
