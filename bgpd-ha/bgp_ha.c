@@ -953,8 +953,9 @@ static bool bgp_ha_bulk_established(struct bgp_ha_session *s, struct peer **peer
  * items -- then each session's log, its connection again and what the peer
  * has from us.  A death of this card before a session's log has all come
  * then finds the connection there and marked as lacking it (log_follows):
- * the new active resets that session cleanly at once (before, with no
- * connection at all, the session waited for the peer's hold timer).
+ * the new active resets that session cleanly at once.  (Before, with no
+ * connection at all, the session was not taken over: the peer learned it
+ * from bgpd's new connection or a RST, without a NOTIFICATION.)
  */
 static bool bgp_ha_bulk(struct ha_repl *repl, void **cursor, void *arg)
 {
