@@ -64,6 +64,7 @@
 #include "frrha.pb-c.h"
 #include "ha_adj_out.h"
 #include "ha_auth.h"
+#include "ha_clock.h"
 #include "ha_bgp_compact.h"
 #include "ha_bgp_stream.h"
 #include "ha_client.h"
@@ -314,25 +315,6 @@ static bool bgp_ha_active(void)
 	return repl && ha_repl_role(repl) == HA_ROLE_ACTIVE;
 }
 
-/* CLOCK_MONOTONIC in ns (monotime() has µs at best: too coarse for one
- * message's hash) */
-static uint64_t bgp_ha_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static uint64_t bgp_ha_now_ms(void)
-{
-	struct timeval tv;
-
-	/* (monotime() itself returns seconds) */
-	monotime(&tv);
-	return (uint64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 static struct bgp_ha_session *bgp_ha_session_find(const char *peer, bool create)
 {
 	struct bgp_ha_session *s;
@@ -547,9 +529,9 @@ static uint64_t bgp_ha_log_append(struct bgp_ha_session *s, uint64_t index, uint
 	m->type = type;
 	m->len = len;
 	memcpy(m->data, data, len);
-	hash_start = bgp_ha_now_ns();
+	hash_start = ha_clock_ns();
 	ha_set_item_hash(m->index, data, len, m->hash);
-	bgp_ha_digest_cost.nsec += bgp_ha_now_ns() - hash_start;
+	bgp_ha_digest_cost.nsec += ha_clock_ns() - hash_start;
 	bgp_ha_digest_cost.messages++;
 	bgp_ha_digest_cost.bytes += len;
 	ha_set_digest_add(&s->log_digest, m->hash);
@@ -645,8 +627,8 @@ static bool bgp_ha_shadow_ready(const struct bgp_ha_session *s, char *why, size_
 			 "its log is still coming in the bulk copy: a takeover now would reset the session");
 		return false;
 	}
-	if (ha_tcp_shadow_build(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s), bgp_ha_now_ms(),
-				&st, why, len) < 0)
+	if (ha_tcp_shadow_build(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s), ha_clock_ms(), &st,
+				why, len) < 0)
 		return false;
 	ha_tcp_state_clear(&st);
 	return true;
@@ -768,7 +750,7 @@ static int bgp_ha_packet_received(struct peer *peer, uint8_t type, bgp_size_t si
 	if (s->backlog && peer_established(peer->connection)) {
 		/* fed to bgpd as standby, processed now: in the record already */
 		if (--s->backlog == 0) {
-			s->backlog_took_ms = bgp_ha_now_ms() - s->backlog_since_ms;
+			s->backlog_took_ms = ha_clock_ms() - s->backlog_since_ms;
 			zlog_info("frr-ha: session %s: the %" PRIu64
 				  " replicated messages bgpd had not processed at the takeover processed in %" PRIu64
 				  " ms",
@@ -1213,7 +1195,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			 * connection's problem (its rebuild would be refused),
 			 * not the replication's: logged once */
 			if (ok && sh &&
-			    ha_tcp_shadow_segment(sh, &ss, bgp_ha_now_ms(), why, sizeof(why)) < 0 &&
+			    ha_tcp_shadow_segment(sh, &ss, ha_clock_ms(), why, sizeof(why)) < 0 &&
 			    !s->shadow_reported) {
 				s->shadow_reported = true;
 				zlog_err("frr-ha: session %s: its connection cannot be rebuilt after the death of the active card: %s",
@@ -1274,7 +1256,7 @@ static bool bgp_ha_apply(struct ha_repl *repl, uint8_t kind, uint16_t subtype, c
 			 * delta waited (e.g. in a bulk copy behind a table):
 			 * kept only where it is ahead of the record's */
 			if (opt.tstamp)
-				ha_tcp_shadow_clock(sh, msg->timestamp, bgp_ha_now_ms());
+				ha_tcp_shadow_clock(sh, msg->timestamp, ha_clock_ms());
 			/* the windows as the active's record had them (a segment
 			 * replicated later updates them as usual) */
 			if (msg->peer_window_known) {
@@ -1354,7 +1336,7 @@ struct bgp_ha_conn {
 	 * log (tcp_log_missing) */
 	bool log_missing;
 	struct event *t_stream;
-	uint64_t stream_gap_ms; /* a gap seen then (bgp_ha_now_ms) */
+	uint64_t stream_gap_ms; /* a gap seen then (ha_clock_ms) */
 	char stream_why[200];
 	/* ... the connection to re-create where the peer is, to reset the
 	 * session (bgp_ha_conn_stream_reset_send); its queues empty */
@@ -1616,7 +1598,7 @@ static void bgp_ha_gate_packet(uint32_t id, unsigned int hook, const uint8_t *pk
 	} else {
 		conn->shadow.on_update = NULL;
 	}
-	if (ha_tcp_shadow_segment(&conn->shadow, &ss, bgp_ha_now_ms(), err, sizeof(err)) < 0 &&
+	if (ha_tcp_shadow_segment(&conn->shadow, &ss, ha_clock_ms(), err, sizeof(err)) < 0 &&
 	    conn->shadow.snd_broken && ss.len)
 		zlog_warn("frr-ha: gate: connection of session %s: %s", peer, err);
 	if (!seg.payload_len) {
@@ -1772,7 +1754,7 @@ static void bgp_ha_conn_adopted(struct bgp_ha_session *s, const struct ha_tcp_st
 	ha_tcp_shadow_rebase(sh, st->sndq_len);
 	ha_tcp_shadow_anchor(sh, true, st->snd_seq, 0);
 	ha_tcp_shadow_anchor(sh, false, st->rcv_seq, replayed);
-	if (ha_tcp_shadow_segment(sh, &ss, bgp_ha_now_ms(), err, sizeof(err)) < 0)
+	if (ha_tcp_shadow_segment(sh, &ss, ha_clock_ms(), err, sizeof(err)) < 0)
 		zlog_warn("frr-ha: gate: a connection taken over: %s", err);
 	/* the peer's window as the connection had it: known to the record
 	 * (and the standby's copy) before the peer's next segment */
@@ -1788,7 +1770,7 @@ static void bgp_ha_conn_adopted(struct bgp_ha_session *s, const struct ha_tcp_st
 	 * dead bgpd's is the socket's own) */
 	conn->clock_unconfirmed = s->tcp_built && st->tstamp;
 	conn->clock_from = st->timestamp;
-	conn->clock_from_ms = bgp_ha_now_ms();
+	conn->clock_from_ms = ha_clock_ms();
 	s->clock_checked = conn->clock_unconfirmed;
 	s->clock_confirmed = false;
 	s->clock_refused = false;
@@ -1880,7 +1862,7 @@ static void bgp_ha_conn_clock_fix(struct event *ev)
 	if (conn->clock_echo - ours > s->clock_behind_ms)
 		s->clock_behind_ms = conn->clock_echo - ours;
 	conn->clock_from = conn->clock_echo + 1;
-	conn->clock_from_ms = bgp_ha_now_ms();
+	conn->clock_from_ms = ha_clock_ms();
 	zlog_warn("frr-ha: session %s: its rebuilt connection's TCP clock was %u ms behind the last the peer took (which would drop our segments): moved forward",
 		  s->peer, conn->clock_echo - ours);
 }
@@ -1892,7 +1874,7 @@ static void bgp_ha_conn_clock_check(struct bgp_ha_conn *conn, struct bgp_ha_sess
 {
 	/* the socket's clock now, as far as this card can tell without
 	 * asking it (a tick of slack) */
-	uint32_t ours = conn->clock_from + (uint32_t)(bgp_ha_now_ms() - conn->clock_from_ms) + 2;
+	uint32_t ours = conn->clock_from + (uint32_t)(ha_clock_ms() - conn->clock_from_ms) + 2;
 
 	if ((int32_t)(tsecr - conn->clock_from) < 0)
 		/* the echo of a TSval older than the socket's clock: no harm */
@@ -1974,7 +1956,7 @@ static void bgp_ha_conn_stream_check(struct bgp_ha_conn *conn, struct bgp_ha_ses
 		if (conn->t_stream)
 			zlog_info("frr-ha: session %s: the peer sent again what was missing of its bytes, %" PRIu64
 				  " ms later: its rebuilt connection goes on",
-				  s->peer, bgp_ha_now_ms() - conn->stream_gap_ms);
+				  s->peer, ha_clock_ms() - conn->stream_gap_ms);
 		EVENT_OFF(conn->t_stream);
 		return;
 	case HA_TCP_REBUILT_GAP:
@@ -1982,7 +1964,7 @@ static void bgp_ha_conn_stream_check(struct bgp_ha_conn *conn, struct bgp_ha_ses
 		 * tasks) */
 		if (conn->t_stream)
 			return;
-		conn->stream_gap_ms = bgp_ha_now_ms();
+		conn->stream_gap_ms = ha_clock_ms();
 		zlog_info("frr-ha: session %s: the peer's bytes on its rebuilt connection start %u bytes beyond the record's end: the rest awaited for %u ms",
 			  s->peer, (uint32_t)(seg->seq - conn->stream.rcv_nxt),
 			  BGP_HA_STREAM_GAP_WAIT_MSEC);
@@ -2345,7 +2327,7 @@ static void bgp_ha_adj_out_resync_begin(struct bgp_ha_session *s)
 		return;
 	}
 	ha_adj_out_resync_begin(&s->adj_out);
-	s->adj_out_filter_until_ms = bgp_ha_now_ms() + BGP_HA_RESYNC_MAX_MSEC;
+	s->adj_out_filter_until_ms = ha_clock_ms() + BGP_HA_RESYNC_MAX_MSEC;
 	/* from now on this card's gate follows what the peer gets */
 	if (!ha_gate_bound(&gate.q)) {
 		s->adj_out_complete = false;
@@ -2421,7 +2403,7 @@ static void bgp_ha_resync_tick(struct event *ev)
 {
 	struct bgp_ha_session *s;
 	bool processed = bgp_ha_input_processed(), more = false;
-	uint64_t now = bgp_ha_now_ms();
+	uint64_t now = ha_clock_ms();
 
 	frr_each (bgp_ha_sessions, &sessions, s) {
 		struct peer *peer;
@@ -3373,7 +3355,7 @@ static bool bgp_ha_adopt_mirrored(struct bgp_ha_session *s, struct peer *peer,
 	 * would otherwise keep the peer without a keepalive for as long) */
 	bgp_ha_mirror_feed(s, peer);
 	s->backlog = s->backlog_at_takeover = stream_fifo_count_safe(c->ibuf);
-	s->backlog_since_ms = bgp_ha_now_ms();
+	s->backlog_since_ms = ha_clock_ms();
 	s->backlog_took_ms = 0;
 	bgp_ha_mirror_detach(s);
 	/* what bgpd built for the socket pair is not the peer's (its writes
@@ -3743,7 +3725,7 @@ static void bgp_ha_rebuild_all(void)
 		if (s->tcp || strcmp(s->state, "Established") != 0)
 			continue;
 		if (ha_tcp_shadow_build_cut(&s->shadow, &s->pieces, bgp_ha_stream_bytes(s),
-					    bgp_ha_now_ms(), &st, &cut, err, sizeof(err)) < 0) {
+					    ha_clock_ms(), &st, &cut, err, sizeof(err)) < 0) {
 			bgp_ha_takeovers.failed++;
 			snprintf(s->takeover, sizeof(s->takeover),
 				 "not taken over after the death of the old active card: %s", err);
@@ -3971,7 +3953,7 @@ static void bgp_ha_poll_point(bool every_call)
 	 * from then on) */
 	if (!repl || !ha_repl_pollable(repl))
 		return;
-	now = (int64_t)(bgp_ha_now_ns() / 1000);
+	now = (int64_t)(ha_clock_ns() / 1000);
 	if (now - last_usec < BGP_HA_POLL_USEC)
 		return;
 	last_usec = now;

@@ -49,6 +49,7 @@
 #include "log.h"
 #include "privs.h"
 
+#include "ha_clock.h"
 #include "hard.h"
 
 #define MSHIP_CLAIM_PREFIX  "frr-ha slot="
@@ -363,14 +364,6 @@ static int nl_port_set_alias(int ifindex, const char *alias)
 
 /* --- the bridge driver ------------------------------------------------- */
 
-static int64_t mship_now_msec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Age in ms of the claim in alias, or -1 if released/none/unparsable. */
 static int64_t mship_claim_age(const char *alias, unsigned int *slot)
 {
@@ -381,7 +374,7 @@ static int64_t mship_claim_age(const char *alias, unsigned int *slot)
 		return -1;
 	if (slot)
 		*slot = s;
-	return mship_now_msec() - at;
+	return (int64_t)ha_clock_ms() - at;
 }
 
 static bool mship_bridge_ports(const struct hard_mship_config *mc, bool peer, struct nl_port *ports,
@@ -457,7 +450,7 @@ static bool mship_bridge_acquire(bool peer_dead, char *err, size_t errlen)
 			    age >= 0 ? "expired" : "absent");
 	}
 	snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u claim=%" PRId64, hard.cfg.slot,
-		 mship_now_msec());
+		 (int64_t)ha_clock_ms());
 	nl_port_set_alias(own[0].ifindex, claim);
 	for (i = 0; i < n; i++) {
 		if (mship_port_set_line(own[i].name, true, err, errlen))
@@ -526,7 +519,7 @@ static bool mship_bridge_renew(char *err, size_t errlen)
 			return false;
 		}
 	snprintf(claim, sizeof(claim), MSHIP_CLAIM_PREFIX "%u claim=%" PRId64, renew.slot,
-		 mship_now_msec());
+		 (int64_t)ha_clock_ms());
 	nl_port_set_alias(own[0].ifindex, claim);
 	return true;
 }

@@ -11,6 +11,7 @@
 #include "typesafe.h"
 
 #include "ha_auth.h"
+#include "ha_clock.h"
 #include "ha_conn.h"
 #include "ha_memory.h"
 #include "ha_repl.h"
@@ -132,14 +133,6 @@ static void ha_repl_bulk_start(struct ha_repl *repl);
 static void ha_repl_scope_run(struct ha_repl *repl);
 static void ha_repl_handover_flushed(struct ha_repl *repl);
 
-static int64_t ha_repl_now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void ha_repl_notify(struct ha_repl *repl, bool state_changed)
 {
 	if (repl->status_cb)
@@ -229,7 +222,7 @@ static void ha_repl_run_gates(struct ha_repl *repl, bool all)
 			uint64_t held;
 
 			if (!now)
-				now = ha_repl_now_usec();
+				now = (int64_t)ha_clock_us();
 			held = now > g->since_usec ? now - g->since_usec : 0;
 			st->released++;
 			st->held_usec_sum += held;
@@ -407,7 +400,7 @@ static void ha_repl_wire(struct ha_repl *repl, struct ha_delta *d)
 	};
 
 	d->seq = hdr.seq;
-	d->sent_usec = ha_repl_now_usec();
+	d->sent_usec = (int64_t)ha_clock_us();
 	ha_msg_delta_hdr_encode(&hdr, d->buf, HA_DELTA_HDR_LEN);
 	ha_conn_send(repl->conn, HA_MSG_DELTA, d->buf, HA_DELTA_HDR_LEN + d->len);
 	ha_deltas_add_tail(&repl->inflight, d);
@@ -429,7 +422,7 @@ static void ha_repl_ack_watch(struct event *ev)
 	struct ha_repl *repl = EVENT_ARG(ev);
 	const struct ha_delta *oldest = ha_deltas_const_first(&repl->inflight);
 	const struct ha_gate *gate = ha_gates_const_first(&repl->gates);
-	int64_t now = ha_repl_now_usec(), age_msec = 0, gate_msec = 0;
+	int64_t now = (int64_t)ha_clock_us(), age_msec = 0, gate_msec = 0;
 	char reason[96];
 
 	if ((!oldest && !gate) || !repl->conn)
@@ -537,7 +530,7 @@ void ha_repl_gate(struct ha_repl *repl, uint64_t ticket, ha_repl_gate_cb cb, voi
 	}
 	g = XCALLOC(MTYPE_HA_GATE, sizeof(*g));
 	g->ticket = ticket;
-	g->since_usec = ha_repl_now_usec();
+	g->since_usec = (int64_t)ha_clock_us();
 	g->cb = cb;
 	g->arg = arg;
 	if (!repl->t_ack_watch)
@@ -866,7 +859,7 @@ static bool ha_repl_rx_ack(struct ha_repl *repl, const uint8_t *payload, uint32_
 		if ((d->kind == HA_DELTA_BULK_END || d->kind == HA_DELTA_SCOPE_END) &&
 		    repl->bulk_draining)
 			bulk_taken = true;
-		repl->last_rtt_usec = (uint32_t)(ha_repl_now_usec() - d->sent_usec);
+		repl->last_rtt_usec = (uint32_t)((int64_t)ha_clock_us() - d->sent_usec);
 		XFREE(MTYPE_HA_DELTA, d);
 		any = true;
 	}
@@ -1564,6 +1557,6 @@ void ha_repl_status(const struct ha_repl *repl, struct ha_msg_repl_status *st)
 	st->queue = ha_deltas_count(&repl->pending) + ha_deltas_count(&repl->deferred) +
 		    ha_deltas_count(&repl->committed);
 	if (oldest)
-		st->lag_usec = (uint32_t)MIN(ha_repl_now_usec() - oldest->sent_usec, UINT32_MAX);
+		st->lag_usec = (uint32_t)MIN((int64_t)ha_clock_us() - oldest->sent_usec, UINT32_MAX);
 	strlcpy(st->detail, repl->detail, sizeof(st->detail));
 }
