@@ -57,14 +57,18 @@ if "installed_ratio" in l:
           % (r["prefixes"], l["installed_plain_frr"], l["installed_ha_active"], l["installed_ratio"],
              l["installed_ratio_without_standby"]))
 for w in l["runs"].get("ha_active_gate_waits", []):
-    print("  gate during an HA learning: %s segments released by the standby's commit, %s us on average;"
-          " %s verdicts in %s system calls"
-          % (w["released_by_commit"], w["mean_usec"], w.get("verdicts"), w.get("verdict_system_calls")))
+    print("  gate during an HA learning: %s segments released by the standby's commit (%s BIRD's, %s ours),"
+          " %s us on average; %s verdicts in %s system calls"
+          % (w["released_by_commit"], w.get("segments_in"), w.get("segments_out"), w["mean_usec"],
+             w.get("verdicts"), w.get("verdict_system_calls")))
 for key in ("plain_frr", "ha_active", "plain_frr_2", "ha_active_without_standby"):
     for k in l["runs"].get(key + "_kernel", []):
         print("  %s learning: %d segments dropped by card a's netfilter queue, %d retransmitted by BIRD; CPU s until installed: %s"
               % (key, k["nfqueue_dropped"], k["bird_retransmitted_segments"],
                  ", ".join("%s %.2f" % kv for kv in sorted(k.get("cpu_s", {}).items()))))
+        if k.get("bgpd_events"):
+            print("    its bgpd's tasks (runs, CPU ms): %s"
+                  % ", ".join("%s %d, %.0f" % (e, v[0], v[1]) for e, v in sorted(k["bgpd_events"].items())))
         d, cpu = k.get("digest_hashing_s"), k.get("cpu_s", {})
         if d:
             print("    of which the sessions' log digests (hashing each logged message): %s"

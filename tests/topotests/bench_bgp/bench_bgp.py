@@ -37,6 +37,7 @@ Figures (written to the file named by FRRHA_BENCH_OUT):
 """
 import json
 import os
+import signal
 import sys
 import time
 
@@ -66,6 +67,10 @@ ONLY = os.environ.get("FRRHA_BENCH_ONLY", "")
 # standby's bgpd and zebra -- which work on the table while BIRD sends it
 # to the HA active, and not while it sends it to plain FRR.
 CPUS = os.environ.get("FRRHA_BENCH_CPUS", "")
+# FRRHA_BENCH_PERF=DIR: a perf profile (perf record -g) of the learning
+# router's bgpd during each learning, to DIR/<run>-<n>.data -- where the
+# time goes, plain FRR's against the HA active's
+PERF_DIR = os.environ.get("FRRHA_BENCH_PERF", "")
 CPUS_TEXT = {"cards": "each card its own CPU, BIRD with card b",
              "standby-alone": "each card its own CPU, BIRD with card a and plain FRR"}
 
@@ -153,7 +158,9 @@ def _gate_waits():
     counters (verdicts, verdictSends: the system calls carrying them)."""
     gate = R1.vtysh_json("a", "show redundancy bgp json").get("inboundGate", {})
     return dict(gate.get("waits", {}), verdicts=gate.get("verdicts", 0),
-                verdictSends=gate.get("verdictSends", 0))
+                verdictSends=gate.get("verdictSends", 0),
+                segmentsGated=gate.get("segmentsGated", 0),
+                segmentsGatedOutbound=gate.get("segmentsGatedOutbound", 0))
 
 
 def _kernel_counters():
@@ -172,10 +179,14 @@ def _kernel_counters():
 
 def _cpu_seconds(node):
     """CPU time (user + system, every thread) each of node's bgpd and
-    zebra has used so far, in seconds."""
+    zebra has used so far, in seconds; and bgpd's I/O thread's alone."""
     out = node.cmd(
         "for d in bgpd zebra; do echo $d $(cut -d')' -f2 /proc/$(cat /var/run/frr/$d.pid)/stat"
-        " 2>/dev/null | awk '{print $12 + $13}'); done"
+        " 2>/dev/null | awk '{print $12 + $13}'); done;"
+        # (of which bgpd's I/O thread: reading and writing its sockets)
+        " for t in /proc/$(cat /var/run/frr/bgpd.pid)/task/*; do"
+        " grep -qx bgpd_io $t/comm 2>/dev/null &&"
+        " echo bgpd_io $(cut -d')' -f2 $t/stat | awk '{print $12 + $13}'); done"
     )
     hz = os.sysconf("SC_CLK_TCK")
     return {f[0]: int(f[1]) / hz for f in (l.split() for l in out.splitlines()) if len(f) == 2}
@@ -221,6 +232,9 @@ def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
                  else {"a": R1.card("a"), "b": R1.card("b")})
     cpu_before = {n: _cpu_seconds(node) for n, node in cpu_nodes.items()}
     digest_before = _digest_usec() if kernel is not None and name != "r0" else None
+    learner = cpu_nodes["r0" if name == "r0" else "a"]
+    events_before = _bgpd_events(learner)
+    perf = _perf_start(name, learner)
     start = time.time()
     R1.birdc("b1", "enable %s" % name)
     established = took = None
@@ -238,12 +252,15 @@ def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
         time.sleep(0.2)
     if installed is not None:
         installed.append(time.time() - established)
+    _perf_stop(perf)
     if before is not None:
         waits.append(_gate_waits_between(before, _gate_waits()))
     if kernel_before is not None:
         after = _kernel_counters()
         counters = {k: after[k] - kernel_before[k] for k in after}
         counters["cpu_s"] = _cpu_used(cpu_nodes, cpu_before)
+        # the learning router's bgpd's tasks: [runs, CPU ms]
+        counters["bgpd_events"] = _events_between(events_before, _bgpd_events(learner))
         if digest_before is not None:
             # the digests' share of the learning's CPU: their hashing, per card
             counters["digest_hashing_s"] = {
@@ -251,6 +268,60 @@ def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
                 for side, usec in _digest_usec().items()}
         kernel.append(counters)
     return took
+
+
+def _bgpd_events(node):
+    """{event: [runs, CPU ms]} of node's bgpd so far (show event cpu, its
+    threads' together): how many laps bgpd's tasks -- its I/O thread's
+    reads and writes among them -- took for a learning."""
+    events = {}
+    for line in node.vtysh_cmd("show event cpu", daemon="bgpd").splitlines():
+        f = line.split()
+        if len(f) < 9 or not f[0].isdigit():
+            continue
+        try:
+            ms, runs = float(f[1]), int(f[2])
+        except ValueError:
+            continue
+        e = events.setdefault(f[-1], [0, 0.0])
+        e[0] += runs
+        e[1] += ms
+    return events
+
+
+def _events_between(before, after, names=("bgp_process_reads", "bgp_process_writes",
+                                          "bgp_process_packet", "ha_gate_read", "ha_conn_read")):
+    "The runs and CPU ms of the named events between two readings of _bgpd_events."
+    return {n: [after.get(n, [0, 0])[0] - before.get(n, [0, 0])[0],
+                round(after.get(n, [0, 0])[1] - before.get(n, [0, 0])[1], 1)]
+            for n in names if n in after}
+
+
+def _perf_start(name, node):
+    """With FRRHA_BENCH_PERF: start perf recording node's bgpd (every
+    thread) into the next free PERF_DIR/<name>-<n>.data; None without."""
+    if not PERF_DIR:
+        return None
+    os.makedirs(PERF_DIR, exist_ok=True)
+    n = 1
+    while os.path.exists(os.path.join(PERF_DIR, "%s-%d.data" % (name, n))):
+        n += 1
+    pid = node.cmd("cat /var/run/frr/bgpd.pid").strip()
+    out = os.path.join(PERF_DIR, "%s-%d.data" % (name, n))
+    proc = node.popen(["perf", "record", "-q", "-F", "999", "-g", "-p", pid, "-o", out])
+    # (attached before the session comes up: perf makes its file then)
+    ok, _ = wait_for(lambda: {"recording": os.path.exists(out)}, {"recording": True},
+                     count=100, wait=0.1, title="perf recording")
+    assert ok, "perf did not start"
+    return proc
+
+
+def _perf_stop(proc):
+    "End a recording started by _perf_start (perf writes its file at SIGINT)."
+    if proc is None:
+        return
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
 
 
 def _gate_waits_between(before, after):
@@ -262,7 +333,10 @@ def _gate_waits_between(before, after):
     sends = after["verdictSends"] - before["verdictSends"]
     return {"released_by_commit": n, "mean_usec": total // n if n > 0 else None,
             "max_usec_since_start": after.get("maxUsec"),
-            "verdicts": verdicts, "verdict_system_calls": sends}
+            "verdicts": verdicts, "verdict_system_calls": sends,
+            # the peer's segments and ours (BIRD's routes sent back to it)
+            "segments_in": after["segmentsGated"] - before["segmentsGated"],
+            "segments_out": after["segmentsGatedOutbound"] - before["segmentsGatedOutbound"]}
 
 
 def _routes(router_cmd):
