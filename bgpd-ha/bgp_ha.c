@@ -1993,17 +1993,25 @@ static void bgp_ha_conn_stream_reset_send(struct event *ev)
 	struct bgp_ha_conn *conn = EVENT_ARG(ev);
 	char addr[INET6_ADDRSTRLEN], err[256] = "";
 	struct bgp_ha_session *s;
+	bool notify;
 
 	bgp_ha_sockaddr_str(&conn->remote, addr, sizeof(addr));
 	if (!(s = bgp_ha_session_find(addr, false))) {
 		conn->resetting = false;
 		return;
 	}
-	if (bgp_ha_reset_connection(s, &conn->reset_st, true, err, sizeof(err)) == 0) {
+	/* (after our bytes the peer may not have acknowledged yet: only if
+	 * they end a message -- otherwise the peer would read the
+	 * NOTIFICATION as part of one, and a FIN alone is cleaner) */
+	notify = ha_bgp_stream_ends_on_message(conn->reset_st.sndq, conn->reset_st.sndq_len);
+	if (bgp_ha_reset_connection(s, &conn->reset_st, notify, err, sizeof(err)) == 0) {
 		conn->resetting = false;
-		zlog_notice("frr-ha: session %s: reset: a NOTIFICATION (Cease, administrative reset) and a FIN sent where the peer expects our next byte (the connection re-created at try %u; %" PRIu64
+		zlog_notice("frr-ha: session %s: reset: %s sent where the peer expects our next byte, after %u bytes of ours it had not acknowledged (the connection re-created at try %u; %" PRIu64
 			    " of the peer's segments dropped meanwhile by the gate)",
-			    s->peer, conn->reset_tries + 1, conn->reset_dropped);
+			    s->peer,
+			    notify ? "a NOTIFICATION (Cease, administrative reset) and a FIN"
+				   : "a FIN (our bytes before it end within a message)",
+			    conn->reset_st.sndq_len, conn->reset_tries + 1, conn->reset_dropped);
 		return;
 	}
 	if (errno == EADDRNOTAVAIL && ++conn->reset_tries < BGP_HA_STREAM_RESET_TRIES) {
@@ -2066,12 +2074,33 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 			 s->peer, err);
 		return;
 	}
-	/* where the peer is: our next byte the one it acknowledged last, its
-	 * next byte after the last it sent; nothing queued */
-	free(st->sndq);
+	/*
+	 * Where the peer is: its next byte after the last it sent; ours the
+	 * one it acknowledged last -- with our bytes after that one kept in
+	 * the queue, for the NOTIFICATION goes after them, not over them.
+	 * The peer may have them although its segment did not acknowledge
+	 * them yet (e.g. the KEEPALIVE the takeover sent at once, crossing
+	 * the peer's segment): a NOTIFICATION written over them would reach
+	 * the peer in part (its first bytes taken for ones it has), and the
+	 * session would end with a FIN alone.  Only a peer acknowledging
+	 * beyond the queue (the record diverged) leaves nothing in it.
+	 */
+	{
+		uint32_t acked = conn->stream.peer_ack - st->snd_seq;
+
+		if ((int32_t)acked >= 0 && acked <= st->sndq_len) {
+			memmove(st->sndq, st->sndq + acked, st->sndq_len - acked);
+			st->sndq_len -= acked;
+			st->unsent_len = MIN(st->unsent_len, st->sndq_len);
+		} else {
+			free(st->sndq);
+			st->sndq = NULL;
+			st->sndq_len = st->unsent_len = 0;
+		}
+	}
 	free(st->rcvq);
-	st->sndq = st->rcvq = NULL;
-	st->sndq_len = st->unsent_len = st->rcvq_len = 0;
+	st->rcvq = NULL;
+	st->rcvq_len = 0;
 	st->snd_seq = conn->stream.peer_ack;
 	st->rcv_seq = conn->stream.peer_end;
 	st->rcv_wup = st->snd_wl1 = st->rcv_seq;
