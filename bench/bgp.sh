@@ -15,6 +15,8 @@
 #   FRRHA_BENCH_CPUS=cards       each card on a CPU of its own (card a and the
 #                                plain FRR router on CPU 0, card b and BIRD on 1)
 #   FRRHA_BENCH_CPUS=standby-alone  the same with BIRD on CPU 0: card b alone on 1
+#   FRRHA_BENCH_PERF=DIR         a perf profile of the learning bgpd during each
+#                                learning, to DIR/r0-N.data and DIR/r1-N.data
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "bgp.sh: must run as root" >&2; exit 1; }
