@@ -1442,6 +1442,7 @@ static struct bgp_ha_conn *bgp_ha_conn_new(const struct sockaddr_storage *local,
 	a->stream = (struct ha_tcp_rebuilt_check){};
 	a->reset_tsval_set = false;
 	a->resetting = false;
+	ha_tcp_state_clear(&a->reset_st);
 	EVENT_OFF(a->t_stream);
 	a->used = ++gate.clock;
 	return a;
@@ -1456,6 +1457,7 @@ static void bgp_ha_conns_clear(void)
 		gate.conns[i].stream = (struct ha_tcp_rebuilt_check){};
 		EVENT_OFF(gate.conns[i].t_stream);
 		gate.conns[i].resetting = false;
+		ha_tcp_state_clear(&gate.conns[i].reset_st);
 		gate.conns[i].used = 0;
 	}
 }
@@ -1988,6 +1990,14 @@ static void bgp_ha_conn_stream_check(struct bgp_ha_conn *conn, struct bgp_ha_ses
 #define BGP_HA_STREAM_RESET_RETRY_MSEC 50
 #define BGP_HA_STREAM_RESET_TRIES      60
 
+/* The reset of conn's session over (done, or given up): the socket's
+ * state kept for it goes -- its send queue with it. */
+static void bgp_ha_conn_reset_over(struct bgp_ha_conn *conn)
+{
+	conn->resetting = false;
+	ha_tcp_state_clear(&conn->reset_st);
+}
+
 static void bgp_ha_conn_stream_reset_send(struct event *ev)
 {
 	struct bgp_ha_conn *conn = EVENT_ARG(ev);
@@ -1997,7 +2007,7 @@ static void bgp_ha_conn_stream_reset_send(struct event *ev)
 
 	bgp_ha_sockaddr_str(&conn->remote, addr, sizeof(addr));
 	if (!(s = bgp_ha_session_find(addr, false))) {
-		conn->resetting = false;
+		bgp_ha_conn_reset_over(conn);
 		return;
 	}
 	/* (after our bytes the peer may not have acknowledged yet: only if
@@ -2005,13 +2015,13 @@ static void bgp_ha_conn_stream_reset_send(struct event *ev)
 	 * NOTIFICATION as part of one, and a FIN alone is cleaner) */
 	notify = ha_bgp_stream_ends_on_message(conn->reset_st.sndq, conn->reset_st.sndq_len);
 	if (bgp_ha_reset_connection(s, &conn->reset_st, notify, err, sizeof(err)) == 0) {
-		conn->resetting = false;
 		zlog_notice("frr-ha: session %s: reset: %s sent where the peer expects our next byte, after %u bytes of ours it had not acknowledged (the connection re-created at try %u; %" PRIu64
 			    " of the peer's segments dropped meanwhile by the gate)",
 			    s->peer,
 			    notify ? "a NOTIFICATION (Cease, administrative reset) and a FIN"
 				   : "a FIN (our bytes before it end within a message)",
 			    conn->reset_st.sndq_len, conn->reset_tries + 1, conn->reset_dropped);
+		bgp_ha_conn_reset_over(conn);
 		return;
 	}
 	if (errno == EADDRNOTAVAIL && ++conn->reset_tries < BGP_HA_STREAM_RESET_TRIES) {
@@ -2019,9 +2029,9 @@ static void bgp_ha_conn_stream_reset_send(struct event *ev)
 				     BGP_HA_STREAM_RESET_RETRY_MSEC, &conn->t_stream);
 		return;
 	}
-	conn->resetting = false;
 	zlog_err("frr-ha: session %s: cannot re-create its connection to reset it (%s): the peer's hold timer ends the session",
 		 s->peer, err);
+	bgp_ha_conn_reset_over(conn);
 }
 
 /* The session of a rebuilt connection that does not go on where its record
@@ -2058,6 +2068,7 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 	 * until the connection is re-created */
 	conn->resetting = true;
 	conn->reset_dropped = 0;
+	ha_tcp_state_clear(st);
 	bgp_ha_io_stop(&c, 1, false);
 	frr_with_mutex (&c->io_mtx) {
 		frr_with_privs (&bgpd_privs) {
@@ -2069,9 +2080,9 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 	}
 	bgp_event_update(c, BGP_Stop);
 	if (ret < 0) {
-		conn->resetting = false;
 		zlog_err("frr-ha: session %s: its connection cannot be read to be closed in order (%s): the peer's hold timer ends the session",
 			 s->peer, err);
+		bgp_ha_conn_reset_over(conn);
 		return;
 	}
 	/*
@@ -2089,7 +2100,8 @@ static void bgp_ha_conn_stream_reset(struct event *ev)
 		uint32_t acked = conn->stream.peer_ack - st->snd_seq;
 
 		if ((int32_t)acked >= 0 && acked <= st->sndq_len) {
-			memmove(st->sndq, st->sndq + acked, st->sndq_len - acked);
+			if (acked)
+				memmove(st->sndq, st->sndq + acked, st->sndq_len - acked);
 			st->sndq_len -= acked;
 			st->unsent_len = MIN(st->unsent_len, st->sndq_len);
 		} else {
