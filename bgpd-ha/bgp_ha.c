@@ -241,8 +241,10 @@ DECLARE_DLIST(bgp_ha_sessions, struct bgp_ha_session, item);
 
 static struct bgp_ha_sessions_head sessions = INIT_DLIST(sessions);
 
-/* standby: bgpd's peers are held (see bgp_ha_peers_hold) */
-static bool bgp_ha_hold_peers;
+/* standby, and from the start until this card's role is known: bgpd's
+ * peers are held (see bgp_ha_peers_hold) -- no session comes up before
+ * the gate is there to see its connection from its first segment */
+static bool bgp_ha_hold_peers = true;
 /* standby, for tests: the replicated messages are kept, not fed to bgpd
  * (a standby bgpd that is behind; "debug redundancy bgp standby-feed-paused") */
 static bool bgp_ha_feed_paused;
@@ -3470,8 +3472,10 @@ static void bgp_ha_adopt_mirrored_rest(struct bgp_ha_session *s)
  * the standby's -- held, or carrying the active's session. */
 static int bgp_ha_peer_state_note(struct peer *peer, const char **note)
 {
+	struct ha_repl *repl = ha_module_repl();
+
 	if (bgp_ha_hold_peers && !bgp_ha_active())
-		*note = "Standby";
+		*note = repl && ha_repl_role(repl) == HA_ROLE_STANDBY ? "Standby" : "Held";
 	return 0;
 }
 
@@ -4232,6 +4236,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		json = json_object_new_object();
 		jsessions = json_object_new_object();
 		json_object_string_add(json, "role", ha_role_name(role));
+		json_object_boolean_add(json, "peersHeld", bgp_ha_hold_peers);
 		json_object_int_add(json, "sessionsTakenOver", bgp_ha_takeovers.adopted);
 		json_object_int_add(json, "sessionsResetAtTakeover", bgp_ha_takeovers.reset);
 		json_object_int_add(json, "sessionsNotTakenOver", bgp_ha_takeovers.failed);
@@ -4311,6 +4316,7 @@ DEFPY(show_redundancy_bgp, show_redundancy_bgp_cmd, "show redundancy bgp [json]$
 		vty_out(vty, "Listening for BGP connections: %s%s%s\n",
 			bgp_ha_main_listening()	  ? "yes"
 			: role == HA_ROLE_STANDBY ? "no (standby)"
+			: bgp_ha_hold_peers	  ? "no (peers held until this card has its role)"
 						  : "no",
 			bgp_ha_main_listening_af(AF_INET) ? ", IPv4" : "",
 			bgp_ha_main_listening_af(AF_INET6) ? ", IPv6" : "");
@@ -4557,6 +4563,8 @@ static int bgp_ha_late_init(struct event_loop *loop)
 
 	ha_module_register_class(&cls);
 	ha_module_on_session_state(bgp_ha_session_state);
+	zlog_notice(
+		"frr-ha: BGP peers held (no connection opened or accepted) until hard gives this card its role");
 	install_element(VIEW_NODE, &show_redundancy_bgp_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_standby_feed_cmd);
 	install_element(ENABLE_NODE, &debug_redundancy_bgp_rebuilt_clock_behind_cmd);

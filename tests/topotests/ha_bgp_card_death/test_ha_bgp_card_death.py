@@ -25,6 +25,7 @@ is waited for 5 s, then reset the same way; and sessions whose logs the
 copy had not brought yet are reset at once.  And a peer's echo of our
 clock too far ahead to believe: reset too.
 """
+import json
 import os
 import re
 import sys
@@ -773,6 +774,84 @@ def test_card_death_with_a_clock_echo_not_believed():
     assert clock["echoNotBelieved"] and not clock["confirmedByPeer"], clock
     _routes_both_ways(new)
     R1.revive_card(old)
+
+
+def _bgpd_json(side, cmd):
+    """bgpd's answer alone (vtysh -d bgpd): vtysh to every daemon would
+    block on a frozen hard."""
+    out = R1.card(side).cmd("vtysh -d bgpd -c '%s' 2>/dev/null" % cmd)
+    try:
+        return json.loads(out)
+    except ValueError:
+        return {}
+
+
+def test_bgpd_holds_its_peers_until_its_role_is_known():
+    """bgpd with -M ha opens and accepts no BGP connection until hard has
+    given its card a role, for the gate is there from the first segment of
+    every session's connection: a session up before that would bypass the
+    gate, and a connection the gate never saw cannot be rebuilt after a
+    card death (seen once in CI: BIRD's session up before card a's gate saw
+    its connection).  On the active card, bgpd restarted (its sessions
+    ended with it: no switchover on a daemon's death here) while its hard
+    is frozen: for 5 s p1 and BIRD stay out of Established, and bgpd says
+    its peers are held; hard thawed, both sessions come up and the standby
+    could rebuild both connections.  The peers notice the restart: this
+    test is about when the sessions come back."""
+    old, _ = _both_cards_up()
+    slow = ["heartbeat interval 1000 multiplier 20"]
+    for side in ("a", "b"):
+        R1.configure_hard(side, slow)
+    R1.configure_hard(old, ["no switchover on-daemon-failure"])
+    try:
+        R1.kill_daemon(old, "bgpd")
+        ok, diff = wait_for(
+            lambda: {"p1": peer_bgp_session_view(_p1(), "10.0.1.1")["bgpState"] == "Established",
+                     "b1": _bird_view()["bgpState"] == "Established"},
+            {"p1": False, "b1": False},
+            title="p1 and BIRD saw their sessions end with card %s's bgpd" % old,
+        )
+        assert ok, diff
+        hard_pid = R1.hard_pid(old)
+        R1.card(old).cmd_raises("kill -STOP %d" % hard_pid)
+        try:
+            R1.card(old).net.startRouterDaemons(daemons=["bgpd"])
+            # its configuration, as watchfrr gives a restarted daemon (on
+            # the standby it would come from the active in the bulk copy)
+            R1.card(old).cmd_raises("vtysh -b -d bgpd")
+            held_until = time.time() + 5
+            while time.time() < held_until:
+                states = {"p1": peer_bgp_session_view(_p1(), "10.0.1.1")["bgpState"],
+                          "b1": _bird_view()["bgpState"]}
+                assert "Established" not in states.values(), states
+                time.sleep(0.5)
+            ok, diff = wait_for(
+                lambda: {k: v for k, v in _bgpd_json(old, "show redundancy bgp json").items()
+                         if k in ("role", "peersHeld")},
+                {"role": "init", "peersHeld": True},
+                title="card %s's new bgpd holds its peers" % old,
+            )
+            assert ok, diff
+            # (its configuration is there: the peers are configured, held)
+            peers = _bgpd_json(old, "show bgp ipv4 unicast summary json").get("peers", {})
+            assert {p: peers.get(p, {}).get("peerState") for p in (P1, B1)} == {
+                P1: "Held", B1: "Held"}, R1.card(old).cmd(
+                    "vtysh -d bgpd -c 'show bgp ipv4 unicast summary json'")
+        finally:
+            R1.card(old).cmd_raises("kill -CONT %d" % hard_pid)
+        ok, diff = wait_for(
+            lambda: {"p1": peer_bgp_session_view(_p1(), "10.0.1.1")["bgpState"],
+                     "b1": _bird_view()["bgpState"]},
+            {"p1": "Established", "b1": "Established"},
+            count=120,
+            title="p1 and BIRD Established with r1 once card %s's hard is back" % old,
+        )
+        assert ok, diff
+        R1.wait_rebuildable(old, (P1, B1))
+    finally:
+        R1.configure_hard(old, ["switchover on-daemon-failure"])
+        for side in ("a", "b"):
+            R1.configure_hard(side, ["no heartbeat"])
 
 
 if __name__ == "__main__":
