@@ -97,6 +97,18 @@ struct hard_peer {
 	/* times the silence was only hard's own lateness: what the peer card
 	 * had sent was waiting, unread, when it was about to be called dead */
 	uint64_t late_heartbeats_read;
+	/* the longest time between two heartbeats of the peer card, as they
+	 * arrived here (hb_gap_arrival) and as the peer card sent them, by
+	 * its own clock (hb_gap_sent, of the same two): an arrival gap well
+	 * over the sending gap is the channel's delay (e.g. a lost segment
+	 * sent again), not the peer card's lateness */
+	int64_t hb_prev_rx_usec;
+	uint64_t hb_prev_sent_usec;
+	int64_t hb_gap_arrival_usec;
+	int64_t hb_gap_sent_usec;
+	/* ours: the longest time between two heartbeats this card sent */
+	int64_t hb_last_tx_usec;
+	int64_t hb_gap_tx_usec;
 	uint64_t refused_connections; /* wrong source, bad hello, ... */
 	uint64_t auth_failures;
 	uint64_t version_refusals;
@@ -223,6 +235,8 @@ extern void hard_sockets_finish(void);
 extern void hard_peer_config_changed(void);
 extern void hard_peer_finish(void);
 extern void hard_peer_send_heartbeat(void);
+/* the control channel's TCP segments sent again, in all */
+extern uint32_t hard_peer_channel_retransmits(void);
 extern void hard_peer_heartbeat_changed(void);
 extern bool hard_peer_send(uint8_t type, const uint8_t *payload, size_t len);
 extern const char *hard_peer_state_name(enum hard_peer_state state);

@@ -134,7 +134,65 @@ void hard_peer_send_heartbeat(void)
 	hard_registry_daemon_set(&hb.daemons);
 	len = ha_msg_heartbeat_encode(&hb, buf, sizeof(buf));
 	assert(len > 0);
+	if (hard.peer.hb_last_tx_usec) {
+		int64_t gap = (int64_t)hb.sent_usec - hard.peer.hb_last_tx_usec;
+
+		if (gap > hard.peer.hb_gap_tx_usec)
+			hard.peer.hb_gap_tx_usec = gap;
+		if (gap / 1000 > (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier / 2)
+			zlog_warn("redundancy: heartbeat to the peer card sent %" PRId64
+				  " ms after the previous one (interval %u ms): this card's hard was late",
+				  gap / 1000, hard.cfg.hb_interval);
+	}
+	hard.peer.hb_last_tx_usec = hb.sent_usec;
 	hard_peer_send(HA_MSG_HEARTBEAT, buf, len);
+}
+
+/* The control channel's TCP retransmissions, for the record of a silence. */
+static void hard_peer_tcp_info(struct hard_peer *peer, struct tcp_info *ti)
+{
+	socklen_t tilen = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	if (peer->conn)
+		getsockopt(ha_conn_fd(peer->conn), IPPROTO_TCP, TCP_INFO, ti, &tilen);
+}
+
+uint32_t hard_peer_channel_retransmits(void)
+{
+	struct tcp_info ti;
+
+	hard_peer_tcp_info(&hard.peer, &ti);
+	return ti.tcpi_total_retrans;
+}
+
+/* A heartbeat from the peer card: the time since its previous one, as it
+ * arrived and as it was sent. */
+static void hard_peer_heartbeat_gap(struct hard_peer *peer, const struct ha_msg_heartbeat *hb)
+{
+	int64_t now = peer->last_rx_usec;
+
+	if (peer->hb_prev_rx_usec) {
+		int64_t arrival = now - peer->hb_prev_rx_usec;
+		int64_t sent = (int64_t)(hb->sent_usec - peer->hb_prev_sent_usec);
+
+		if (arrival > peer->hb_gap_arrival_usec) {
+			peer->hb_gap_arrival_usec = arrival;
+			peer->hb_gap_sent_usec = sent;
+		}
+		if (arrival / 1000 > (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier / 2) {
+			struct tcp_info ti;
+
+			hard_peer_tcp_info(peer, &ti);
+			zlog_warn("redundancy: heartbeat from the peer card %" PRId64
+				  " ms after its previous one, which it sent %" PRId64
+				  " ms before this one (interval %u ms; channel: %u segments sent again in all)",
+				  arrival / 1000, sent / 1000, hard.cfg.hb_interval,
+				  ti.tcpi_total_retrans);
+		}
+	}
+	peer->hb_prev_rx_usec = now;
+	peer->hb_prev_sent_usec = hb->sent_usec;
 }
 
 static bool hard_peer_any_frame(struct ha_conn *conn, uint8_t type, const uint8_t *payload,
@@ -176,6 +234,13 @@ static void hard_peer_silence_timer(struct event *ev)
 			peer->late_heartbeats_read++;
 	}
 	if (silent > dead) {
+		struct tcp_info ti;
+
+		hard_peer_tcp_info(peer, &ti);
+		zlog_warn("redundancy: the peer card silent for %" PRId64
+			  " ms; its channel here: %u segments of ours unacknowledged, %u sent again in all, retransmission timeout %u ms, last data received %u ms ago",
+			  silent, ti.tcpi_unacked, ti.tcpi_total_retrans, ti.tcpi_rto / 1000,
+			  ti.tcpi_last_data_recv);
 		hard_peer_close("heartbeat timeout: nothing heard for %" PRId64
 				" ms (interval %u ms x %u)",
 				silent, hard.cfg.hb_interval, hard.cfg.hb_multiplier);
@@ -238,6 +303,8 @@ static bool hard_peer_hello(const uint8_t *payload, uint32_t len)
 	peer->ups++;
 	peer->up_since = monotime(NULL);
 	peer->last_rx_usec = hard_monotime_usec();
+	peer->hb_prev_rx_usec = 0;
+	peer->hb_last_tx_usec = 0;
 	zlog_notice("redundancy: peer card up: slot %u, priority %u, role %s%s, frr-ha %s",
 		    hello.slot, hello.priority, ha_role_name(hello.role),
 		    (hello.flags & HA_CARD_F_MASTER) ? " (holds mastership)" : "", hello.sw_version);
@@ -281,6 +348,7 @@ static bool hard_peer_frame(struct ha_conn *conn, uint8_t type, const uint8_t *p
 		       ha_role_name(hb.role), hb.flags, hb.daemons.count);
 		peer->hb = hb;
 		peer->heartbeats_rx++;
+		hard_peer_heartbeat_gap(peer, &hb);
 		hard_role_peer_update();
 		hard_data_check();
 		return true;

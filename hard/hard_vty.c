@@ -378,6 +378,13 @@ static json_object *hard_show_peer_json(const char *addr)
 	json_object_int_add(jpeer, "heartbeatMultiplier", hard.cfg.hb_multiplier);
 	json_object_int_add(jpeer, "heartbeatsReceived", peer->heartbeats_rx);
 	json_object_int_add(jpeer, "silencesOnlyOwnLateness", peer->late_heartbeats_read);
+	json_object_int_add(jpeer, "longestHeartbeatGapReceivedMsecs",
+			    peer->hb_gap_arrival_usec / 1000);
+	json_object_int_add(jpeer, "longestHeartbeatGapReceivedSentMsecs",
+			    peer->hb_gap_sent_usec / 1000);
+	json_object_int_add(jpeer, "longestHeartbeatGapSentMsecs", peer->hb_gap_tx_usec / 1000);
+	if (peer->state == HARD_PEER_UP)
+		json_object_int_add(jpeer, "channelRetransmits", hard_peer_channel_retransmits());
 	json_object_int_add(jpeer, "ups", peer->ups);
 	json_object_int_add(jpeer, "downs", peer->downs);
 	if (peer->last_down_reason[0])
@@ -512,6 +519,11 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 			hard.cfg.hb_interval, hard.cfg.hb_multiplier,
 			(long long)(hard_monotime_usec() - peer->last_rx_usec) / 1000,
 			peer->hello.sw_version);
+		vty_out(vty,
+			"    longest between heartbeats: %lld ms received (sent %lld ms apart), %lld ms sent; channel: %u segments sent again\n",
+			(long long)peer->hb_gap_arrival_usec / 1000,
+			(long long)peer->hb_gap_sent_usec / 1000,
+			(long long)peer->hb_gap_tx_usec / 1000, hard_peer_channel_retransmits());
 	} else
 		vty_out(vty, "  Peer card: %s port %u, not connected (%s)%s%s\n", addr,
 			hard.cfg.peer_port, hard_peer_state_name(peer->state),

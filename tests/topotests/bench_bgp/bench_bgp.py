@@ -174,7 +174,26 @@ def _kernel_counters():
     snmp = [l.split() for l in get_topogen().gears["b1"].cmd("cat /proc/net/snmp").splitlines()
             if l.startswith("Tcp:")]
     retrans = int(snmp[1][snmp[0].index("RetransSegs")]) if len(snmp) == 2 else 0
-    return {"nfqueue_dropped": dropped, "bird_retransmitted_segments": retrans}
+    softnet = sum(int(l.split()[1], 16) for l in open("/proc/net/softnet_stat").read().splitlines())
+    counters = {"nfqueue_dropped": dropped, "bird_retransmitted_segments": retrans,
+                "softnet_dropped": softnet}
+    # the control channel between r1's cards: its TCP segments sent again
+    for side in ("a", "b"):
+        peer = R1.redundancy(side).get("peer", {})
+        counters["intercard_retransmits_%s" % side] = peer.get("channelRetransmits", 0)
+    return counters
+
+
+def _heartbeat_gaps():
+    """The longest time between two heartbeats each of r1's hards received
+    (and how far apart the other card sent those two) and sent, so far."""
+    gaps = {}
+    for side in ("a", "b"):
+        peer = R1.redundancy(side).get("peer", {})
+        gaps[side] = [peer.get(k, 0) for k in ("longestHeartbeatGapReceivedMsecs",
+                                                "longestHeartbeatGapReceivedSentMsecs",
+                                                "longestHeartbeatGapSentMsecs")]
+    return gaps
 
 
 def _cpu_seconds(node):
@@ -259,6 +278,9 @@ def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
         after = _kernel_counters()
         counters = {k: after[k] - kernel_before[k] for k in after}
         counters["cpu_s"] = _cpu_used(cpu_nodes, cpu_before)
+        if name != "r0":
+            # [received, sent apart, sent] ms, the longest since the cards met
+            counters["heartbeat_gaps_ms"] = _heartbeat_gaps()
         # the learning router's bgpd's tasks: [runs, CPU ms]
         counters["bgpd_events"] = _events_between(events_before, _bgpd_events(learner))
         if digest_before is not None:
