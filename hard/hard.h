@@ -108,6 +108,7 @@ struct hard_peer {
 	int64_t hb_gap_sent_usec;
 	/* ours: the longest time between two heartbeats this card sent */
 	int64_t hb_last_tx_usec;
+	uint64_t hb_last_tx_on_cpu_ns, hb_last_tx_run_delay_ns; /* schedstat then */
 	int64_t hb_gap_tx_usec;
 	uint64_t refused_connections; /* wrong source, bad hello, ... */
 	uint64_t auth_failures;
@@ -179,6 +180,7 @@ struct hard_global {
 	bool redundant;	 /* active with an in-sync standby (as far as known) */
 	char not_redundant_reason[128];
 	struct event *t_boot_wait;
+	char scheduling[96]; /* hard's CPU scheduling (hard_main.c) */
 
 	struct hard_peer peer;
 	struct hard_switchover swo; /* the current or last one */

@@ -119,8 +119,25 @@ bool hard_peer_send(uint8_t type, const uint8_t *payload, size_t len)
 	return ha_conn_send(hard.peer.conn, type, payload, len) == 0;
 }
 
+/* This thread's time on a CPU and waiting for one so far (ns), from the
+ * kernel's scheduler statistics; zero if it has none. */
+static void hard_sched_stat(uint64_t *on_cpu, uint64_t *run_delay)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	unsigned long long a = 0, b = 0;
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &a, &b) != 2)
+			a = b = 0;
+		fclose(f);
+	}
+	*on_cpu = a;
+	*run_delay = b;
+}
+
 void hard_peer_send_heartbeat(void)
 {
+	uint64_t on_cpu, run_delay;
 	struct ha_msg_heartbeat hb = {
 		.role = hard.role,
 		.flags = hard_card_flags(),
@@ -134,6 +151,7 @@ void hard_peer_send_heartbeat(void)
 	hard_registry_daemon_set(&hb.daemons);
 	len = ha_msg_heartbeat_encode(&hb, buf, sizeof(buf));
 	assert(len > 0);
+	hard_sched_stat(&on_cpu, &run_delay);
 	if (hard.peer.hb_last_tx_usec) {
 		int64_t gap = (int64_t)hb.sent_usec - hard.peer.hb_last_tx_usec;
 
@@ -141,10 +159,15 @@ void hard_peer_send_heartbeat(void)
 			hard.peer.hb_gap_tx_usec = gap;
 		if (gap / 1000 > (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier / 2)
 			zlog_warn("redundancy: heartbeat to the peer card sent %" PRId64
-				  " ms after the previous one (interval %u ms): this card's hard was late",
-				  gap / 1000, hard.cfg.hb_interval);
+				  " ms after the previous one (interval %u ms): this card's hard was late; meanwhile it ran %" PRIu64
+				  " ms and waited %" PRIu64 " ms for a CPU",
+				  gap / 1000, hard.cfg.hb_interval,
+				  (on_cpu - hard.peer.hb_last_tx_on_cpu_ns) / 1000000,
+				  (run_delay - hard.peer.hb_last_tx_run_delay_ns) / 1000000);
 	}
 	hard.peer.hb_last_tx_usec = hb.sent_usec;
+	hard.peer.hb_last_tx_on_cpu_ns = on_cpu;
+	hard.peer.hb_last_tx_run_delay_ns = run_delay;
 	hard_peer_send(HA_MSG_HEARTBEAT, buf, len);
 }
 
