@@ -180,7 +180,6 @@ struct hard_global {
 	bool redundant;	 /* active with an in-sync standby (as far as known) */
 	char not_redundant_reason[128];
 	struct event *t_boot_wait;
-	char scheduling[96]; /* hard's CPU scheduling (hard_main.c) */
 
 	struct hard_peer peer;
 	struct hard_switchover swo; /* the current or last one */

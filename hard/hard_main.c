@@ -6,8 +6,6 @@
  */
 #include <zebra.h>
 
-#include <sched.h>
-
 #include "frrevent.h"
 #include "libfrr.h"
 #include "log.h"
@@ -122,27 +120,6 @@ FRR_DAEMON_INFO(hard, HARD,
 
 static const struct option hard_longopts[] = { { 0 } };
 
-/*
- * The heartbeats must not wait behind the routing work that keeps the
- * card's CPUs busy (a router installing a full table): hard runs at a
- * real-time priority, round-robin, as corosync does -- harmless with the
- * little CPU it uses (and the kernel's real-time throttling bounds it).
- * Set before frr_init drops the privileges; logged once logging is up.
- */
-#define HARD_SCHED_PRIORITY 10
-
-static void hard_sched_realtime(void)
-{
-	struct sched_param sp = { .sched_priority = HARD_SCHED_PRIORITY };
-
-	if (sched_setscheduler(0, SCHED_RR, &sp) == 0)
-		snprintf(hard.scheduling, sizeof(hard.scheduling),
-			 "real-time round-robin, priority %d", HARD_SCHED_PRIORITY);
-	else
-		snprintf(hard.scheduling, sizeof(hard.scheduling), "normal (real-time refused: %s)",
-			 safe_strerror(errno));
-}
-
 int main(int argc, char **argv)
 {
 	frr_preinit(&hard_di, argc, argv);
@@ -161,7 +138,6 @@ int main(int argc, char **argv)
 		}
 	}
 
-	hard_sched_realtime();
 	hard.master = frr_init();
 	hard_daemons_init(&hard.daemons);
 	hard_vty_init();
@@ -169,8 +145,8 @@ int main(int argc, char **argv)
 	if (!ha_auth_selftest())
 		zlog_err(
 			"redundancy: libcrypto HMAC-SHA3-256 self-test FAILED: intercard frames cannot be authenticated, the peer card will be refused");
-	zlog_notice("redundancy: hard starting (frr-ha %s, wire version %u, scheduling %s)",
-		    FRRHA_VERSION, HA_WIRE_VERSION, hard.scheduling);
+	zlog_notice("redundancy: hard starting (frr-ha %s, wire version %u)", FRRHA_VERSION,
+		    HA_WIRE_VERSION);
 	/* the configuration is read later; the role is decided by the
 	 * election or when the boot wait expires */
 	hard_role_start();

@@ -416,7 +416,6 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		json_object *jdaemons = json_object_new_object();
 
 		json_object_int_add(json, "hardPid", getpid());
-		json_object_string_add(json, "scheduling", hard.scheduling);
 		json_object_int_add(jcard, "slot", hard.cfg.slot);
 		json_object_int_add(jcard, "priority", hard.cfg.priority);
 		json_object_string_add(jcard, "role", ha_role_name(hard.role));
@@ -480,8 +479,7 @@ DEFPY(show_redundancy, show_redundancy_cmd, "show redundancy [json]$uj",
 		return vty_json(vty, json);
 	}
 
-	vty_out(vty, "Redundancy (frr-ha %s), hard pid %d, scheduling %s\n", FRRHA_VERSION,
-		getpid(), hard.scheduling);
+	vty_out(vty, "Redundancy (frr-ha %s), hard pid %d\n", FRRHA_VERSION, getpid());
 	vty_out(vty, "  This card: slot %u, priority %u, role %s (%s)%s\n", hard.cfg.slot,
 		hard.cfg.priority, ha_role_name(hard.role), hard_card_sync_state(),
 		hard.mastership ? ", holds mastership" : "");
