@@ -397,6 +397,15 @@ def test_a_late_event_loop_reads_before_calling_the_peer_dead():
             assert after[side]["downs"] == before[side]["downs"], (
                 side, after[side].get("lastDownReason"))
         assert _roles() == {active: "active", standby: "standby"}, _roles()
+        # and both cards say where the gap was: the stopped card sent two
+        # heartbeats 0.6 s apart, without waiting for a CPU (it was not
+        # runnable); the other received them that far apart, sent so
+        gaps = {"sent by %s" % standby: after[standby]["longestHeartbeatGapSentMsecs"],
+                "received by %s" % active: after[active]["longestHeartbeatGapReceivedMsecs"],
+                "of those, sent apart": after[active]["longestHeartbeatGapReceivedSentMsecs"]}
+        assert min(gaps.values()) >= 600, gaps
+        late = log_lines(R1, standby, "hard", "this card's hard was late")
+        assert late and re.search(r"sent \d{3,} ms after .* waited \d ms for a CPU", late[-1]), late
     finally:
         out = R1.configure_hard(active, ["heartbeat interval 50 multiplier 4"])
         assert "%" not in out, out
