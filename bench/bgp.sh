@@ -70,7 +70,7 @@ for key in ("plain_frr", "ha_active", "plain_frr_2", "ha_active_without_standby"
                  ", ".join("%s %.2f" % kv for kv in sorted(k.get("cpu_s", {}).items()))))
         hb = k.get("heartbeat_gaps_ms")
         if hb:
-            print("    r1's heartbeats, the longest gaps since the cards met (ms): %s; control channel segments sent again: a %s, b %s; kernel backlog drops: %s"
+            print("    r1's heartbeats, the longest gaps since each hard started (ms): %s; control channel segments sent again: a %s, b %s; kernel backlog drops: %s"
                   % ("; ".join("card %s received %d (sent %d apart), sent %d" % (side, g[0], g[1], g[2])
                                for side, g in sorted(hb.items())),
                      k.get("intercard_retransmits_a"), k.get("intercard_retransmits_b"),

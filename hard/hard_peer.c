@@ -119,6 +119,13 @@ bool hard_peer_send(uint8_t type, const uint8_t *payload, size_t len)
 	return ha_conn_send(hard.peer.conn, type, payload, len) == 0;
 }
 
+/* A heartbeat this long after the previous one (half the dead interval)
+ * is logged as late, sent or received. */
+static int64_t hard_peer_late_usec(void)
+{
+	return (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier * 1000 / 2;
+}
+
 /* This thread's time on a CPU and waiting for one so far (ns), from the
  * kernel's scheduler statistics; zero if it has none. */
 static void hard_sched_stat(uint64_t *on_cpu, uint64_t *run_delay)
@@ -157,7 +164,7 @@ void hard_peer_send_heartbeat(void)
 
 		if (gap > hard.peer.hb_gap_tx_usec)
 			hard.peer.hb_gap_tx_usec = gap;
-		if (gap / 1000 > (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier / 2)
+		if (gap > hard_peer_late_usec())
 			zlog_warn("redundancy: heartbeat to the peer card sent %" PRId64
 				  " ms after the previous one (interval %u ms): this card's hard was late; meanwhile it ran %" PRIu64
 				  " ms and waited %" PRIu64 " ms for a CPU",
@@ -203,7 +210,7 @@ static void hard_peer_heartbeat_gap(struct hard_peer *peer, const struct ha_msg_
 			peer->hb_gap_arrival_usec = arrival;
 			peer->hb_gap_sent_usec = sent;
 		}
-		if (arrival / 1000 > (int64_t)hard.cfg.hb_interval * hard.cfg.hb_multiplier / 2) {
+		if (arrival > hard_peer_late_usec()) {
 			struct tcp_info ti;
 
 			hard_peer_tcp_info(peer, &ti);

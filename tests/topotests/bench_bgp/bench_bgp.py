@@ -279,7 +279,7 @@ def _learn(name, router_cmd, waits=None, kernel=None, installed=None):
         counters = {k: after[k] - kernel_before[k] for k in after}
         counters["cpu_s"] = _cpu_used(cpu_nodes, cpu_before)
         if name != "r0":
-            # [received, sent apart, sent] ms, the longest since the cards met
+            # [received, sent apart, sent] ms, the longest since each hard started
             counters["heartbeat_gaps_ms"] = _heartbeat_gaps()
         # the learning router's bgpd's tasks: [runs, CPU ms]
         counters["bgpd_events"] = _events_between(events_before, _bgpd_events(learner))
